@@ -1,0 +1,154 @@
+// Package config holds Schoolgate's typed policy file. It is loaded strictly
+// (unknown keys are errors that name file, line and field), passed in to the
+// parts that need it and never kept in a global.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ErrInvalid is wrapped by every error about the content of a policy file.
+var ErrInvalid = errors.New("invalid policy")
+
+// Config is the whole policy file. Sections that later parts of Schoolgate
+// read (dns, proxy, storage, ...) live in files of their own.
+type Config struct {
+	Site         Site                      `yaml:"site"`
+	Categories   Ordered[Category]         `yaml:"categories"`
+	Schedules    map[string][]Window       `yaml:"schedules"`
+	Groups       Ordered[Group]            `yaml:"groups"`
+	DefaultGroup string                    `yaml:"default_group"`
+	Rules        Ordered[Row]              `yaml:"rules"`
+	Default      Row                       `yaml:"default"`
+	Exceptions   []Exception               `yaml:"exceptions"`
+	Lists        Lists                     `yaml:"lists"`
+	Identity     Identity                  `yaml:"identity"`
+	DNS          DNS                       `yaml:"dns"`
+	Proxy        Proxy                     `yaml:"proxy"`
+	BlockPage    BlockPage                 `yaml:"blockpage"`
+	Admin        Admin                     `yaml:"admin"`
+	Storage      Storage                   `yaml:"storage"`
+	Retention    Retention                 `yaml:"retention"`
+	AUA          Ordered[AUA]              `yaml:"aua"`
+
+	// File is the absolute path the config was read from; Dir its folder,
+	// against which relative paths are resolved.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+}
+
+// Site describes the school.
+type Site struct {
+	Name     string `yaml:"name"`
+	Timezone string `yaml:"timezone"`
+}
+
+// Category is one named category and the lists that make it.
+type Category struct {
+	Title     string   `yaml:"title"`
+	Illegal   bool     `yaml:"illegal"`
+	NoInspect bool     `yaml:"no_inspect"`
+	Sources   []Source `yaml:"sources"`
+	Line      int      `yaml:"-"`
+}
+
+// Source is one list file (path) or download (url) in a given format.
+type Source struct {
+	Path   string `yaml:"path"`
+	URL    string `yaml:"url"`
+	Format string `yaml:"format"`
+	Line   int    `yaml:"-"`
+}
+
+// Window is one weekly time window of a schedule.
+type Window struct {
+	Days []string `yaml:"days"`
+	From string   `yaml:"from"`
+	To   string   `yaml:"to"`
+	Line int      `yaml:"-"`
+}
+
+// Group is a set of clients: by network, by user name, or both.
+type Group struct {
+	Networks   []string `yaml:"networks"`
+	Users      []string `yaml:"users"`
+	SafeSearch string   `yaml:"safesearch"`
+	Line       int      `yaml:"-"`
+}
+
+// Exception allows or blocks hosts (or host/path prefixes) before the rules.
+type Exception struct {
+	Hosts   []string `yaml:"hosts"`
+	Verdict string   `yaml:"verdict"`
+	Groups  []string `yaml:"groups"`
+	Reason  string   `yaml:"reason"`
+	Until   string   `yaml:"until"`
+	Line    int      `yaml:"-"`
+}
+
+// Lists configures downloaded list sources.
+type Lists struct {
+	// CacheDir holds downloaded copies of url: sources. Default: "lists"
+	// inside the data directory.
+	CacheDir string `yaml:"cache_dir"`
+}
+
+// Load reads and strictly decodes the policy file at path. It checks the
+// shape of the file only; policy.Compile checks its meaning.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy file %s: %w", path, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("policy file: %w", err)
+	}
+	return Parse(path, abs, data)
+}
+
+// Parse decodes policy file content. name is used in messages; abs locates
+// relative paths.
+func Parse(name, abs string, data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	c := &Config{File: abs, Dir: filepath.Dir(abs)}
+	d := &decoder{file: name}
+	if len(root.Content) > 0 {
+		if err := d.decode(&root, "", reflectValue(c)); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.applyDefaults(); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
+	}
+	return c, nil
+}
+
+// Path resolves p against the config file's folder.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.Dir, p)
+}
+
+func (c *Config) applyDefaults() error {
+	if c.Site.Timezone == "" {
+		c.Site.Timezone = "UTC"
+	}
+	c.DNS.applyDefaults()
+	c.Proxy.applyDefaults()
+	c.BlockPage.applyDefaults()
+	c.Admin.applyDefaults()
+	c.Retention.applyDefaults()
+	return nil
+}

@@ -1,0 +1,40 @@
+package config
+
+// Storage chooses the database. SQLite in the data directory is the
+// default; PostgreSQL's DSN comes from SCHOOLGATE_POSTGRES or the file named
+// here, never from the (published) policy file itself.
+type Storage struct {
+	PostgresFile string `yaml:"postgres_file"`
+}
+
+// Retention says how long each kind of data is kept.
+type Retention struct {
+	Activity  Duration `yaml:"activity"`   // proxy events and hourly aggregates (default 365d)
+	DNSEvents Duration `yaml:"dns_events"` // raw DNS events (default 30d)
+	Requests  Duration `yaml:"requests"`   // filter-change requests (default 365d)
+	Overrides Duration `yaml:"overrides"`  // expired grants and exceptions (default 365d)
+}
+
+func (r *Retention) applyDefaults() {
+	const day = Duration(24 * 3600e9)
+	if r.Activity == 0 {
+		r.Activity = 365 * day
+	}
+	if r.DNSEvents == 0 {
+		r.DNSEvents = 30 * day
+	}
+	if r.Requests == 0 {
+		r.Requests = 365 * day
+	}
+	if r.Overrides == 0 {
+		r.Overrides = 365 * day
+	}
+}
+
+// Identity maps what the school's MIS says about a user to policy groups.
+type Identity struct {
+	// YearGroups maps a year group ("R", "1" ... "13") to a policy group.
+	YearGroups map[string]string `yaml:"year_groups"`
+	// Roles maps a role (pupil, staff, governor, visitor, ...) to a group.
+	Roles map[string]string `yaml:"roles"`
+}
