@@ -1,0 +1,50 @@
+// Package activity is the log of what every client did: one Event per
+// decision by every enforcement point, written asynchronously in batches so
+// that a decision never waits on disk.
+package activity
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Point is the enforcement point that decided.
+type Point string
+
+const (
+	PointDNS   Point = "dns"
+	PointProxy Point = "proxy"
+)
+
+// Event is one decision. Illegal-category events name the category, never
+// the list entry (Match is empty for them).
+type Event struct {
+	Time       time.Time
+	Client     netip.Addr
+	User       string   // "" when unidentified
+	Groups     []string // the client's groups when decided
+	Host       string
+	URL        string // full URL when known (proxy), else ""
+	Categories []string
+	Verdict    string // allow | warn | block
+	Illegal    bool
+	Rule       string // e.g. rules.gambling.others
+	Point      Point
+	Search     string // search terms seen in the request, if any
+	// Action records what the user did on a page: "continue" (a warn
+	// click-through), "request", "concern", "aua-accept"; "" for a plain
+	// decision.
+	Action string
+}
+
+// Sink takes events. Log must never block: an overloaded sink drops and
+// counts.
+type Sink interface {
+	Log(Event)
+}
+
+// Discard is a Sink that drops everything (per-query logging turned off).
+type Discard struct{}
+
+// Log implements Sink.
+func (Discard) Log(Event) {}

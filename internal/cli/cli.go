@@ -1,0 +1,152 @@
+// Package cli implements the schoolgate command line: one function per
+// command, each scriptable, each exiting 0 on success, 2 on bad usage or a
+// bad policy file, 1 on other failures.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"schoolgate/internal/config"
+)
+
+// App is what every command gets: its streams and environment. Nothing is
+// global.
+type App struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Log            *slog.Logger
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, a *App, args []string) error
+}
+
+// commands is the table of every command. Keep it sorted by name.
+func commands() map[string]command {
+	return map[string]command{
+		"serve":    {"run the DNS filter, the web proxy and the block page", runServe},
+		"check":    {"decide targets (URLs or hosts) as the filter would, one JSON object per target", runCheck},
+		"init":     {"write a commented starter policy that encodes the seed policies' tables", runInit},
+		"lists":    {"lists update: download every url: list source", runLists},
+		"validate": {"check a policy file and its lists without serving", runValidate},
+	}
+}
+
+// ErrUsage marks a command line that could not be understood (exit 2).
+var ErrUsage = errors.New("usage")
+
+// Main runs one command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	a.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "schoolgate: unknown command %q\n\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	err := c.run(ctx, a, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
+		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: schoolgate COMMAND [flags]\n\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun schoolgate COMMAND -h for its flags.")
+}
+
+// newFlags makes a flag set that reports errors instead of exiting.
+func newFlags(a *App, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("schoolgate "+name, flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	return fs
+}
+
+// parse parses flags that may come before, between or after positional
+// arguments, and returns the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// commonFlags are the flags most commands share.
+type commonFlags struct {
+	config string
+	data   string
+}
+
+func (c *commonFlags) register(a *App, fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "c", "", "policy file (default: ./schoolgate.yaml, else the embedded starter policy)")
+	fs.StringVar(&c.config, "config", "", "same as -c")
+	def := a.Getenv("SCHOOLGATE_DATA")
+	if def == "" {
+		def = "./schoolgate-data"
+	}
+	fs.StringVar(&c.data, "data", def, "data directory (SCHOOLGATE_DATA)")
+}
+
+// configPath is the policy file to use: the flag, ./schoolgate.yaml, or the
+// embedded starter policy written into the data directory.
+func (c *commonFlags) configPath(a *App) (string, error) {
+	if c.config != "" {
+		return c.config, nil
+	}
+	if _, err := os.Stat("schoolgate.yaml"); err == nil {
+		return "schoolgate.yaml", nil
+	}
+	return writeEmbeddedDefault(a, c.data)
+}
+
+func quoteList(xs []string) string { return strings.Join(xs, ", ") }

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"schoolgate/internal/starter"
+)
+
+func runInit(ctx context.Context, a *App, args []string) error {
+	fs := newFlags(a, "init")
+	fs.Usage = func() { fmt.Fprintln(a.Stderr, "usage: schoolgate init DIR") }
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("%w: give one DIR", ErrUsage)
+	}
+	path, err := starter.Write(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "wrote %s\nnext: edit it, then run `schoolgate lists update -c %s` and `schoolgate validate -c %s`\n", path, path, path)
+	return nil
+}
+
+// writeEmbeddedDefault makes sure the data directory holds the starter
+// policy and returns its path, so that serve runs with no set-up at all.
+func writeEmbeddedDefault(a *App, dataDir string) (string, error) {
+	dir := filepath.Join(dataDir, "policy")
+	path := filepath.Join(dir, "schoolgate.yaml")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	p, err := starter.Write(dir)
+	if err != nil && !errors.Is(err, starter.ErrExists) {
+		return "", err
+	}
+	a.Log.Info("no policy given: using the starter policy", "path", p)
+	return p, nil
+}

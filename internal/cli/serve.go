@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"schoolgate/internal/activity"
+	"schoolgate/internal/identity"
+	"schoolgate/internal/policy"
+)
+
+// service is one long-running part of `serve` (the DNS server, the proxy,
+// the block-page listener). Run blocks until ctx ends, then shuts down
+// gracefully.
+type service interface {
+	Name() string
+	Run(ctx context.Context) error
+}
+
+// serveDeps is everything the services share. The parts are built in
+// order by runServe; each enforcement point gets the same engine.
+type serveDeps struct {
+	configPath string
+	dataDir    string
+	log        *slog.Logger
+	now        func() time.Time
+	engine     *policy.Engine
+	sessions   *identity.Sessions
+	activity   activity.Sink
+	registry   *prometheus.Registry
+	adminMux   *http.ServeMux
+	// closers run in reverse order after every service has stopped.
+	closers []func() error
+	ready   chan struct{}
+	extra   serveExtra
+}
+
+func runServe(ctx context.Context, a *App, args []string) error {
+	fs := newFlags(a, "serve")
+	var cf commonFlags
+	cf.register(a, fs)
+	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("%w: --log-level: %v", ErrUsage, err)
+	}
+	log := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
+	d := &serveDeps{dataDir: cf.data, log: log, now: time.Now, ready: make(chan struct{})}
+	if *fakeNow != "" {
+		t0, err := time.Parse(time.RFC3339, *fakeNow)
+		if err != nil {
+			return fmt.Errorf("%w: --now: %v", ErrUsage, err)
+		}
+		started := time.Now()
+		d.now = func() time.Time { return t0.Add(time.Since(started)) }
+	}
+	if err := os.MkdirAll(cf.data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	path, err := cf.configPath(a)
+	if err != nil {
+		return err
+	}
+	d.configPath = path
+	start := time.Now()
+	d.engine, err = policy.NewEngine(path, policy.Options{DataDir: cf.data, Logger: log, Now: d.now})
+	if err != nil {
+		return err
+	}
+	snap := d.engine.Snapshot()
+	log.Info("policy loaded", "file", path, "entries", snap.Entries(), "took", snap.CompileTime().Round(time.Millisecond))
+	d.sessions = identity.NewSessions(d.now)
+	d.activity = activity.Discard{}
+	d.registry = prometheus.NewRegistry()
+	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.adminMux = http.NewServeMux()
+	defer func() {
+		for i := len(d.closers) - 1; i >= 0; i-- {
+			if err := d.closers[i](); err != nil {
+				log.Error("shutdown", "err", err)
+			}
+		}
+	}()
+
+	// The order matters: storage first (users, overrides, the activity
+	// log), then the enforcement points that use it.
+	if err := d.openStorage(ctx); err != nil {
+		return err
+	}
+	var services []service
+	builders := []func() ([]service, error){d.dnsServices, d.proxyServices}
+	for _, b := range builders {
+		s, err := b()
+		if err != nil {
+			return err
+		}
+		services = append(services, s...)
+	}
+	admin, err := d.adminService(snap.Config().Admin.Listen)
+	if err != nil {
+		return err
+	}
+	services = append(services, admin)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(services)+1)
+	for _, s := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- fmt.Errorf("%s: %w", s.Name(), err)
+				cancel()
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); d.watchReloads(ctx) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.sessions.Sweep()
+			}
+		}
+	}()
+	close(d.ready)
+	log.Info("schoolgate ready", "took", time.Since(start).Round(time.Millisecond))
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// adminService serves /metrics and /healthz on the admin listener
+// (loopback by default: never on pupils' networks unless configured).
+func (d *serveDeps) adminService(addr string) (service, error) {
+	d.adminMux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
+	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-d.ready:
+			fmt.Fprintln(w, "ok")
+		default:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("admin listener %s: %w", addr, err)
+	}
+	d.log.Info("admin listening", "addr", ln.Addr().String())
+	return &httpService{name: "admin", ln: ln, srv: &http.Server{Handler: d.adminMux, ReadHeaderTimeout: 5 * time.Second}}, nil
+}
+
+// httpService runs an http.Server on a listener until ctx ends.
+type httpService struct {
+	name string
+	ln   net.Listener
+	srv  *http.Server
+}
+
+func (h *httpService) Name() string { return h.name }
+
+func (h *httpService) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- h.srv.Serve(h.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return h.srv.Shutdown(sctx)
+	}
+}
+
+// watchReloads reloads the policy on SIGHUP and when the policy file or a
+// list file changes. A broken new policy keeps the old one running.
+func (d *serveDeps) watchReloads(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	stamp := d.fileStamp()
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			d.log.Info("SIGHUP: reloading policy")
+			_, _ = d.engine.Reload()
+			stamp = d.fileStamp()
+		case <-t.C:
+			if s := d.fileStamp(); s != stamp {
+				stamp = s
+				d.log.Info("policy or list file changed: reloading")
+				_, _ = d.engine.Reload()
+			}
+		}
+	}
+}
+
+// fileStamp summarises the modification times and sizes of the policy
+// file and every list it reads.
+func (d *serveDeps) fileStamp() string {
+	files := []string{d.configPath}
+	for _, s := range d.engine.Snapshot().Sources() {
+		files = append(files, s.File)
+	}
+	var b []byte
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			b = fmt.Appendf(b, "%s:%d:%d;", f, fi.ModTime().UnixNano(), fi.Size())
+		} else if fi, err := os.Stat(f + "/domains"); err == nil {
+			b = fmt.Appendf(b, "%s:%d:%d;", f, fi.ModTime().UnixNano(), fi.Size())
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,44 @@
+// Package identity says who a client is: users and their groups, password
+// checks, and the client-IP → user sessions that a proxy log-in creates so
+// the DNS resolver can apply that user's groups too.
+package identity
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound       = errors.New("user not found")
+	ErrBadCredentials = errors.New("wrong username or password")
+	ErrDisabled       = errors.New("account disabled")
+	ErrRateLimited    = errors.New("too many failed log-ins: try again later")
+)
+
+// User is one person (or a shared class log-on) known to Schoolgate.
+type User struct {
+	Username    string
+	DisplayName string
+	Role        string // pupil, staff, governor, visitor, ...
+	YearGroup   string
+	Email       string
+	Groups      []string // policy group names (explicit plus year/role maps)
+	Disabled    bool
+	Shared      bool // a shared class log-on (KS1)
+}
+
+// Directory finds users and checks passwords. The store implements it;
+// callers own the interface they need.
+type Directory interface {
+	// Authenticate checks a password (argon2id, rate-limited per client
+	// and per account) and returns the user.
+	Authenticate(ctx context.Context, username, password string, client netip.Addr) (*User, error)
+	// Lookup returns a user by name, or ErrNotFound.
+	Lookup(ctx context.Context, username string) (*User, error)
+}
+
+// Clock is injectable for tests.
+type Clock func() time.Time

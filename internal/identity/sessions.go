@@ -1,0 +1,75 @@
+package identity
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Sessions maps client IPs to the user who last logged in from them, for a
+// limited time. It is safe for concurrent use.
+type Sessions struct {
+	mu  sync.RWMutex
+	m   map[netip.Addr]session
+	now Clock
+}
+
+type session struct {
+	user  string
+	until time.Time
+}
+
+// NewSessions makes an empty session map. now may be nil (time.Now).
+func NewSessions(now Clock) *Sessions {
+	if now == nil {
+		now = time.Now
+	}
+	return &Sessions{m: map[netip.Addr]session{}, now: now}
+}
+
+// Set records that user logged in from ip, for ttl.
+func (s *Sessions) Set(ip netip.Addr, user string, ttl time.Duration) {
+	s.mu.Lock()
+	s.m[ip.Unmap()] = session{user: user, until: s.now().Add(ttl)}
+	s.mu.Unlock()
+}
+
+// Lookup returns the user logged in from ip, if the session is current.
+func (s *Sessions) Lookup(ip netip.Addr) (string, bool) {
+	s.mu.RLock()
+	x, ok := s.m[ip.Unmap()]
+	s.mu.RUnlock()
+	if !ok || !s.now().Before(x.until) {
+		return "", false
+	}
+	return x.user, true
+}
+
+// Delete ends the session from ip.
+func (s *Sessions) Delete(ip netip.Addr) {
+	s.mu.Lock()
+	delete(s.m, ip.Unmap())
+	s.mu.Unlock()
+}
+
+// Sweep drops expired sessions; serve calls it periodically.
+func (s *Sessions) Sweep() int {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for ip, x := range s.m {
+		if !now.Before(x.until) {
+			delete(s.m, ip)
+			n++
+		}
+	}
+	return n
+}
+
+// Len is the number of sessions held.
+func (s *Sessions) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.m)
+}
