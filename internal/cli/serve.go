@@ -45,7 +45,10 @@ type serveDeps struct {
 	// closers run in reverse order after every service has stopped.
 	closers []func() error
 	ready   chan struct{}
-	extra   serveExtra
+
+	st  storeParts // serve_store.go
+	dns dnsParts   // serve_dns.go
+	px  proxyParts // serve_proxy.go
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
