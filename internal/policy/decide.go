@@ -193,7 +193,7 @@ func (s *Snapshot) Decide(q *Query) Decision {
 		if ov != nil {
 			v = ov.Verdict
 		} else {
-			v, cellIdx, sched = s.resolve(rw, q.Groups, q.At, &lt, &d)
+			v, cellIdx, sched, rw = s.resolve(rw, q.Groups, q.At, &lt, &d)
 		}
 		if first || v > best {
 			best, first = v, false
@@ -242,7 +242,9 @@ type localTime struct {
 
 // resolve finds the row's cell for the client's groups (first group in
 // declaration order the row names, else others) and evaluates it at t.
-func (s *Snapshot) resolve(rw *row, groups Set, at time.Time, lt *localTime, d *Decision) (Verdict, int, bool) {
+// It returns the row that answered: the default row when rw names none of
+// the groups and has no others cell.
+func (s *Snapshot) resolve(rw *row, groups Set, at time.Time, lt *localTime, d *Decision) (Verdict, int, bool, *row) {
 	idx, cellGroup := int16(-1), -1
 	for w, word := range groups {
 		for word != 0 && idx < 0 {
@@ -265,7 +267,7 @@ func (s *Snapshot) resolve(rw *row, groups Set, at time.Time, lt *localTime, d *
 	}
 	cl := &rw.cells[idx]
 	if cl.kind == cellFixed {
-		return cl.verdict, cellGroup, false
+		return cl.verdict, cellGroup, false, rw
 	}
 	if !lt.set {
 		lt.min, lt.sec = minuteOfWeek(at, s.loc)
@@ -282,9 +284,9 @@ func (s *Snapshot) resolve(rw *row, groups Set, at time.Time, lt *localTime, d *
 	}
 	d.tighten(at.Add(time.Duration(wait)*time.Minute - time.Duration(lt.sec)*time.Second).Truncate(time.Second))
 	if (cl.kind == cellAllowDuring) == in {
-		return Allow, cellGroup, true
+		return Allow, cellGroup, true, rw
 	}
-	return Block, cellGroup, true
+	return Block, cellGroup, true, rw
 }
 
 // scopeAll is the specificity of an override that covers every site: it

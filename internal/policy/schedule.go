@@ -15,7 +15,7 @@ const minutesPerWeek = 7 * 24 * 60
 // (1,260 bytes) plus the sorted minutes at which it opens or closes.
 type schedule struct {
 	name       string
-	bits       [minutesPerWeek / 64]uint64
+	bits       [(minutesPerWeek + 63) / 64]uint64
 	boundaries []int
 }
 
