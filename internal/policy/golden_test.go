@@ -199,4 +199,3 @@ func boolStr(b bool) string {
 	}
 	return "false"
 }
-
