@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Concern statuses.
+const (
+	ConcernOpen   = "open"
+	ConcernClosed = "closed"
+)
+
+// Concern is a "report a concern" from a block or warning page:
+// safeguarding data, so every read of it is audited.
+type Concern struct {
+	ID         int64     `json:"id"`
+	Created    time.Time `json:"created"`
+	User       string    `json:"user,omitempty"`
+	Client     string    `json:"client,omitempty"`
+	Host       string    `json:"host,omitempty"`
+	URL        string    `json:"url,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Text       string    `json:"text"`
+	Status     string    `json:"status"`
+}
+
+// CreateConcern stores a new open concern.
+func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
+	by := Actor{Name: c.User, From: c.Client}
+	if by.Name == "" {
+		by.Name = "client:" + c.Client
+	}
+	c.Created = s.now().Truncate(time.Microsecond).UTC()
+	c.Status = ConcernOpen
+	err := s.write(ctx, by, func(t *tx) error {
+		err := t.QueryRowContext(ctx, `INSERT INTO concerns (created, username, client, host, url, categories, text, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			micro(c.Created), c.User, c.Client, c.Host, c.URL, joinList(c.Categories), c.Text, c.Status).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("store: insert concern: %w", err)
+		}
+		// The record says a concern exists, not what it says.
+		t.audit("concern.create", "concern:"+strconv.FormatInt(c.ID, 10), nil, map[string]string{"host": c.Host})
+		return nil
+	})
+	return c, err
+}
+
+const concernCols = `id, created, username, client, host, url, categories, text, status`
+
+func scanConcern(sc rowScanner) (Concern, error) {
+	var c Concern
+	var created int64
+	var cats string
+	err := sc.Scan(&c.ID, &created, &c.User, &c.Client, &c.Host, &c.URL, &cats, &c.Text, &c.Status)
+	c.Created, c.Categories = fromMicro(created), splitList(cats)
+	return c, err
+}
+
+// GetConcern returns one concern; the read is audited as by's.
+func (s *Store) GetConcern(ctx context.Context, by Actor, id int64) (Concern, error) {
+	c, err := scanConcern(s.r.QueryRowContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: concern %d: %w", id, err)
+	}
+	return c, s.Audit(ctx, by, "concern.read", "concern:"+strconv.FormatInt(id, 10), nil, nil)
+}
+
+// ListConcerns returns concerns with the given status ("" for all), newest
+// first; the read is audited as by's.
+func (s *Store) ListConcerns(ctx context.Context, by Actor, status string) ([]Concern, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE ($1 = '' OR status = $1) ORDER BY id DESC`, status)
+	if err != nil {
+		return nil, fmt.Errorf("store: concerns: %w", err)
+	}
+	defer rows.Close()
+	var out []Concern
+	for rows.Next() {
+		c, err := scanConcern(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: concerns: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: concerns: %w", err)
+	}
+	return out, s.Audit(ctx, by, "concern.list", "concerns", nil, map[string]any{"status": status, "count": len(out)})
+}
+
+// SetConcernStatus closes (or reopens) a concern.
+func (s *Store) SetConcernStatus(ctx context.Context, by Actor, id int64, status string) error {
+	if status != ConcernOpen && status != ConcernClosed {
+		return fmt.Errorf("store: %w: concern status %q (want open or closed)", ErrInvalid, status)
+	}
+	return s.write(ctx, by, func(t *tx) error {
+		var old string
+		err := t.QueryRowContext(ctx, `SELECT status FROM concerns WHERE id = $1`, id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: concern %d: %w", id, err)
+		}
+		if _, err := t.ExecContext(ctx, `UPDATE concerns SET status = $1 WHERE id = $2`, status, id); err != nil {
+			return fmt.Errorf("store: concern %d: %w", id, err)
+		}
+		t.audit("concern.status", "concern:"+strconv.FormatInt(id, 10), map[string]string{"status": old}, map[string]string{"status": status})
+		return nil
+	})
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"schoolgate/internal/policy"
+)
+
+// Override kinds: one table serves every time-limited change.
+const (
+	KindGrant      = "grant"      // staff grant for a permission cell
+	KindUnblock    = "unblock"    // an approved filter-change request
+	KindContinue   = "continue"   // a warn page clicked through
+	KindSuspension = "suspension" // a sanction: access blocked
+)
+
+func validKind(k string) bool {
+	switch k {
+	case KindGrant, KindUnblock, KindContinue, KindSuspension:
+		return true
+	}
+	return false
+}
+
+// overrideAudit is an override as the audit trail records it.
+type overrideAudit struct {
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	User     string `json:"user,omitempty"`
+	Group    string `json:"group,omitempty"`
+	Category string `json:"category,omitempty"`
+	Target   string `json:"target,omitempty"`
+	Verdict  string `json:"verdict"`
+	Until    string `json:"until"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func auditOverride(o *policy.Override) overrideAudit {
+	return overrideAudit{o.ID, o.Kind, o.User, o.Group, o.Category, o.Target, o.Verdict.String(),
+		o.Until.UTC().Format(time.RFC3339Nano), o.Reason}
+}
+
+// CreateOverride stores a live override and returns it with its ID and
+// creation time. by is recorded as its author and in the audit trail.
+func (s *Store) CreateOverride(ctx context.Context, by Actor, o policy.Override) (policy.Override, error) {
+	err := s.write(ctx, by, func(t *tx) error {
+		var err error
+		o, err = t.insertOverride(ctx, o, 0)
+		return err
+	})
+	return o, err
+}
+
+func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID int64) (policy.Override, error) {
+	if o.Kind == "" {
+		o.Kind = KindGrant
+	}
+	if !validKind(o.Kind) {
+		return o, fmt.Errorf("store: %w: override kind %q (want grant, unblock, continue or suspension)", ErrInvalid, o.Kind)
+	}
+	if o.By == "" {
+		o.By = t.actor.Name
+	}
+	now := t.s.now()
+	o.Created = now.Truncate(time.Microsecond).UTC()
+	o.Until = o.Until.Truncate(time.Microsecond).UTC()
+	if err := o.Validate(); err != nil {
+		return o, fmt.Errorf("store: %w: %w", ErrInvalid, err)
+	}
+	if !o.Until.After(now) {
+		return o, fmt.Errorf("store: %w: override ends at %s, which is not in the future", ErrInvalid, o.Until.Format(time.RFC3339))
+	}
+	err := t.QueryRowContext(ctx, `INSERT INTO overrides (kind, username, grp, category, target, verdict, created, until, by_user, reason, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		o.Kind, o.User, o.Group, o.Category, o.Target, o.Verdict.String(), micro(o.Created), micro(o.Until), o.By, o.Reason, requestID).Scan(&o.ID)
+	if err != nil {
+		return o, fmt.Errorf("store: insert override: %w", err)
+	}
+	if o.Kind != KindContinue {
+		t.audit("override.create", "override:"+strconv.FormatInt(o.ID, 10), nil, auditOverride(&o))
+	}
+	return o, t.touchOverrides(ctx)
+}
+
+// RecordContinue stores a warn click-through: user (or, for an
+// unidentified client, nobody: then group) may continue to target until
+// until. It is the user's own action, so it goes to the activity log, not
+// the audit trail.
+func (s *Store) RecordContinue(ctx context.Context, user, group, target string, until time.Time) (policy.Override, error) {
+	by := user
+	if by == "" {
+		by = "group:" + group
+	}
+	return s.CreateOverride(ctx, Actor{Name: by}, policy.Override{Kind: KindContinue, User: user, Group: group,
+		Target: target, Verdict: policy.Allow, Until: until, Reason: "warning page: continue"})
+}
+
+// RevokeOverride ends an override now.
+func (s *Store) RevokeOverride(ctx context.Context, by Actor, id int64, reason string) error {
+	return s.write(ctx, by, func(t *tx) error {
+		o, revoked, err := getOverride(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			return fmt.Errorf("store: override %d: %w: already revoked", id, ErrInvalid)
+		}
+		if _, err := t.ExecContext(ctx, `UPDATE overrides SET revoked_at = $1, revoked_by = $2 WHERE id = $3`,
+			micro(t.s.now()), by.Name, id); err != nil {
+			return fmt.Errorf("store: revoke override: %w", err)
+		}
+		t.audit("override.revoke", "override:"+strconv.FormatInt(id, 10), auditOverride(&o), map[string]string{"reason": reason})
+		return t.touchOverrides(ctx)
+	})
+}
+
+const overrideCols = `id, kind, username, grp, category, target, verdict, created, until, by_user, reason, revoked_at`
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanOverride(r rowScanner) (policy.Override, bool, error) {
+	var o policy.Override
+	var verdict string
+	var created, until, revoked int64
+	if err := r.Scan(&o.ID, &o.Kind, &o.User, &o.Group, &o.Category, &o.Target, &verdict, &created, &until, &o.By, &o.Reason, &revoked); err != nil {
+		return o, false, err
+	}
+	v, err := policy.ParseVerdict(verdict)
+	if err != nil {
+		return o, false, fmt.Errorf("store: override %d: %w", o.ID, err)
+	}
+	o.Verdict, o.Created, o.Until = v, fromMicro(created), fromMicro(until)
+	return o, revoked != 0, nil
+}
+
+func getOverride(ctx context.Context, q queryer, id int64) (policy.Override, bool, error) {
+	o, revoked, err := scanOverride(q.QueryRowContext(ctx, `SELECT `+overrideCols+` FROM overrides WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, false, fmt.Errorf("store: override %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return o, false, fmt.Errorf("store: override %d: %w", id, err)
+	}
+	return o, revoked, nil
+}
+
+// GetOverride returns one override and whether it was revoked.
+func (s *Store) GetOverride(ctx context.Context, id int64) (policy.Override, bool, error) {
+	return getOverride(ctx, s.r, id)
+}
+
+// ActiveOverrides are the overrides in force at now: not revoked, not yet
+// expired. The engine checks each one's Until itself, so a set published
+// now stays right until the next change.
+func (s *Store) ActiveOverrides(ctx context.Context, now time.Time) ([]policy.Override, error) {
+	return s.listOverrides(ctx, `WHERE revoked_at = 0 AND until > $1 ORDER BY id`, micro(now))
+}
+
+// ListOverrides returns overrides created since since (zero: all), newest
+// first, at most limit (0: no limit), revoked ones included.
+func (s *Store) ListOverrides(ctx context.Context, since time.Time, limit int) ([]policy.Override, error) {
+	q := `WHERE created >= $1 ORDER BY id DESC`
+	if limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
+	}
+	return s.listOverrides(ctx, q, micro(since))
+}
+
+func (s *Store) listOverrides(ctx context.Context, where string, args ...any) ([]policy.Override, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+overrideCols+` FROM overrides `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: overrides: %w", err)
+	}
+	defer rows.Close()
+	var out []policy.Override
+	for rows.Next() {
+		o, _, err := scanOverride(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: overrides: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// overridesVersion is the change counter the feed polls.
+func (s *Store) overridesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'overrides'`).Scan(&v)
+	return v, err
+}

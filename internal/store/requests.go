@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"schoolgate/internal/policy"
+)
+
+// Request statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusDenied   = "denied"
+)
+
+// Request is a filter-change request: a user asks for a blocked site, with
+// a reason; staff approve (a time-limited override) or deny, with a reason
+// of their own.
+type Request struct {
+	ID             int64         `json:"id"`
+	Created        time.Time     `json:"created"`
+	User           string        `json:"user,omitempty"`
+	Client         string        `json:"client,omitempty"`
+	Groups         []string      `json:"groups,omitempty"`
+	Host           string        `json:"host"`
+	URL            string        `json:"url,omitempty"`
+	Categories     []string      `json:"categories,omitempty"`
+	Reason         string        `json:"reason,omitempty"`
+	Status         string        `json:"status"`
+	DecidedBy      string        `json:"decided_by,omitempty"`
+	DecidedAt      time.Time     `json:"decided_at,omitzero"`
+	DecisionReason string        `json:"decision_reason,omitempty"`
+	For            time.Duration `json:"for,omitempty"`
+	OverrideID     int64         `json:"override_id,omitempty"`
+}
+
+// CreateRequest stores a new pending request. The requester (the user, or
+// the client address when unidentified) is the audit record's actor.
+func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
+	if r.Host == "" {
+		return r, fmt.Errorf("store: %w: request: host is required", ErrInvalid)
+	}
+	by := Actor{Name: r.User, From: r.Client}
+	if by.Name == "" {
+		by.Name = "client:" + r.Client
+	}
+	r.Created = s.now().Truncate(time.Microsecond).UTC()
+	r.Status = StatusPending
+	err := s.write(ctx, by, func(t *tx) error {
+		err := t.QueryRowContext(ctx, `INSERT INTO requests (created, username, client, groups, host, url, categories, reason, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			micro(r.Created), r.User, r.Client, joinList(r.Groups), r.Host, r.URL, joinList(r.Categories), r.Reason, r.Status).Scan(&r.ID)
+		if err != nil {
+			return fmt.Errorf("store: insert request: %w", err)
+		}
+		t.audit("request.create", "request:"+strconv.FormatInt(r.ID, 10), nil, r)
+		return nil
+	})
+	return r, err
+}
+
+const requestCols = `id, created, username, client, groups, host, url, categories, reason, status, decided_by, decided_at, decision_reason, for_us, override_id`
+
+func scanRequest(sc rowScanner) (Request, error) {
+	var r Request
+	var created, decided, forUS int64
+	var groups, cats string
+	err := sc.Scan(&r.ID, &created, &r.User, &r.Client, &groups, &r.Host, &r.URL, &cats, &r.Reason, &r.Status,
+		&r.DecidedBy, &decided, &r.DecisionReason, &forUS, &r.OverrideID)
+	r.Created, r.DecidedAt, r.For = fromMicro(created), fromMicro(decided), time.Duration(forUS)*time.Microsecond
+	r.Groups, r.Categories = splitList(groups), splitList(cats)
+	return r, err
+}
+
+func getRequest(ctx context.Context, q queryer, id int64) (Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM requests WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("store: request %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: request %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// GetRequest returns one request.
+func (s *Store) GetRequest(ctx context.Context, id int64) (Request, error) {
+	return getRequest(ctx, s.r, id)
+}
+
+// ListRequests returns requests with the given status ("" for all),
+// newest first, at most limit (0: no limit).
+func (s *Store) ListRequests(ctx context.Context, status string, limit int) ([]Request, error) {
+	q := `SELECT ` + requestCols + ` FROM requests WHERE ($1 = '' OR status = $1) ORDER BY id DESC`
+	if limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, status)
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: requests: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Approval is how staff approve a request.
+type Approval struct {
+	For    time.Duration // how long the unblock lasts (required)
+	Reason string        // why (required)
+	// Group, when set, unblocks for that whole group instead of the
+	// requesting user (required when the request has no user).
+	Group string
+	// Category, when set, unblocks that category (one of the request's)
+	// instead of the requested host.
+	Category string
+	// Illegal must be set by the caller when the engine says any of the
+	// request's categories (the row's, not the caller's) is illegal:
+	// approval is then refused.
+	Illegal bool
+}
+
+// ApproveRequest approves a pending request and, in the same transaction,
+// creates the time-limited override it grants.
+func (s *Store) ApproveRequest(ctx context.Context, by Actor, id int64, a Approval) (Request, policy.Override, error) {
+	var r Request
+	var o policy.Override
+	if a.For <= 0 {
+		return r, o, fmt.Errorf("store: %w: approve: a positive duration (--for) is required", ErrInvalid)
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return r, o, fmt.Errorf("store: %w: approve: a reason is required", ErrInvalid)
+	}
+	if a.Illegal {
+		return r, o, fmt.Errorf("store: request %d: %w", id, ErrIllegal)
+	}
+	err := s.write(ctx, by, func(t *tx) error {
+		var err error
+		r, err = getRequest(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusPending {
+			return fmt.Errorf("store: request %d: %w (%s)", id, ErrNotPending, r.Status)
+		}
+		before := r
+		now := s.now().Truncate(time.Microsecond).UTC()
+		o = policy.Override{Kind: KindUnblock, Verdict: policy.Allow, Until: now.Add(a.For), By: by.Name,
+			Reason: fmt.Sprintf("request %d: %s", id, a.Reason)}
+		switch {
+		case a.Group != "":
+			o.Group = a.Group
+		case r.User != "":
+			o.User = r.User
+		default:
+			return fmt.Errorf("store: %w: request %d has no user: approve it for a group", ErrInvalid, id)
+		}
+		if a.Category != "" {
+			found := false
+			for _, c := range r.Categories {
+				found = found || c == a.Category
+			}
+			if !found {
+				return fmt.Errorf("store: %w: category %q is not one of request %d's (%s)", ErrInvalid, a.Category, id, joinList(r.Categories))
+			}
+			o.Category = a.Category
+		} else {
+			o.Target = r.Host
+		}
+		if o, err = t.insertOverride(ctx, o, id); err != nil {
+			return err
+		}
+		r.Status, r.DecidedBy, r.DecidedAt, r.DecisionReason, r.For, r.OverrideID =
+			StatusApproved, by.Name, now, a.Reason, a.For.Truncate(time.Microsecond), o.ID
+		if _, err := t.ExecContext(ctx, `UPDATE requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4, for_us = $5, override_id = $6 WHERE id = $7`,
+			r.Status, r.DecidedBy, micro(r.DecidedAt), r.DecisionReason, r.For.Microseconds(), r.OverrideID, id); err != nil {
+			return fmt.Errorf("store: approve request %d: %w", id, err)
+		}
+		t.audit("request.approve", "request:"+strconv.FormatInt(id, 10), before, r)
+		return nil
+	})
+	return r, o, err
+}
+
+// DenyRequest denies a pending request, with a reason.
+func (s *Store) DenyRequest(ctx context.Context, by Actor, id int64, reason string) (Request, error) {
+	var r Request
+	if strings.TrimSpace(reason) == "" {
+		return r, fmt.Errorf("store: %w: deny: a reason is required", ErrInvalid)
+	}
+	err := s.write(ctx, by, func(t *tx) error {
+		var err error
+		r, err = getRequest(ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusPending {
+			return fmt.Errorf("store: request %d: %w (%s)", id, ErrNotPending, r.Status)
+		}
+		before := r
+		r.Status, r.DecidedBy, r.DecidedAt, r.DecisionReason = StatusDenied, by.Name, s.now().Truncate(time.Microsecond).UTC(), reason
+		if _, err := t.ExecContext(ctx, `UPDATE requests SET status = $1, decided_by = $2, decided_at = $3, decision_reason = $4 WHERE id = $5`,
+			r.Status, r.DecidedBy, micro(r.DecidedAt), r.DecisionReason, id); err != nil {
+			return fmt.Errorf("store: deny request %d: %w", id, err)
+		}
+		t.audit("request.deny", "request:"+strconv.FormatInt(id, 10), before, r)
+		return nil
+	})
+	return r, err
+}

@@ -1,0 +1,157 @@
+// Package store is Schoolgate's storage layer: one concrete Store over
+// either embedded SQLite (the default, a file in the data directory) or
+// PostgreSQL (for trusts that run several nodes), with plain SQL written
+// once ($1 placeholders work on both), ordered per-dialect migrations and a
+// hash-chained audit trail written in the same transaction as every
+// administrative change.
+//
+// The methods, one file per entity:
+//
+//	Users (users.go, import.go, directory.go):
+//	  CreateUser, UpdateUser, SetPassword, DisableUser, GetUser, ListUsers,
+//	  ImportUsers; Directory implements identity.Directory (Authenticate,
+//	  Lookup) with argon2id and per-client/per-account rate limits.
+//	Live overrides (overrides.go, feed.go):
+//	  CreateOverride, RevokeOverride, GetOverride, ListOverrides,
+//	  ActiveOverrides; OverrideFeed keeps engine.SetOverrides current.
+//	  Warn click-throughs are overrides of kind "continue" (RecordContinue).
+//	Filter-change requests (requests.go):
+//	  CreateRequest, GetRequest, ListRequests, ApproveRequest, DenyRequest.
+//	Concerns (concerns.go):
+//	  CreateConcern, GetConcern, ListConcerns, SetConcernStatus.
+//	Acceptable use (aua.go):
+//	  AcceptAUA, HasAccepted, ListAcceptances, NotAccepted.
+//	Activity (activity.go, search.go, retention.go):
+//	  InsertEvents (multi-row INSERT on SQLite, COPY on PostgreSQL; hourly
+//	  aggregates in the same transaction), SearchActivity, Purge, RunRetention.
+//	Audit (audit.go):
+//	  Audit (a record on its own), AuditHead, VerifyAudit, ListAudit.
+//
+// Every method that changes administrative state takes an Actor (who, and
+// from where) and writes its audit record in the same transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrExists        = errors.New("already exists")
+	ErrInvalid       = errors.New("invalid")
+	ErrNotPending    = errors.New("request already decided")
+	ErrIllegal       = errors.New("illegal categories can never be unblocked")
+	ErrAuditBroken   = errors.New("audit trail broken")
+	ErrNoDatabase    = errors.New("no database given")
+	ErrSchemaTooNew  = errors.New("database schema is newer than this program")
+	ErrWeakPassword  = errors.New("password too weak")
+	ErrSharedAccount = errors.New("shared log-on not allowed")
+)
+
+// Dialect is the SQL back end.
+type Dialect string
+
+// The two back ends.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options open a Store. Give exactly one of SQLitePath and PostgresDSN.
+type Options struct {
+	SQLitePath  string
+	PostgresDSN string
+	Logger      *slog.Logger
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	dialect Dialect
+	// w takes every write: a single connection on SQLite (so writes never
+	// fight over the lock), the pool itself on PostgreSQL.
+	w *sql.DB
+	// r serves reads concurrently.
+	r   *sql.DB
+	log *slog.Logger
+	now func() time.Time
+	// changed is signalled after this process commits a change to the
+	// live overrides, so the feed republishes at once.
+	changed chan struct{}
+}
+
+// Actor says who made a change and from where (an IP, "cli@host").
+type Actor struct {
+	Name string
+	From string
+}
+
+// Open connects, applies any pending migrations and returns the Store.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	s := &Store{log: opt.Logger, now: opt.Now, changed: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	switch {
+	case opt.PostgresDSN != "" && opt.SQLitePath != "":
+		return nil, fmt.Errorf("store: %w: give SQLite or PostgreSQL, not both", ErrInvalid)
+	case opt.PostgresDSN != "":
+		s.dialect = Postgres
+		err = s.openPostgres(ctx, opt.PostgresDSN)
+	case opt.SQLitePath != "":
+		s.dialect = SQLite
+		err = s.openSQLite(ctx, opt.SQLitePath)
+	default:
+		return nil, fmt.Errorf("store: %w", ErrNoDatabase)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect reports the back end.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// micro and fromMicro convert times to the stored form: microseconds since
+// the Unix epoch, the same on both back ends.
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicro(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
