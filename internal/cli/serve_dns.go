@@ -1,7 +1,32 @@
 package cli
 
-// dnsParts is what the DNS resolver adds to serve.
-type dnsParts struct{}
+import "schoolgate/internal/dnsfilter"
 
-// dnsServices builds the DNS server(s) from the policy's dns: section.
-func (d *serveDeps) dnsServices() ([]service, error) { return nil, nil }
+// dnsParts is what the DNS resolver adds to serve.
+type dnsParts struct {
+	srv *dnsfilter.Server
+}
+
+// dnsServices builds the DNS filtering resolver from the policy's dns:
+// section. An empty dns.listen turns it off. Its listeners are bound here,
+// before serve reports ready, so a busy or privileged port fails early.
+func (d *serveDeps) dnsServices() ([]service, error) {
+	cfg := d.engine.Snapshot().Config().DNS
+	if len(cfg.Listen) == 0 {
+		d.log.Info("dns.listen is empty: the DNS resolver is off")
+		return nil, nil
+	}
+	srv, err := dnsfilter.New(dnsfilter.Options{
+		Engine:   d.engine,
+		Sessions: d.sessions,
+		Activity: d.activity,
+		Registry: d.registry,
+		Logger:   d.log,
+		Now:      d.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.dns.srv = srv
+	return []service{srv}, nil
+}

@@ -1,0 +1,77 @@
+package dnsfilter
+
+import (
+	"time"
+
+	"github.com/miekg/dns"
+
+	"schoolgate/internal/policy"
+)
+
+// stageDecide asks the policy engine about the query name, exactly as the
+// proxy asks about a URL's host. Blocked names are answered here:
+//   - illegal categories per dns.illegal_response (default NXDOMAIN),
+//     never the block page's click-through;
+//   - warn and permission verdicts at the block page, where the user can
+//     click through or ask;
+//   - other blocks per dns.block_response.
+//
+// Every answer carries an Extended DNS Error: 15 "Blocked" for illegal
+// content (operator policy for everyone), 17 "Filtered" for the group's
+// rules.
+func stageDecide(s *Server, r *request) action {
+	if r.noPolicy {
+		return next
+	}
+	v := r.v
+	q := policy.Query{Host: r.name, User: r.user, Groups: r.groups, At: r.now, Overrides: s.engine.Overrides()}
+	r.d = v.snap.Decide(&q)
+	r.decided = true
+	if !r.d.Until.IsZero() {
+		left := r.d.Until.Sub(r.now)
+		secs := uint32(0)
+		if left > 0 {
+			secs = uint32(min(left/time.Second, noCap))
+		}
+		r.ttlCap = min(r.ttlCap, secs)
+	}
+	d := &r.d
+	switch {
+	case d.Illegal:
+		return r.block(v.illegalMode, resIllegal, edeBlocked, v.catText(d, func(c *catInfo) string { return c.illegal }))
+	case d.Verdict == policy.Warn:
+		return r.block("blockpage", resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.warn }))
+	case d.NeedsPermission:
+		return r.block("blockpage", resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.perm }))
+	case d.Verdict == policy.Block:
+		return r.block(v.blockMode, resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.block }))
+	}
+	return next
+}
+
+// catText picks the EDE text of the deciding category.
+func (v *view) catText(d *policy.Decision, f func(*catInfo) string) string {
+	if d.Category >= 0 && d.Category < len(v.cats) {
+		return f(&v.cats[d.Category])
+	}
+	return "blocked by school policy"
+}
+
+// block answers a blocked name in the given mode.
+func (r *request) block(mode string, res result, ede uint16, text string) action {
+	ttl := min(r.ttlCap, r.v.maxTTL)
+	var zero [16]byte
+	switch mode {
+	case "nxdomain":
+		return r.reply(dns.RcodeNameError, res, ede, text)
+	case "null":
+		if r.qtype == dns.TypeAAAA {
+			return r.answerAddr(zero[:], ttl, res, ede, text)
+		}
+		return r.answerAddr(zero[:4], ttl, res, ede, text)
+	}
+	if r.qtype == dns.TypeAAAA {
+		return r.answerAddr(r.v.v6, ttl, res, ede, text)
+	}
+	return r.answerAddr(r.v.v4, ttl, res, ede, text)
+}

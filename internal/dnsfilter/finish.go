@@ -1,0 +1,55 @@
+package dnsfilter
+
+import (
+	"time"
+
+	"schoolgate/internal/activity"
+	"schoolgate/internal/policy"
+)
+
+// finish counts an answered query and logs its activity event (unless
+// dns.log_queries is false, for privacy). It never blocks: the sink
+// drops and counts when overloaded.
+func (s *Server) finish(r *request) {
+	s.m.byResult[r.res].Inc()
+	s.m.duration.Observe(time.Since(r.start).Seconds())
+	v := r.v
+	if r.gi == nil {
+		return // malformed, refused or rate-limited before identify
+	}
+	if (r.res == resBlocked || r.res == resIllegal) && r.d.Category >= 0 && r.d.Category < len(v.cats) {
+		v.cats[r.d.Category].blocks.Inc()
+	}
+	if !v.logQueries {
+		return
+	}
+	ev := activity.Event{
+		Time:   r.now,
+		Client: r.client.Addr().Unmap(),
+		User:   r.user,
+		Groups: r.gi.names,
+		Host:   r.name,
+		Point:  activity.PointDNS,
+	}
+	switch {
+	case r.rule != "":
+		ev.Verdict, ev.Rule = "block", r.rule
+	case r.decided:
+		d := &r.d
+		ev.Verdict = d.Verdict.String()
+		ev.Illegal = d.Illegal
+		if !d.Categories.Empty() {
+			ev.Categories = v.snap.CategoryNames(d)
+		}
+		ev.Rule = ruleOf(v.snap, d)
+	default:
+		ev.Verdict = policy.Allow.String()
+	}
+	s.sink.Log(ev)
+}
+
+// ruleOf names the deciding rule; the common unconditional default is a
+// constant.
+func ruleOf(snap *policy.Snapshot, d *policy.Decision) string {
+	return snap.Rule(d)
+}

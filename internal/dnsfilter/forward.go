@@ -1,0 +1,88 @@
+package dnsfilter
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// stageForward asks the upstreams (the cache missed). It may wait on the
+// network, so on the UDP fast path it parks the request on a goroutine of
+// its own. Concurrent misses for one name share one upstream query.
+func stageForward(s *Server, r *request) action {
+	if !r.mayBlock {
+		return park
+	}
+	e, err := s.resolve(cacheKey{name: r.name, qtype: r.qtype, flags: r.keyFlags()}, r.v)
+	if err != nil {
+		return r.servfail()
+	}
+	return r.answerEntry(e)
+}
+
+// servfail answers SERVFAIL quickly when no upstream answered.
+func (r *request) servfail() action {
+	return r.reply(dns.RcodeServerFailure, resServFail, edeNoReachableAuth, "no upstream answered")
+}
+
+// resolve gets k from the upstreams and caches the answer.
+func (s *Server) resolve(k cacheKey, v *view) (*entry, error) {
+	return s.flight.do(k, func() (*entry, error) {
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(k.name), k.qtype)
+		m.RecursionDesired = true
+		m.CheckingDisabled = k.flags&2 != 0
+		m.SetEdns0(ednsSize, k.flags&1 != 0)
+		ctx, cancel := context.WithTimeout(context.Background(), v.up.timeout)
+		defer cancel()
+		reply, err := v.up.exchange(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		e, ttl, err := newEntry(reply, now)
+		if err != nil {
+			return nil, err
+		}
+		if ttl > 0 {
+			s.cache.put(k, e)
+		}
+		return e, nil
+	})
+}
+
+// flightGroup shares one upstream query between concurrent misses for the
+// same key.
+type flightGroup struct {
+	mu sync.Mutex
+	m  map[cacheKey]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+}
+
+func (g *flightGroup) do(k cacheKey, f func() (*entry, error)) (*entry, error) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[cacheKey]*flight{}
+	}
+	if c, ok := g.m[k]; ok {
+		g.mu.Unlock()
+		<-c.done
+		return c.e, c.err
+	}
+	c := &flight{done: make(chan struct{})}
+	g.m[k] = c
+	g.mu.Unlock()
+	c.e, c.err = f()
+	close(c.done)
+	g.mu.Lock()
+	delete(g.m, k)
+	g.mu.Unlock()
+	return c.e, c.err
+}

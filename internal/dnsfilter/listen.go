@@ -1,0 +1,188 @@
+package dnsfilter
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// bind opens a UDP socket and a TCP listener on every address.
+func (s *Server) bind(addrs []string) error {
+	for _, a := range addrs {
+		ua, err := net.ResolveUDPAddr("udp", a)
+		if err != nil {
+			return fmt.Errorf("%w: dns.listen %q: %w", ErrListen, a, err)
+		}
+		uc, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return bindErr(a, err)
+		}
+		s.udp = append(s.udp, uc)
+		// TCP on the same port as UDP (which may have been chosen by the
+		// system when the port was 0).
+		ta := &net.TCPAddr{IP: ua.IP, Port: uc.LocalAddr().(*net.UDPAddr).Port, Zone: ua.Zone}
+		tl, err := net.ListenTCP("tcp", ta)
+		if err != nil {
+			return bindErr(a, err)
+		}
+		s.tcp = append(s.tcp, tl)
+	}
+	return nil
+}
+
+func bindErr(addr string, err error) error {
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("%w: dns.listen %q: %w: ports below 1024 need privileges: run as root, grant the binary CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep schoolgate), or use a high port such as 5353", ErrListen, addr, err)
+	}
+	return fmt.Errorf("%w: dns.listen %q: %w", ErrListen, addr, err)
+}
+
+func (s *Server) closeListeners() {
+	for _, c := range s.udp {
+		c.Close()
+	}
+	for _, l := range s.tcp {
+		l.Close()
+	}
+}
+
+// udpReaders is how many goroutines read each UDP socket: one per CPU, so
+// that cache hits and blocks are answered without a goroutine per query.
+func udpReaders() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// serveUDP reads queries and answers them on the reading goroutine; only
+// those that must wait on an upstream move to a goroutine of their own.
+func (s *Server) serveUDP(c *net.UDPConn) {
+	for {
+		r := s.getRequest()
+		n, _, flags, addr, err := c.ReadMsgUDPAddrPort(r.in, nil)
+		if err != nil {
+			s.putRequest(r)
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		r.raw, r.client, r.udp = r.in[:n], addr, c
+		r.oversize = flags&syscall.MSG_TRUNC != 0
+		s.begin(r)
+		s.serve(r)
+	}
+}
+
+// serve runs the chain; a stage that must block parks the request on a
+// new goroutine, which resumes the chain at that stage.
+func (s *Server) serve(r *request) {
+	if s.runChain(r) == park {
+		s.inflight.Add(1)
+		go func() {
+			defer s.inflight.Done()
+			r.mayBlock = true
+			s.runChain(r)
+			s.respond(r)
+		}()
+		return
+	}
+	s.respond(r)
+}
+
+// runChain runs the stages from r.at until one answers or parks.
+func (s *Server) runChain(r *request) action {
+	for r.at < len(s.chain) {
+		switch s.chain[r.at].run(s, r) {
+		case done:
+			return done
+		case park:
+			if !r.mayBlock {
+				return park
+			}
+		default:
+			r.at++
+		}
+	}
+	return done
+}
+
+// respond sends the answer (if any), counts and logs it, and recycles r.
+func (s *Server) respond(r *request) {
+	if len(r.out) > 0 && r.udp != nil {
+		_, _ = r.udp.WriteToUDPAddrPort(r.out, r.client)
+	}
+	s.finish(r)
+	s.putRequest(r)
+}
+
+// TCP limits (RFC 7766): idle connections are closed after tcpIdle;
+// connections beyond maxTCPConns are refused.
+const (
+	tcpIdle     = 10 * time.Second
+	maxTCPConns = 512
+)
+
+func (s *Server) serveTCP(l *net.TCPListener) {
+	for {
+		c, err := l.AcceptTCP()
+		if err != nil {
+			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if s.tcpActive.Add(1) > maxTCPConns {
+			s.tcpActive.Add(-1)
+			c.Close()
+			continue
+		}
+		s.inflight.Add(1)
+		s.tcpConns.Store(c, struct{}{})
+		go func() {
+			defer s.inflight.Done()
+			defer s.tcpActive.Add(-1)
+			defer s.tcpConns.Delete(c)
+			defer c.Close()
+			s.serveConn(c)
+		}()
+	}
+}
+
+// serveConn answers length-prefixed queries on one connection in turn.
+func (s *Server) serveConn(c *net.TCPConn) {
+	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
+	buf := make([]byte, 65535)
+	var hdr [2]byte
+	for !s.closing.Load() {
+		c.SetReadDeadline(time.Now().Add(tcpIdle))
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint16(hdr[:]))
+		if _, err := io.ReadFull(c, buf[:n]); err != nil {
+			return
+		}
+		r := s.getRequest()
+		r.raw, r.client, r.tcp, r.mayBlock = buf[:n], client, true, true
+		s.begin(r)
+		s.runChain(r)
+		if len(r.out) == 0 { // dropped: close, as a UDP client would time out
+			s.finish(r)
+			s.putRequest(r)
+			return
+		}
+		out := make([]byte, 2, 2+len(r.out))
+		binary.BigEndian.PutUint16(out, uint16(len(r.out)))
+		out = append(out, r.out...)
+		c.SetWriteDeadline(time.Now().Add(tcpIdle))
+		_, err := c.Write(out)
+		s.finish(r)
+		s.putRequest(r)
+		if err != nil {
+			return
+		}
+	}
+}

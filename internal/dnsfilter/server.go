@@ -1,0 +1,259 @@
+// Package dnsfilter is Schoolgate's DNS filtering resolver: every query is
+// decided by the same policy engine as the proxy, then answered from a
+// block response, a SafeSearch rewrite, the cache or the upstreams.
+package dnsfilter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"schoolgate/internal/activity"
+	"schoolgate/internal/identity"
+	"schoolgate/internal/policy"
+)
+
+// Sentinel errors.
+var (
+	ErrMalformed     = errors.New("malformed DNS message")
+	ErrBadName       = errors.New("query name is not a host name")
+	ErrNoUpstream    = errors.New("no upstream answered")
+	ErrBadUpstream   = errors.New("bad upstream answer")
+	ErrListen        = errors.New("cannot listen")
+	ErrNoListeners   = errors.New("dns.listen is empty")
+	ErrUpstreamSetup = errors.New("bad upstream")
+)
+
+// Options are the resolver's dependencies. Engine is required; the rest
+// may be nil.
+type Options struct {
+	Engine *policy.Engine
+	// Sessions maps client IPs to users who logged in on the proxy.
+	Sessions *identity.Sessions
+	// Directory gives a session user's groups from the identity store.
+	Directory identity.Directory
+	// Activity receives one event per query (unless dns.log_queries is
+	// false). Log must not block.
+	Activity activity.Sink
+	// Registry gets the resolver's metrics.
+	Registry prometheus.Registerer
+	Logger   *slog.Logger
+	// Now is the policy clock (schedules, exceptions, TTL caps).
+	Now func() time.Time
+}
+
+// stage is one link of the chain. It answers the request (done), passes
+// it on (next), or asks to be run again where it may block (park).
+type stage struct {
+	name string
+	run  func(*Server, *request) action
+}
+
+type action uint8
+
+const (
+	next action = iota
+	done
+	park
+)
+
+// Server is the DNS filtering resolver. It is safe for concurrent use.
+type Server struct {
+	engine   *policy.Engine
+	sessions *identity.Sessions
+	dir      identity.Directory
+	sink     activity.Sink
+	log      *slog.Logger
+	now      func() time.Time
+	m        *metrics
+	cache    *cache
+	flight   flightGroup
+	users    *userCache
+	ss       safeSearch
+	view     atomic.Pointer[view]
+	chain    []stage
+
+	listen    []string
+	udp       []*net.UDPConn
+	tcp       []*net.TCPListener
+	reqs      sync.Pool
+	inflight  sync.WaitGroup
+	closing   atomic.Bool
+	tcpConns  sync.Map // net.Conn → struct{}
+	tcpActive atomic.Int32
+}
+
+// newChain is the resolver chain, in the order a query goes through it.
+// The order is the design; each stage says why it sits where it does:
+//
+//  1. parse       read the header and the one question straight off the
+//     wire; malformed, oversized or absurd queries get FORMERR, NOTIMP or
+//     REFUSED here and nothing else runs.
+//  2. ratelimit   per-client token bucket (off by default: schools sit
+//     behind NAT); before any work is spent on a flood.
+//  3. identify    client IP → proxy session user → groups (identity store
+//     or the policy's users: lists), else the policy's networks.
+//  4. circumvent  the Firefox canary and Apple Private Relay, for filtered
+//     groups: they must fail before policy, whatever the rules say.
+//  5. decide      policy.Decide, as for every enforcement point; blocked,
+//     warn, permission and illegal names are answered here (with an
+//     Extended DNS Error) and never reach the cache or the upstreams.
+//  6. safesearch  allowed search engines become CNAMEs to their SafeSearch
+//     names, the target resolved through the cache and upstreams.
+//  7. cache       answers from the shared, TTL-honouring cache; the cache
+//     holds upstream data only, so it sits after every per-client stage.
+//  8. forward     the upstreams (UDP/TCP/DoT/DoH, fail-over, EDNS0, TCP on
+//     truncation); ECH configs are stripped from HTTPS/SVCB answers before
+//     they are cached.
+//
+// Every answer then has its TTLs capped (filtered groups, and decisions
+// that change at a schedule boundary or an exception's end) as it is
+// rendered, and finish counts it and logs the activity event.
+func newChain() []stage {
+	return []stage{
+		{"parse", stageParse},
+		{"ratelimit", stageRateLimit},
+		{"identify", stageIdentify},
+		{"circumvent", stageCircumvent},
+		{"decide", stageDecide},
+		{"safesearch", stageSafeSearch},
+		{"cache", stageCache},
+		{"forward", stageForward},
+	}
+}
+
+// New builds the resolver from the engine's dns: settings and binds its
+// listeners, so that a busy or privileged port fails before serve is
+// ready.
+func New(opt Options) (*Server, error) {
+	if opt.Engine == nil {
+		return nil, fmt.Errorf("dnsfilter: no policy engine")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Activity == nil {
+		opt.Activity = activity.Discard{}
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{
+		engine:   opt.Engine,
+		sessions: opt.Sessions,
+		dir:      opt.Directory,
+		sink:     opt.Activity,
+		log:      opt.Logger,
+		now:      opt.Now,
+		chain:    newChain(),
+		ss:       newSafeSearch(),
+	}
+	s.users = newUserCache(opt.Directory, time.Minute)
+	s.reqs.New = func() any { return new(request) }
+	snap := opt.Engine.Snapshot()
+	cfg := snap.Config().DNS
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(cfg.Listen) == 0 {
+		return nil, ErrNoListeners
+	}
+	m, err := newMetrics(opt.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.m = m
+	s.cache = newCache(cfg.CacheSize)
+	m.registerCache(opt.Registry, s.cache)
+	v, err := s.newView(snap, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.view.Store(v)
+	s.listen = append([]string(nil), cfg.Listen...)
+	if err := s.bind(cfg.Listen); err != nil {
+		s.closeListeners()
+		return nil, err
+	}
+	opt.Engine.OnReload(s.reload)
+	return s, nil
+}
+
+// Name implements serve's service.
+func (s *Server) Name() string { return "dns" }
+
+// Addrs are the UDP addresses actually bound (useful with port 0).
+func (s *Server) Addrs() []netip.AddrPort {
+	out := make([]netip.AddrPort, 0, len(s.udp))
+	for _, c := range s.udp {
+		out = append(out, c.LocalAddr().(*net.UDPAddr).AddrPort())
+	}
+	return out
+}
+
+// reload rebuilds the per-policy view after the engine swapped in a new
+// snapshot. Queries in flight finish on the view they started with.
+func (s *Server) reload(snap *policy.Snapshot) {
+	old := s.view.Load()
+	v, err := s.newView(snap, old)
+	if err != nil {
+		s.log.Error("dns: new dns: settings rejected; keeping the previous ones", "err", err)
+		return
+	}
+	s.view.Store(v)
+	if !sameStrings(snap.Config().DNS.Listen, s.listen) {
+		s.log.Warn("dns.listen changed: restart schoolgate to listen on the new addresses", "listening", s.listen, "configured", snap.Config().DNS.Listen)
+	}
+	if snap.Config().DNS.CacheSize != s.cache.capacity() {
+		s.log.Warn("dns.cache_size changed: it takes effect at the next restart")
+	}
+}
+
+// Run serves until ctx ends, then closes the listeners and waits for the
+// queries in flight.
+func (s *Server) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, c := range s.udp {
+		for range udpReaders() {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.serveUDP(c) }()
+		}
+	}
+	for _, l := range s.tcp {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.serveTCP(l) }()
+	}
+	for _, a := range s.Addrs() {
+		s.log.Info("dns listening", "addr", a.String(), "proto", "udp+tcp")
+	}
+	<-ctx.Done()
+	s.closing.Store(true)
+	s.closeListeners()
+	s.tcpConns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
+	wg.Wait()
+	s.inflight.Wait()
+	return ctx.Err()
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

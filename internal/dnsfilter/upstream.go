@@ -1,0 +1,221 @@
+package dnsfilter
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// upstreams are the resolvers queries are forwarded to, tried in order
+// with fail-over: an upstream that just failed goes to the back of the
+// queue for a few seconds. The whole exchange is bounded by timeout, so a
+// dead upstream costs a quick SERVFAIL, never a hang.
+type upstreams struct {
+	list    []*upstream
+	timeout time.Duration
+}
+
+type upstream struct {
+	addr      string // as configured
+	kind      string // udp, tcp, tls, https
+	hostport  string
+	stream    *streamPool // tcp and tls; TCP fallback for udp
+	udp       *dns.Client
+	doh       *http.Client
+	url       string
+	downUntil atomic.Int64 // unix nanos
+	dur       prometheus.Observer
+	errs      prometheus.Counter
+}
+
+// downFor is how long a failed upstream is tried last.
+const downFor = 5 * time.Second
+
+func newUpstreams(addrs []string, timeout time.Duration, caFile string, m *metrics) (*upstreams, error) {
+	var tlsConf *tls.Config
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: dns.upstream_ca: %w", ErrUpstreamSetup, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: dns.upstream_ca: %s holds no PEM certificate", ErrUpstreamSetup, caFile)
+		}
+		tlsConf = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	u := &upstreams{timeout: timeout}
+	for i, a := range addrs {
+		up, err := newUpstream(a, tlsConf)
+		if err != nil {
+			return nil, fmt.Errorf("%w: dns.upstreams[%d]: %w", ErrUpstreamSetup, i, err)
+		}
+		up.dur = m.upstreamDur.WithLabelValues(a)
+		up.errs = m.upstreamErrs.WithLabelValues(a)
+		u.list = append(u.list, up)
+	}
+	return u, nil
+}
+
+func newUpstream(addr string, tlsConf *tls.Config) (*upstream, error) {
+	up := &upstream{addr: addr, kind: "udp"}
+	rest := addr
+	if scheme, r, ok := strings.Cut(addr, "://"); ok {
+		up.kind, rest = scheme, strings.TrimSuffix(r, "/")
+	}
+	switch up.kind {
+	case "udp", "tcp", "tls":
+		port := "53"
+		if up.kind == "tls" {
+			port = "853"
+		}
+		hp := rest
+		if _, _, err := net.SplitHostPort(rest); err != nil {
+			hp = net.JoinHostPort(strings.Trim(rest, "[]"), port)
+		}
+		up.hostport = hp
+		var conf *tls.Config
+		if up.kind == "tls" {
+			host, _, _ := net.SplitHostPort(hp)
+			conf = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+			if tlsConf != nil {
+				conf.RootCAs = tlsConf.RootCAs
+			}
+		}
+		up.stream = newStreamPool(hp, conf)
+		up.udp = &dns.Client{Net: "udp", UDPSize: ednsSize}
+	case "https":
+		if _, err := url.Parse(addr); err != nil {
+			return nil, err
+		}
+		tr := &http.Transport{
+			Proxy:               nil,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 5 * time.Second,
+		}
+		if tlsConf != nil {
+			tr.TLSClientConfig = tlsConf.Clone()
+		}
+		up.doh, up.url = &http.Client{Transport: tr}, addr
+	default:
+		return nil, fmt.Errorf("unknown scheme %q", up.kind)
+	}
+	return up, nil
+}
+
+// exchange sends m to the upstreams in turn until one answers.
+func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+	if len(u.list) == 0 {
+		return nil, ErrNoUpstream
+	}
+	now := time.Now().UnixNano()
+	order := make([]*upstream, 0, len(u.list))
+	for _, up := range u.list {
+		if up.downUntil.Load() <= now {
+			order = append(order, up)
+		}
+	}
+	for _, up := range u.list {
+		if up.downUntil.Load() > now {
+			order = append(order, up)
+		}
+	}
+	var lastErr error = ErrNoUpstream
+	for i, up := range order {
+		dl, _ := ctx.Deadline()
+		budget := time.Until(dl) / time.Duration(len(order)-i)
+		if budget <= 0 {
+			break
+		}
+		actx, cancel := context.WithTimeout(ctx, budget)
+		start := time.Now()
+		reply, err := up.exchange(actx, m)
+		cancel()
+		if err == nil && !sameQuestion(m, reply) {
+			err = fmt.Errorf("%w: %s answered another question", ErrBadUpstream, up.addr)
+		}
+		if err == nil && reply.Rcode != dns.RcodeServerFailure && reply.Rcode != dns.RcodeRefused {
+			up.dur.Observe(time.Since(start).Seconds())
+			up.downUntil.Store(0)
+			return reply, nil
+		}
+		if err == nil {
+			err = fmt.Errorf("%w: %s answered %s", ErrBadUpstream, up.addr, dns.RcodeToString[reply.Rcode])
+		}
+		up.errs.Inc()
+		up.downUntil.Store(time.Now().Add(downFor).UnixNano())
+		lastErr = err
+	}
+	return nil, fmt.Errorf("%w: %w", ErrNoUpstream, lastErr)
+}
+
+func (up *upstream) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+	switch up.kind {
+	case "udp":
+		m.Id = dns.Id()
+		reply, _, err := up.udp.ExchangeContext(ctx, m, up.hostport)
+		if err == nil && reply.Truncated {
+			return up.stream.exchange(ctx, m)
+		}
+		return reply, err
+	case "tcp", "tls":
+		m.Id = dns.Id()
+		return up.stream.exchange(ctx, m)
+	}
+	return up.exchangeDoH(ctx, m)
+}
+
+// exchangeDoH posts the query (RFC 8484, ID 0).
+func (up *upstream) exchangeDoH(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+	m.Id = 0
+	wire, err := m.Pack()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, up.url, bytes.NewReader(wire))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/dns-message")
+	req.Header.Set("Accept", "application/dns-message")
+	resp, err := up.doh.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 65536))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: %s: HTTP %d", ErrBadUpstream, up.addr, resp.StatusCode)
+	}
+	reply := new(dns.Msg)
+	if err := reply.Unpack(body); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadUpstream, up.addr, err)
+	}
+	return reply, nil
+}
+
+func sameQuestion(q, r *dns.Msg) bool {
+	return len(r.Question) == 1 && r.Question[0].Qtype == q.Question[0].Qtype &&
+		strings.EqualFold(r.Question[0].Name, q.Question[0].Name)
+}
