@@ -1,0 +1,230 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"schoolgate/internal/proxy/pages"
+)
+
+// conn is one client connection: the proxy's own, or the decrypted inner
+// side of an inspected CONNECT tunnel (tunnel set).
+type conn struct {
+	s      *Server
+	c      net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	client netip.Addr
+	set    *settings
+	idle   *atomic.Bool // waiting for a request (shared with an inspected tunnel's inner side)
+	tunnel *tunnel
+}
+
+// tunnel is what an inspected connection knows from its CONNECT: the site
+// and who asked.
+type tunnel struct {
+	host string // canonical host name (SNI for an IP-literal CONNECT)
+	port int
+	addr string // host:port to dial
+	v    pages.Visitor
+}
+
+// errQuiet ends a connection without an answer: the client went away, or
+// stayed silent past the idle timeout.
+var errQuiet = errors.New("connection closed")
+
+func (c *conn) serve() {
+	defer c.c.Close()
+	c.br = bufio.NewReaderSize(c.c, c.set.maxHeader)
+	c.bw = c.s.writers.Get().(*bufio.Writer)
+	c.bw.Reset(c.c)
+	defer func() { c.bw.Reset(nil); c.s.writers.Put(c.bw) }()
+	for {
+		req, err := c.readRequest()
+		if err != nil {
+			c.refuseHead(err)
+			return
+		}
+		if !c.handle(req) || c.s.isClosing() {
+			return
+		}
+	}
+}
+
+// readRequest reads one request head within the header timeout and checks
+// it before net/http parses it.
+func (c *conn) readRequest() (*http.Request, error) {
+	c.idle.Store(true)
+	if c.s.isClosing() {
+		return nil, errQuiet
+	}
+	c.c.SetReadDeadline(time.Now().Add(c.set.idleTimeout))
+	if _, err := c.br.Peek(1); err != nil {
+		c.idle.Store(false)
+		return nil, errQuiet
+	}
+	c.idle.Store(false)
+	c.c.SetReadDeadline(time.Now().Add(c.set.headerTimeout))
+	var head []byte
+	for {
+		n := c.br.Buffered()
+		b, _ := c.br.Peek(n)
+		if end := headEnd(b); end >= 0 {
+			head = b[:end]
+			break
+		}
+		if bytes.Contains(b, []byte("\n\n")) {
+			return nil, headErr(400, "header lines end in bare LF")
+		}
+		if n >= c.set.maxHeader {
+			return nil, headErr(http.StatusRequestHeaderFieldsTooLarge, "request head larger than %d bytes", c.set.maxHeader)
+		}
+		if _, err := c.br.Peek(n + 1); err != nil {
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
+				return nil, headErr(http.StatusRequestTimeout, "request head not received within %s", c.set.headerTimeout)
+			case errors.Is(err, bufio.ErrBufferFull):
+				return nil, headErr(http.StatusRequestHeaderFieldsTooLarge, "request head larger than %d bytes", c.set.maxHeader)
+			case n > 0:
+				return nil, headErr(400, "connection closed inside the request head")
+			}
+			return nil, errQuiet
+		}
+	}
+	if err := CheckHead(head); err != nil {
+		return nil, err
+	}
+	req, err := http.ReadRequest(c.br)
+	if err != nil {
+		return nil, headErr(400, "%s", strings.TrimPrefix(err.Error(), "http: "))
+	}
+	req.RemoteAddr = c.c.RemoteAddr().String()
+	c.c.SetReadDeadline(time.Time{})
+	if req.Body != http.NoBody && req.Body != nil {
+		req.Body = &idleReader{r: req.Body, c: c.c, d: c.set.idleTimeout}
+	}
+	return req, nil
+}
+
+// refuseHead answers a head that could not be read or was refused, logs
+// it, and lets serve close the connection.
+func (c *conn) refuseHead(err error) {
+	var he *HeadError
+	if !errors.As(err, &he) {
+		return
+	}
+	c.s.d.Log.Warn("proxy: bad request", "client", c.client, "status", he.Status, "reason", he.Reason)
+	c.writeSimple(nil, he.Status, he.Reason, nil)
+}
+
+// handle answers one request and reports whether the connection may carry
+// another.
+func (c *conn) handle(req *http.Request) bool {
+	if !c.set.allowed(c.client) {
+		c.s.d.Log.Warn("proxy: refused a client outside allow_networks", "client", c.client)
+		c.writeSimple(req, http.StatusForbidden, "This proxy serves the school's networks only.", nil)
+		return false
+	}
+	if req.Method == http.MethodConnect {
+		if c.tunnel != nil {
+			c.writeSimple(req, http.StatusBadRequest, "CONNECT inside a tunnel", nil)
+			return false
+		}
+		return c.connect(req)
+	}
+	if c.tunnel != nil {
+		if !c.inTunnel(req) {
+			return false
+		}
+	} else if !req.URL.IsAbs() {
+		return c.local(req)
+	} else if err := checkAbsolute(req.URL); err != nil {
+		c.refuseHead(err)
+		return false
+	}
+	v, ok := c.identify(req)
+	if !ok {
+		return c.drain(req)
+	}
+	return c.filter(req, v)
+}
+
+// inTunnel turns an origin-form request read inside an inspected tunnel
+// into its https:// URL. A Host naming another site than the tunnel's is
+// refused (domain fronting past the decision).
+func (c *conn) inTunnel(req *http.Request) bool {
+	if req.URL.IsAbs() {
+		c.writeSimple(req, http.StatusBadRequest, "absolute URL inside a tunnel", nil)
+		return false
+	}
+	host := req.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if canon, err := normalize(host); err != nil || (canon != c.tunnel.host && !isIPLiteral(c.tunnel.host)) {
+		c.writeSimple(req, http.StatusMisdirectedRequest, "This connection is for "+c.tunnel.host+" only.", nil)
+		return false
+	}
+	req.URL.Scheme = "https"
+	req.URL.Host = c.tunnel.addr
+	if c.tunnel.port == 443 {
+		req.URL.Host = c.tunnel.host
+	}
+	return true
+}
+
+// local answers origin-form requests made to the proxy itself: the PAC
+// file; anything else is not a proxy request.
+func (c *conn) local(req *http.Request) bool {
+	switch req.URL.Path {
+	case "/proxy.pac", "/wpad.dat":
+		if c.s.d.Pages != nil {
+			w := newMemResponse()
+			c.s.d.Pages.PAC(w, req)
+			return c.writeMem(req, w)
+		}
+	}
+	c.writeSimple(req, http.StatusBadRequest, "This is a web proxy: configure it in your browser rather than visiting it.", nil)
+	return c.drain(req)
+}
+
+// drain reads what is left of a request body we answered without
+// forwarding, so the connection can carry the next request; a large body
+// closes the connection instead.
+func (c *conn) drain(req *http.Request) bool {
+	if req.Close {
+		return false
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	n, err := io.CopyN(io.Discard, req.Body, 256<<10)
+	if err == io.EOF || (err == nil && n < 256<<10) {
+		return true
+	}
+	return false
+}
+
+// idleReader extends the connection's read deadline on every read: a body
+// may take long, but may not stall for longer than d.
+type idleReader struct {
+	r io.ReadCloser
+	c net.Conn
+	d time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	r.c.SetReadDeadline(time.Now().Add(r.d))
+	return r.r.Read(p)
+}
+
+func (r *idleReader) Close() error { return r.r.Close() }

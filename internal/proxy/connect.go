@@ -1,0 +1,258 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"schoolgate/internal/policy"
+	"schoolgate/internal/proxy/pages"
+)
+
+// connect handles a CONNECT request. The decision is on the host; for an
+// IP-literal target the proxy answers 200, reads the server name from the
+// client's TLS hello, decides on that, and closes the tunnel when blocked.
+// Groups under proxy.inspect (and sites not in a no_inspect category) get
+// their HTTPS decrypted with the school CA and filtered per URL; other
+// blocked tunnels are refused with 403, which browsers show as their own
+// error page.
+func (c *conn) connect(req *http.Request) bool {
+	host, port, err := parseAuthority(req.RequestURI)
+	if err != nil {
+		c.refuseHead(err)
+		return false
+	}
+	if !c.set.connectPorts[port] {
+		c.s.d.Log.Warn("proxy: CONNECT to a port not in proxy.connect_ports", "client", c.client, "host", host, "port", port)
+		return c.writeSimple(req, http.StatusForbidden, "Secure connections are allowed to port 443 only.", nil)
+	}
+	v, ok := c.identify(req)
+	if !ok {
+		return c.drain(req)
+	}
+	t := &tunnel{host: host, port: port, addr: net.JoinHostPort(host, strconv.Itoa(port)), v: v}
+	inspect := c.s.d.CA != nil && !v.Groups.And(c.set.inspect).Empty()
+
+	if isIPLiteral(host) {
+		return c.connectIP(req, t, inspect)
+	}
+	snap := c.s.d.Engine.Snapshot()
+	d := c.decideHost(snap, v, host)
+	if inspect && !snap.NoInspect(d.Categories) {
+		// Per-URL decisions, pages and logs happen inside.
+		if !c.established() {
+			return false
+		}
+		c.mitm(t, &bufConn{Conn: c.c, r: c.br})
+		return false
+	}
+	ev := c.event(snap, &d, v, host, "")
+	c.s.d.Activity.Log(ev)
+	if d.Verdict != policy.Allow {
+		c.s.d.Log.Info("proxy: tunnel refused", "client", c.client, "user", v.User, "host", host, "verdict", d.Verdict.String(), "rule", ev.Rule)
+		return c.writeSimple(closing(req), http.StatusForbidden, "This site is blocked by the school's filter.", nil)
+	}
+	up, err := c.s.dial(req.Context(), "tcp", t.addr)
+	if err != nil {
+		c.s.d.Log.Info("proxy: tunnel dial failed", "host", host, "err", err)
+		return c.writeSimple(closing(req), http.StatusBadGateway, "The site could not be reached.", nil)
+	}
+	if !c.established() {
+		up.Close()
+		return false
+	}
+	c.splice(up, nil)
+	return false
+}
+
+// decideHost decides a tunnel's host; a warning the visitor already
+// clicked through counts as allowed.
+func (c *conn) decideHost(snap *policy.Snapshot, v pages.Visitor, host string) policy.Decision {
+	now := c.s.d.Now()
+	q := policy.Query{Host: host, User: v.User, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
+	d := snap.Decide(&q)
+	if d.Verdict == policy.Warn && c.s.d.Pages != nil && c.s.d.Pages.Continued(v, host, now) {
+		d.Verdict = policy.Allow
+	}
+	return d
+}
+
+// connectIP handles CONNECT to an IP address: the site's name is in the
+// client's TLS hello, so the tunnel is accepted first and decided on that.
+func (c *conn) connectIP(req *http.Request, t *tunnel, inspect bool) bool {
+	if !c.established() {
+		return false
+	}
+	c.c.SetReadDeadline(time.Now().Add(c.set.headerTimeout))
+	sni, hello, err := peekClientHello(c.br)
+	c.c.SetReadDeadline(time.Time{})
+	if err != nil {
+		c.s.d.Log.Info("proxy: no TLS hello in a tunnel to an IP address", "client", c.client, "ip", t.host, "err", err)
+		return false
+	}
+	name := t.host
+	if sni != "" {
+		if canon, err := normalize(sni); err == nil {
+			name = canon
+		}
+	}
+	snap := c.s.d.Engine.Snapshot()
+	d := c.decideHost(snap, t.v, name)
+	in := &bufConn{Conn: c.c, r: io.MultiReader(bytes.NewReader(hello), c.br)}
+	if inspect && !snap.NoInspect(d.Categories) {
+		t.host = name
+		c.mitm(t, in)
+		return false
+	}
+	ev := c.event(snap, &d, t.v, name, "")
+	c.s.d.Activity.Log(ev)
+	if d.Verdict != policy.Allow {
+		c.s.d.Log.Info("proxy: tunnel closed after its TLS hello", "client", c.client, "user", t.v.User, "host", name, "ip", t.host, "rule", ev.Rule)
+		return false
+	}
+	up, err := c.s.dial(req.Context(), "tcp", t.addr)
+	if err != nil {
+		return false
+	}
+	c.splice(up, hello)
+	return false
+}
+
+// established answers 200 to a CONNECT.
+func (c *conn) established() bool {
+	c.bw.WriteString("HTTP/1.1 200 Connection established\r\n\r\n")
+	return c.flush() == nil
+}
+
+// errHelloSeen stops the handshake once the hello has been read.
+var errHelloSeen = errors.New("client hello read")
+
+// peekClientHello reads the client's TLS hello and returns its server
+// name and every byte read, to be replayed to the site (or to our own TLS
+// server when inspecting).
+func peekClientHello(r io.Reader) (string, []byte, error) {
+	var rec bytes.Buffer
+	var sni string
+	seen := false
+	err := tls.Server(readOnlyConn{r: io.TeeReader(r, &rec)}, &tls.Config{
+		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			sni, seen = h.ServerName, true
+			return nil, errHelloSeen
+		},
+	}).Handshake()
+	if !seen {
+		return "", nil, err
+	}
+	return sni, rec.Bytes(), nil
+}
+
+// readOnlyConn feeds a reader to crypto/tls and swallows what it writes
+// (the alert it sends when we stop after the hello).
+type readOnlyConn struct {
+	r io.Reader
+	net.Conn
+}
+
+func (c readOnlyConn) Read(p []byte) (int, error)         { return c.r.Read(p) }
+func (c readOnlyConn) Write(p []byte) (int, error)        { return len(p), nil }
+func (c readOnlyConn) Close() error                       { return nil }
+func (c readOnlyConn) SetDeadline(t time.Time) error      { return nil }
+func (c readOnlyConn) SetReadDeadline(t time.Time) error  { return nil }
+func (c readOnlyConn) SetWriteDeadline(t time.Time) error { return nil }
+func (c readOnlyConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
+func (c readOnlyConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
+
+// bufConn reads through the connection's buffered reader, so bytes the
+// client sent right behind its CONNECT are not lost.
+type bufConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// mitm decrypts an inspected tunnel with a certificate for its host and
+// serves the requests inside like any other, against https://host.
+func (c *conn) mitm(t *tunnel, in net.Conn) {
+	cert, err := c.s.d.CA.Leaf(t.host)
+	if err != nil {
+		c.s.d.Log.Error("proxy: cannot mint a certificate", "host", t.host, "err", err)
+		return
+	}
+	tc := tls.Server(in, &tls.Config{
+		Certificates: []tls.Certificate{*cert},
+		NextProtos:   []string{"http/1.1"},
+		MinVersion:   tls.VersionTLS12,
+	})
+	tc.SetDeadline(time.Now().Add(c.set.headerTimeout))
+	if err := tc.Handshake(); err != nil {
+		c.s.d.Log.Info("proxy: inspected handshake failed (is the school CA trusted on this device?)", "client", c.client, "host", t.host, "err", err)
+		return
+	}
+	tc.SetDeadline(time.Time{})
+	inner := &conn{s: c.s, c: tc, client: c.client, set: c.set, tunnel: t, idle: c.idle}
+	inner.serve()
+}
+
+// splice copies both ways until both sides finish, each direction ending
+// after idleTimeout of silence. first is sent to the site before anything
+// else (a replayed TLS hello).
+func (c *conn) splice(up net.Conn, first []byte) {
+	defer up.Close()
+	up.SetWriteDeadline(time.Now().Add(c.set.idleTimeout))
+	if len(first) > 0 {
+		if _, err := up.Write(first); err != nil {
+			return
+		}
+	}
+	if n := c.br.Buffered(); n > 0 {
+		b, _ := c.br.Peek(n)
+		if _, err := up.Write(b); err != nil {
+			return
+		}
+		c.br.Discard(n)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.pipe(c.c, up)
+	}()
+	c.pipe(up, c.c)
+	<-done
+}
+
+// pipe copies src to dst with an idle timeout, then half-closes dst.
+func (c *conn) pipe(dst, src net.Conn) {
+	bp := c.s.bufs.Get().(*[]byte)
+	defer c.s.bufs.Put(bp)
+	buf := *bp
+	idle := c.set.idleTimeout
+	var last time.Time
+	for {
+		if now := time.Now(); now.Sub(last) > time.Second {
+			src.SetReadDeadline(now.Add(idle))
+			dst.SetWriteDeadline(now.Add(idle))
+			last = now
+		}
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		dst.Close()
+	}
+	src.SetReadDeadline(time.Now())
+}

@@ -1,0 +1,89 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+)
+
+// newTransport makes the client side of the proxy: no proxy of its own, no
+// compression changes (the body passes as the site sent it), HTTP/1.1 to
+// sites, and every phase bounded.
+func (s *Server) newTransport() *http.Transport {
+	st := s.set.Load()
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            s.dial,
+		ForceAttemptHTTP2:      false,
+		DisableCompression:     true,
+		MaxIdleConns:           1024,
+		MaxIdleConnsPerHost:    256,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    st.upstream,
+		ResponseHeaderTimeout:  st.upstream,
+		ExpectContinueTimeout:  0,
+		MaxResponseHeaderBytes: 256 << 10,
+		TLSClientConfig:        s.d.UpstreamTLS,
+	}
+}
+
+// dial reaches a site, honouring proxy.hosts, within the upstream timeout.
+func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	st := s.set.Load()
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if canon, err := normalize(host); err == nil {
+			if ip, ok := st.hosts[canon]; ok {
+				addr = net.JoinHostPort(ip.String(), port)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, st.upstream)
+	defer cancel()
+	if s.d.Dial != nil {
+		return s.d.Dial(ctx, network, addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
+// forward sends an allowed request to its site and relays the answer.
+func (c *conn) forward(req *http.Request) bool {
+	out := req.Clone(req.Context())
+	out.RequestURI = ""
+	out.Close = false
+	removeHop(out.Header)
+	out.Header.Add("Via", c.s.via)
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = nil // do not let Go add its own
+	}
+	if out.Header.Get("Expect") != "" {
+		// Answer 100 ourselves: the request is allowed and we will read
+		// its body; the site gets it without the wait.
+		out.Header.Del("Expect")
+		c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+		if c.flush() != nil {
+			return false
+		}
+	}
+	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody && len(req.TransferEncoding) == 0 {
+		out.Body = nil
+	}
+	resp, err := c.s.transport.RoundTrip(out)
+	if err != nil {
+		status, msg := http.StatusBadGateway, "The site could not be reached."
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			status, msg = http.StatusGatewayTimeout, "The site took too long to answer."
+		}
+		c.s.d.Log.Info("proxy: upstream failed", "host", req.URL.Host, "err", err)
+		return c.writeSimple(closing(req), status, msg, nil)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// Upgrades (WebSocket over plain HTTP) are not relayed.
+		return c.writeSimple(closing(req), http.StatusBadGateway, "Protocol upgrades are not supported through the filter.", nil)
+	}
+	return c.writeUpstream(req, resp)
+}

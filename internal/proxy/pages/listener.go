@@ -1,0 +1,54 @@
+package pages
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+
+	"schoolgate/internal/policy"
+)
+
+// BlockPageHandler serves the block-page listener (blockpage.listen, the
+// address dns.blockpage_ipv4 points at): /proxy.pac and /wpad.dat, the
+// forms under Prefix, and for any other request the block or warning page
+// for the name in its Host header.
+func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/proxy.pac" || r.URL.Path == "/wpad.dat":
+			p.PAC(w, r)
+			return
+		case strings.HasPrefix(r.URL.Path, Prefix):
+			p.Serve(w, r, identify(r))
+			return
+		}
+		school := p.school()
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		v := identify(r)
+		raw := "http://" + r.Host + r.URL.RequestURI()
+		t, d, snap, err := p.decide(v, raw)
+		if err != nil || host == "" {
+			p.message(w, http.StatusBadRequest, school, "Blocked by the school's filter", "This address is the school's block page.")
+			return
+		}
+		if d.Verdict == policy.Allow {
+			p.message(w, http.StatusOK, school, "Not blocked", "This site is not blocked for you. Your device may still remember the old answer: wait a minute and reload.")
+			return
+		}
+		ref := newRef()
+		p.o.Log.Info("blockpage: shown", "ref", ref, "client", v.Client, "user", v.User, "host", t.Host, "rule", snap.Rule(&d))
+		p.Blocked(w, r, v, Blocked{URL: raw, Host: t.Host, Decision: d, Snapshot: snap, Ref: ref})
+	})
+}
+
+// newRef makes a reference number a pupil can read out to staff.
+func newRef() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "SG-" + hex.EncodeToString(b[:])
+}
