@@ -1,7 +1,127 @@
 package cli
 
-// proxyParts is what the proxy and block page add to serve.
-type proxyParts struct{}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
 
-// proxyServices builds the web proxy and the block-page listener.
-func (d *serveDeps) proxyServices() ([]service, error) { return nil, nil }
+	"schoolgate/internal/ca"
+	"schoolgate/internal/identity"
+	"schoolgate/internal/proxy"
+	"schoolgate/internal/proxy/pages"
+)
+
+// proxyParts is what the proxy and block page add to serve.
+type proxyParts struct {
+	srv   *proxy.Server
+	pages *pages.Pages
+}
+
+// proxyServices builds the web proxy (proxy.listen) and the block-page
+// listener (blockpage.listen); an empty address turns that listener off.
+// Both listeners are bound here, before serve reports ready.
+func (d *serveDeps) proxyServices() ([]service, error) {
+	cfg := d.engine.Snapshot().Config()
+	if cfg.Proxy.Listen == "" && cfg.BlockPage.Listen == "" {
+		d.log.Info("proxy.listen and blockpage.listen are empty: the web proxy and block page are off")
+		return nil, nil
+	}
+	if err := cfg.Proxy.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	var dir identity.Directory
+	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
+	if b := d.proxyBackends(); b != nil {
+		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
+		dir = b.dir
+	}
+	pg, err := pages.New(opt)
+	if err != nil {
+		return nil, err
+	}
+	d.px.pages = pg
+	var services []service
+	if cfg.Proxy.Listen != "" {
+		var authority *ca.Authority
+		if len(cfg.Proxy.Inspect) > 0 {
+			authority, err = ca.LoadOrCreate(ca.Dir(d.dataDir), cfg.Site.Name, 4096, d.now)
+			if err != nil {
+				return nil, fmt.Errorf("proxy.inspect: %w", err)
+			}
+		}
+		srv, err := proxy.New(proxy.Deps{
+			Engine: d.engine, Sessions: d.sessions, Directory: dir, Activity: d.activity,
+			Pages: pg, CA: authority, Log: d.log, Now: d.now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", cfg.Proxy.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
+		}
+		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
+		d.px.srv = srv
+		services = append(services, &proxyService{srv: srv, ln: ln})
+	}
+	if cfg.BlockPage.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
+		}
+		d.log.Info("block page listening", "addr", ln.Addr().String())
+		id := proxy.NewIdentifier(d.engine, d.sessions, dir, d.now)
+		services = append(services, &httpService{name: "blockpage", ln: ln, srv: &http.Server{
+			Handler:           pg.BlockPageHandler(id.Request),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    32 << 10,
+		}})
+	}
+	return services, nil
+}
+
+// proxyBackends are the storage parts the pages and log-ins use.
+type proxyBackends struct {
+	requests   pages.Requests
+	concerns   pages.Concerns
+	continues  pages.Continues
+	agreements pages.Agreements
+	dir        identity.Directory
+}
+
+// proxyService runs the proxy until ctx ends, then shuts it down
+// gracefully (in-flight requests get 5 seconds).
+type proxyService struct {
+	srv *proxy.Server
+	ln  net.Listener
+}
+
+func (p *proxyService) Name() string { return "proxy" }
+
+func (p *proxyService) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- p.srv.Serve(p.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		p.ln.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := p.srv.Shutdown(sctx)
+		if serr := <-errc; serr != nil && !errors.Is(serr, net.ErrClosed) {
+			return serr
+		}
+		return err
+	}
+}
+
+// proxyBackends returns the storage the proxy's pages and log-ins use, or
+// nil when serve runs without storage.
+func (d *serveDeps) proxyBackends() *proxyBackends { return nil }
