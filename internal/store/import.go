@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"schoolgate/internal/identity"
+)
+
+// ImportSummary says what an import did.
+type ImportSummary struct {
+	Added, Updated, Unchanged, Disabled int
+	// StillDisabled counts users in the file who are disabled (import
+	// never re-enables: use `users enable`).
+	StillDisabled int
+}
+
+// ImportUsers applies parsed CSV rows in one transaction: new users are
+// added (without a password), changed ones updated; with prune, enabled
+// users missing from the file are disabled (not shared class log-ons,
+// which the MIS does not know). Passwords are never touched.
+// Running it twice changes nothing the second time.
+func (s *Store) ImportUsers(ctx context.Context, by Actor, rows []identity.ImportRow, prune bool) (ImportSummary, error) {
+	var sum ImportSummary
+	err := s.write(ctx, by, func(t *tx) error {
+		sum = ImportSummary{}
+		existing := map[string]identity.User{}
+		rs, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users`)
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+			u, _, err := scanUser(rs)
+			if err != nil {
+				rs.Close()
+				return err
+			}
+			existing[u.Username] = u
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		inFile := map[string]bool{}
+		for _, r := range rows {
+			u := r.User
+			if err := CheckUsername(u.Username); err != nil {
+				return errors.Join(err, errors.New("the CSV parser let a bad username through"))
+			}
+			inFile[u.Username] = true
+			old, ok := existing[u.Username]
+			switch {
+			case !ok:
+				if err := t.insertUser(ctx, &u, ""); err != nil {
+					return err
+				}
+				t.audit("user.create", "user:"+u.Username, nil, auditUser(&u))
+				sum.Added++
+			case sameProfile(&old, &u):
+				sum.Unchanged++
+			default:
+				u.Disabled = old.Disabled
+				if err := t.updateUser(ctx, &old, &u); err != nil {
+					return err
+				}
+				sum.Updated++
+			}
+			if ok && old.Disabled {
+				sum.StillDisabled++
+			}
+		}
+		if prune {
+			names := make([]string, 0, len(existing))
+			for name := range existing {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			for _, name := range names {
+				old := existing[name]
+				// Shared class log-ons are made by hand, not by the MIS.
+				if inFile[name] || old.Disabled || old.Shared {
+					continue
+				}
+				u := old
+				u.Disabled = true
+				if err := t.updateUser(ctx, &old, &u); err != nil {
+					return err
+				}
+				sum.Disabled++
+			}
+		}
+		t.audit("users.import", "users", nil, sum)
+		return nil
+	})
+	return sum, err
+}

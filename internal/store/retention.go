@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"schoolgate/internal/config"
+)
+
+// PurgeReport counts what a purge removed (or, in a dry run, would
+// remove), and from before which moment.
+type PurgeReport struct {
+	DryRun         bool      `json:"dry_run"`
+	ActivityBefore time.Time `json:"activity_before"`
+	DNSBefore      time.Time `json:"dns_before"`
+	Activity       int64     `json:"activity_events"`
+	DNSEvents      int64     `json:"dns_events"`
+	Hourly         int64     `json:"hourly_aggregates"`
+	Requests       int64     `json:"requests"`
+	Overrides      int64     `json:"overrides"`
+}
+
+// Total is the number of rows concerned.
+func (p *PurgeReport) Total() int64 {
+	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides
+}
+
+type purgeTarget struct {
+	table, where string
+	before       int64
+	count        *int64
+}
+
+// purgeChunk bounds each delete, so the writer (and the activity log
+// behind it) never waits long for the lock.
+const purgeChunk = 20_000
+
+// Purge applies the retention periods: raw DNS events after DNSEvents, the
+// other activity events and the hourly aggregates after Activity, decided
+// requests after Requests, ended overrides after Overrides. The audit trail
+// is never purged. dryRun only counts. A purge that removed anything is
+// recorded in the audit trail as by's.
+func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now time.Time, dryRun bool) (PurgeReport, error) {
+	rep := PurgeReport{DryRun: dryRun, ActivityBefore: now.Add(-r.Activity.D()).UTC(), DNSBefore: now.Add(-r.DNSEvents.D()).UTC()}
+	targets := []purgeTarget{
+		{"activity", "point = 'dns' AND at < $1", micro(rep.DNSBefore), &rep.DNSEvents},
+		{"activity", "point <> 'dns' AND at < $1", micro(rep.ActivityBefore), &rep.Activity},
+		{"activity_hourly", "hour < $1", micro(rep.ActivityBefore), &rep.Hourly},
+		{"requests", "status <> 'pending' AND created < $1", micro(now.Add(-r.Requests.D())), &rep.Requests},
+		{"overrides", "until < $1", micro(now.Add(-r.Overrides.D())), &rep.Overrides},
+	}
+	for _, t := range targets {
+		if dryRun {
+			if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.table+` WHERE `+t.where, t.before).Scan(t.count); err != nil {
+				return rep, fmt.Errorf("store: purge %s: %w", t.table, err)
+			}
+			continue
+		}
+		id := "rowid"
+		if s.dialect == Postgres {
+			id = "ctid"
+		}
+		for {
+			res, err := s.w.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+id+` IN (SELECT `+id+` FROM `+t.table+` WHERE `+t.where+` LIMIT `+fmt.Sprint(purgeChunk)+`)`, t.before)
+			if err != nil {
+				return rep, fmt.Errorf("store: purge %s: %w", t.table, err)
+			}
+			n, _ := res.RowsAffected()
+			*t.count += n
+			if n < purgeChunk {
+				break
+			}
+		}
+	}
+	if !dryRun && rep.Total() > 0 {
+		if err := s.Audit(ctx, by, "retention.purge", "activity", nil, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// RunRetention purges now and then every interval (default an hour) until
+// ctx ends, with the retention periods of the policy in force.
+func (s *Store) RunRetention(ctx context.Context, retention func() config.Retention, interval time.Duration, log *slog.Logger) error {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	if log == nil {
+		log = s.log
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		rep, err := s.Purge(ctx, Actor{Name: "schoolgate", From: "retention"}, retention(), s.now(), false)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Error("retention purge failed", "err", err)
+		case rep.Total() > 0:
+			log.Info("retention purge", "activity", rep.Activity, "dns_events", rep.DNSEvents, "hourly", rep.Hourly,
+				"requests", rep.Requests, "overrides", rep.Overrides)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"schoolgate/internal/activity"
+)
+
+// ActivityFilter selects activity events. Empty fields do not filter.
+type ActivityFilter struct {
+	User     string
+	Client   string // an IP address
+	Host     string // the host or any subdomain of it
+	Category string
+	Verdict  string
+	Point    string
+	Since    time.Time
+	Until    time.Time
+	// Limit caps the events returned, newest first (default 1000; a
+	// negative limit returns everything).
+	Limit int
+}
+
+// SearchActivity streams matching events, newest first, to fn. Reading
+// the activity log is reading safeguarding data: the search itself (not
+// its results) is recorded in the audit trail as by's.
+func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, fn func(activity.Event) error) error {
+	q := `SELECT at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action FROM activity WHERE 1=1`
+	var args []any
+	arg := func(cond string, v ...any) {
+		for i := range v {
+			args = append(args, v[i])
+			cond = strings.Replace(cond, "$?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		q += " AND " + cond
+	}
+	if f.User != "" {
+		arg("username = $?", f.User)
+	}
+	if f.Client != "" {
+		ip, err := netip.ParseAddr(f.Client)
+		if err != nil {
+			return fmt.Errorf("store: %w: client %q is not an IP address", ErrInvalid, f.Client)
+		}
+		arg("client = $?", ip.Unmap().String())
+	}
+	if f.Host != "" {
+		h := strings.ToLower(strings.TrimSuffix(f.Host, "."))
+		arg(`(host = $? OR host LIKE $? ESCAPE '\')`, h, "%."+escapeLike(h))
+	}
+	if f.Category != "" {
+		arg(`(',' || categories || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Category)+",%")
+	}
+	if f.Verdict != "" {
+		arg("verdict = $?", f.Verdict)
+	}
+	if f.Point != "" {
+		arg("point = $?", f.Point)
+	}
+	if !f.Since.IsZero() {
+		arg("at >= $?", micro(f.Since))
+	}
+	if !f.Until.IsZero() {
+		arg("at < $?", micro(f.Until))
+	}
+	q += " ORDER BY at DESC"
+	switch {
+	case f.Limit == 0:
+		q += " LIMIT 1000"
+	case f.Limit > 0:
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	if err := s.Audit(ctx, by, "activity.search", "activity", nil, f); err != nil {
+		return err
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: activity search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e activity.Event
+		var at int64
+		var client, groups, cats, point string
+		if err := rows.Scan(&at, &client, &e.User, &groups, &e.Host, &e.URL, &cats, &e.Verdict, &e.Illegal, &e.Rule, &point, &e.Search, &e.Action); err != nil {
+			return fmt.Errorf("store: activity search: %w", err)
+		}
+		e.Time, e.Groups, e.Categories, e.Point = fromMicro(at), splitList(groups), splitList(cats), activity.Point(point)
+		e.Client, _ = netip.ParseAddr(client)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// HourlyCount is one row of the hourly aggregates.
+type HourlyCount struct {
+	Hour     time.Time `json:"hour"`
+	Subject  string    `json:"subject"`
+	Category string    `json:"category"`
+	Verdict  string    `json:"verdict"`
+	Point    string    `json:"point"`
+	Count    int64     `json:"count"`
+}
+
+// HourlyCounts returns the aggregates from since on, oldest first.
+func (s *Store) HourlyCounts(ctx context.Context, since time.Time) ([]HourlyCount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT hour, subject, category, verdict, point, count FROM activity_hourly
+		WHERE hour >= $1 ORDER BY hour, subject, category, verdict, point`, micro(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: hourly: %w", err)
+	}
+	defer rows.Close()
+	var out []HourlyCount
+	for rows.Next() {
+		var h HourlyCount
+		var hour int64
+		if err := rows.Scan(&hour, &h.Subject, &h.Category, &h.Verdict, &h.Point, &h.Count); err != nil {
+			return nil, fmt.Errorf("store: hourly: %w", err)
+		}
+		h.Hour = fromMicro(hour)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
