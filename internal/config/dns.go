@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // DNS configures the filtering resolver (`schoolgate serve`).
@@ -16,8 +18,8 @@ type DNS struct {
 	// UDP, TCP on truncation), "tcp://host:port", "tls://host:853" (DoT)
 	// or "https://host/dns-query" (DoH).
 	Upstreams       []string `yaml:"upstreams"`
-	BlockResponse   string   `yaml:"block_response"`   // blockpage | nxdomain | null
-	IllegalResponse string   `yaml:"illegal_response"` // nxdomain (default) | null | blockpage
+	BlockResponse   BlockMode `yaml:"block_response"`   // blockpage | nxdomain | null
+	IllegalResponse BlockMode `yaml:"illegal_response"` // nxdomain (default) | null | blockpage
 	BlockPageIPv4   string   `yaml:"blockpage_ipv4"`
 	BlockPageIPv6   string   `yaml:"blockpage_ipv6"`
 	LogQueries      *bool    `yaml:"log_queries"`
@@ -31,6 +33,24 @@ type DNS struct {
 	// UpstreamCA is an optional PEM file of extra CA certificates trusted
 	// for tls:// and https:// upstreams (a private resolver).
 	UpstreamCA string `yaml:"upstream_ca"`
+}
+
+// BlockMode is how a blocked name is answered: "blockpage", "nxdomain"
+// or "null". YAML reads a bare null as no value; here it means the mode.
+type BlockMode string
+
+func (b *BlockMode) decodeNode(d *decoder, n *yaml.Node, path string) error {
+	if n.Kind != yaml.ScalarNode {
+		return d.errf(n, path, "expected blockpage, nxdomain or null")
+	}
+	switch n.Value {
+	case "blockpage", "nxdomain", "null":
+		*b = BlockMode(n.Value)
+		return nil
+	case "", "~":
+		return nil
+	}
+	return d.errf(n, path, "unknown value %q (want blockpage, nxdomain or null)", n.Value)
 }
 
 func (d *DNS) applyDefaults() {
@@ -64,8 +84,8 @@ func (d *DNS) applyDefaults() {
 // Validate checks the dns: section's values; errors name the field.
 func (d *DNS) Validate() error {
 	for _, m := range []struct{ field, v string }{
-		{"dns.block_response", d.BlockResponse},
-		{"dns.illegal_response", d.IllegalResponse},
+		{"dns.block_response", string(d.BlockResponse)},
+		{"dns.illegal_response", string(d.IllegalResponse)},
 	} {
 		switch m.v {
 		case "blockpage", "nxdomain", "null":

@@ -136,6 +136,15 @@ func (c *cache) capacity() int { return c.perShard * cacheShards }
 func newEntry(m *dns.Msg, now time.Time) (*entry, uint32, error) {
 	stripECH(m)
 	stripOPT(m)
+	ttl := cacheTTL(m)
+	if m.Rcode == dns.RcodeNameError || len(m.Answer) == 0 {
+		// Downstream caches read the negative TTL from the SOA's own TTL.
+		for _, rr := range m.Ns {
+			if soa, ok := rr.(*dns.SOA); ok {
+				soa.Hdr.Ttl = min(soa.Hdr.Ttl, soa.Minttl)
+			}
+		}
+	}
 	m.Id = 0
 	m.Compress = true
 	wire, err := m.Pack()
@@ -150,7 +159,6 @@ func newEntry(m *dns.Msg, now time.Time) (*entry, uint32, error) {
 	if e.ttlOff, e.ttls, ok = ttlOffsets(wire, nil, nil); !ok {
 		return nil, 0, ErrBadUpstream
 	}
-	ttl := cacheTTL(m)
 	e.expires = now.Add(time.Duration(ttl) * time.Second)
 	return e, ttl, nil
 }

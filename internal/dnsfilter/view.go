@@ -62,8 +62,8 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 	v := &view{
 		snap:        snap,
 		cfg:         cfg,
-		blockMode:   cfg.BlockResponse,
-		illegalMode: cfg.IllegalResponse,
+		blockMode:   string(cfg.BlockResponse),
+		illegalMode: string(cfg.IllegalResponse),
 		maxTTL:      uint32(cfg.MaxFilteredTTL.D().Seconds()),
 		logQueries:  cfg.LogQueries == nil || *cfg.LogQueries,
 		groups:      map[policy.Set]*groupInfo{},

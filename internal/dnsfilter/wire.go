@@ -25,11 +25,11 @@ const (
 type wireStatus uint8
 
 const (
-	wireOK       wireStatus = iota
-	wireSlow                // legal but unusual: unpack with miekg/dns
-	wireBad                 // malformed
-	wireBadName             // a label holds bytes no host name has
-	wireTooLong             // the name is over 253 characters
+	wireOK      wireStatus = iota
+	wireSlow               // legal but unusual: unpack with miekg/dns
+	wireBad                // malformed
+	wireBadName            // a label holds bytes no host name has
+	wireTooLong            // the name is over 253 characters
 )
 
 // readQuery reads the header and question of msg into r; the name goes
