@@ -42,6 +42,7 @@ type Writer struct {
 
 	closed  atomic.Bool
 	dropped atomic.Uint64
+	written atomic.Uint64
 	once    sync.Once
 	err     error
 
@@ -198,6 +199,7 @@ func (w *Writer) flush(batch []Event) []Event {
 		if err == nil {
 			w.mBatch.Observe(time.Since(start).Seconds())
 			w.mWritten.Add(float64(len(batch)))
+			w.written.Add(uint64(len(batch)))
 			return batch[:0]
 		}
 		w.mErrors.Inc()
@@ -207,3 +209,6 @@ func (w *Writer) flush(batch []Event) []Event {
 	w.err = err
 	return batch[:0]
 }
+
+// Written is the number of events written so far.
+func (w *Writer) Written() uint64 { return w.written.Load() }
