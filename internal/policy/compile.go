@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -376,13 +377,13 @@ func (s *Snapshot) loadLists(opt Options) error {
 			} else {
 				jb.file = CachePath(cacheDir, src.URL)
 			}
-			total += sizeOf(jb.file, jb.format)
+			total += countLines(jb.file, jb.format)
 			jobs = append(jobs, jb)
 		}
 	}
-	// About 18 bytes a line in real lists: size the table once, up front,
-	// so a reload does not grow it step by step.
-	s.domains = newTable(int(total / 18))
+	// Size the table once, up front, from the number of lines, so a reload
+	// never holds two generations of a growing table.
+	s.domains = newTable(int(total))
 	pairIndex := map[catPair]uint16{}
 	intern := func(p catPair) (uint16, error) {
 		if i, ok := pairIndex[p]; ok {
@@ -416,9 +417,16 @@ func (s *Snapshot) loadLists(opt Options) error {
 				}
 				var cs Set
 				cs.Add(jb.cat)
-				s.urls[e.Host] = append(rules, urlRule{path: strings.Clone(e.Path), cats: cs})
+				host := e.Host
+				if rules == nil {
+					host = strings.Clone(host) // e.Host is only valid during the call
+				}
+				s.urls[host] = append(rules, urlRule{path: strings.Clone(e.Path), cats: cs})
 			default:
 				add := e.Kind == lists.Domain
+				if strings.IndexByte(e.Host, '.') < 0 {
+					s.domains.singleLabel = true
+				}
 				s.domains.upsert(nameKey(e.Host), func(old uint16, found bool) uint16 {
 					if !found {
 						if add {
@@ -464,6 +472,7 @@ func (s *Snapshot) loadLists(opt Options) error {
 		s.sources = append(s.sources, ss)
 	}
 	s.domains.compact()
+	s.domains.buildFilter()
 	s.entries = s.domains.n
 	for _, r := range s.urls {
 		s.entries += len(r)
@@ -471,18 +480,24 @@ func (s *Snapshot) loadLists(opt Options) error {
 	return nil
 }
 
-func sizeOf(path, format string) int64 {
+// countLines counts the lines of a list file (or of a UT1 folder's two
+// files): an upper bound of its entries, cheap to read from the page cache.
+func countLines(path, format string) int64 {
 	if format == lists.FormatUT1 {
-		var n int64
-		for _, f := range []string{"domains", "urls"} {
-			if fi, err := os.Stat(filepath.Join(path, f)); err == nil {
-				n += fi.Size()
-			}
+		return countLines(filepath.Join(path, "domains"), "") + countLines(filepath.Join(path, "urls"), "")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var n int64
+	buf := make([]byte, 256*1024)
+	for {
+		k, err := f.Read(buf)
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err != nil {
+			return n + 1
 		}
-		return n
 	}
-	if fi, err := os.Stat(path); err == nil {
-		return fi.Size()
-	}
-	return 0
 }

@@ -75,30 +75,40 @@ type hit struct {
 func (s *Snapshot) Decide(q *Query) Decision {
 	d := Decision{Category: -1, Cell: -1, Exception: -1, Groups: q.Groups}
 	host := q.Host
-	if !isCanonical(host) {
-		if h, err := lists.NormalizeHost(host); err == nil {
-			host = h
-		}
-	}
 
 	// 1. Which categories list the target.
 	var keys [maxSuffixes]uint64
 	var offs [maxSuffixes]uint8
 	var n int
+	n, canonical := suffixKeys(host, &keys, &offs)
+	if !canonical || host == "" || host[len(host)-1] == '.' {
+		// Callers should pass canonical hosts; mend one that is not.
+		if h, err := lists.NormalizeHost(host); err == nil && h != host {
+			host = h
+			n, _ = suffixKeys(host, &keys, &offs)
+		}
+	}
 	if lists.IsIP(host) {
 		keys[0], offs[0], n = nameKey(host), 0, 1
-	} else {
-		n = suffixKeys(host, &keys, &offs)
 	}
+	first := 0
+	if !s.domains.singleLabel && n > 1 {
+		first = 1 // no entry is a bare TLD
+	}
+	var vals [maxSuffixes]uint16
+	var found [maxSuffixes]bool
 	var hits [maxSuffixes]hit
 	nh := 0
 	var add, del Set
-	for i := 0; i < n; i++ {
-		if v, ok := s.domains.get(keys[i]); ok {
-			p := &s.pairs[v]
-			add, del = add.Or(p.add), del.Or(p.del)
-			hits[nh] = hit{offs[i], v}
-			nh++
+	if s.domains.lookup(keys[first:n], &vals, &found) > 0 {
+		for i := first; i < n; i++ {
+			if found[i-first] {
+				v := vals[i-first]
+				p := &s.pairs[v]
+				add, del = add.Or(p.add), del.Or(p.del)
+				hits[nh] = hit{offs[i], v}
+				nh++
+			}
 		}
 	}
 	cats := add.AndNot(del)
@@ -184,7 +194,7 @@ func (s *Snapshot) Decide(q *Query) Decision {
 	// target is in; no category (or no row) falls to the default row.
 	var lt localTime
 	best := Verdict(0)
-	first := true
+	firstCat := true
 	decide := func(rw *row, ci int) {
 		var v Verdict
 		var cellIdx int
@@ -195,8 +205,8 @@ func (s *Snapshot) Decide(q *Query) Decision {
 		} else {
 			v, cellIdx, sched, rw = s.resolve(rw, q.Groups, q.At, &lt, &d)
 		}
-		if first || v > best {
-			best, first = v, false
+		if firstCat || v > best {
+			best, firstCat = v, false
 			d.Category, d.Cell, d.Schedule, d.Override = ci, cellIdx, sched, ov
 			switch {
 			case ov != nil:
@@ -410,14 +420,4 @@ func (s *Snapshot) matchFor(host, path string, ci int, hits []hit, urlHits []url
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-func isCanonical(h string) bool {
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
-			return false
-		}
-	}
-	return h != "" && h[len(h)-1] != '.'
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
 )
 
 // Formats a source may declare.
@@ -180,9 +181,12 @@ func Parse(r io.Reader, name, format string, emit func(Entry)) (Stats, error) {
 
 // host normalizes a name held in a scanner buffer, allocating only when it
 // is not already canonical.
+//
+// A canonical name (the common case) is passed on without a copy: the
+// string shares the scanner's buffer, which is why Entry strings are valid
+// only during the emit call.
 func host(b []byte) (string, bool) {
-	// Fast path: a canonical name needs no allocation beyond this string.
-	h, err := NormalizeHost(string(b))
+	h, err := NormalizeHost(unsafe.String(unsafe.SliceData(b), len(b)))
 	return h, err == nil
 }
 
@@ -223,15 +227,12 @@ func hostsLine(st *Stats, n int, b []byte, emit func(Entry)) {
 		st.skip(n, b, "hosts line without an address and a name")
 		return
 	}
-	if !IsIP(string(fields[0])) {
+	if !IsIP(unsafe.String(unsafe.SliceData(fields[0]), len(fields[0]))) {
 		st.skip(n, b, "hosts line does not start with an IP address")
 		return
 	}
 	for _, f := range fields[1:] {
-		switch string(bytes.ToLower(f)) {
-		case "localhost", "localhost.localdomain", "local", "broadcasthost",
-			"ip6-localhost", "ip6-loopback", "ip6-localnet", "ip6-mcastprefix",
-			"ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0":
+		if isLocalName(f) {
 			continue
 		}
 		emitDomain(st, n, f, emit)
@@ -322,4 +323,18 @@ func SplitURLEntry(s string) (host, path string, ok bool) {
 		return "", "", false
 	}
 	return host, strings.ToLower(path), true
+}
+
+var localNames = [...]string{"localhost", "localhost.localdomain", "local", "broadcasthost",
+	"ip6-localhost", "ip6-loopback", "ip6-localnet", "ip6-mcastprefix",
+	"ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0"}
+
+// isLocalName reports the names hosts files map for the machine itself.
+func isLocalName(f []byte) bool {
+	for _, n := range localNames {
+		if len(f) == len(n) && bytes.EqualFold(f, []byte(n)) {
+			return true
+		}
+	}
+	return false
 }
