@@ -16,7 +16,12 @@ func stageParse(s *Server, r *request) action {
 	if r.tcp {
 		r.maxSize = 65535
 	}
+	if len(r.raw) < headerLen {
+		r.res = resDropped
+		return done // not even a header: nothing to answer to
+	}
 	if r.oversize {
+		r.id = uint16(r.raw[0])<<8 | uint16(r.raw[1])
 		return r.fail(dns.RcodeFormatError, resFormErr)
 	}
 	var nameBuf [maxNameLen + 2]byte
