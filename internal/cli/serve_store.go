@@ -1,10 +1,164 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 
-// storeParts is what storage adds to serve (owned by the storage work).
-type storeParts struct{}
+	"schoolgate/internal/activity"
+	"schoolgate/internal/config"
+	"schoolgate/internal/policy"
+	"schoolgate/internal/store"
+)
 
-// openStorage opens the database, starts the activity writer and the live
-// overrides feed, and registers their closers on d.closers.
-func (d *serveDeps) openStorage(ctx context.Context) error { return nil }
+// storeParts is what storage adds to serve: the database, the user
+// directory (identity.Directory) and the activity writer.
+type storeParts struct {
+	store  *store.Store
+	dir    *store.Directory
+	writer *activity.Writer
+}
+
+// openStorage opens the database, starts the activity writer, the live
+// overrides feed and the retention job, and registers their closers on
+// d.closers (they run in reverse: the writer drains first, then the
+// background jobs stop, then the database closes).
+func (d *serveDeps) openStorage(ctx context.Context) error {
+	cfg := d.engine.Snapshot().Config()
+	st, err := openStore(ctx, os.Getenv, cfg, d.dataDir, d.log, d.now)
+	if err != nil {
+		return err
+	}
+	d.st.store = st
+	d.closers = append(d.closers, st.Close)
+
+	d.st.dir, err = store.NewDirectory(st, store.DirectoryOptions{
+		Mapping: func() config.Identity { return d.engine.Snapshot().Config().Identity },
+		Now:     d.now,
+	})
+	if err != nil {
+		return err
+	}
+
+	feed := &store.OverrideFeed{Store: st, Engine: d.engine, Log: d.log}
+	if err := feed.Load(ctx); err != nil {
+		return fmt.Errorf("live overrides: %w", err)
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := feed.Run(bg); err != nil {
+			d.log.Error("live overrides feed stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		st.RunRetention(bg, func() config.Retention { return d.engine.Snapshot().Config().Retention }, time.Hour, d.log)
+	}()
+	d.closers = append(d.closers, func() error { cancel(); wg.Wait(); return nil })
+
+	d.engine.OnReload(func(s *policy.Snapshot) {
+		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve"}, "policy.reload", s.Config().File, nil,
+			map[string]int{"entries": s.Entries(), "categories": len(s.Categories()), "groups": len(s.Groups())})
+		if err != nil {
+			d.log.Error("audit: policy reload not recorded", "err", err)
+		}
+	})
+
+	w, err := activity.NewWriter(st, activity.WriterOptions{Registerer: d.registry, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.st.writer = w
+	d.activity = w
+	d.closers = append(d.closers, func() error {
+		err := w.Close()
+		d.log.Info("activity log drained", "written", w.Written(), "dropped", w.Dropped())
+		return err
+	})
+	d.log.Info("storage open", "dialect", string(st.Dialect()))
+	return nil
+}
+
+// openStore opens the database the policy and environment name: PostgreSQL
+// when SCHOOLGATE_POSTGRES or storage.postgres_file gives a DSN, else
+// SQLite in the data directory.
+func openStore(ctx context.Context, getenv func(string) string, cfg *config.Config, dataDir string, log *slog.Logger, now func() time.Time) (*store.Store, error) {
+	opt := store.Options{Logger: log, Now: now}
+	dsn := strings.TrimSpace(getenv("SCHOOLGATE_POSTGRES"))
+	if dsn == "" && cfg.Storage.PostgresFile != "" {
+		b, err := os.ReadFile(cfg.Path(cfg.Storage.PostgresFile))
+		if err != nil {
+			return nil, fmt.Errorf("storage.postgres_file: %w", err)
+		}
+		dsn = strings.TrimSpace(string(b))
+		if dsn == "" {
+			return nil, fmt.Errorf("storage.postgres_file %s: %w", cfg.Storage.PostgresFile, errors.New("the file is empty"))
+		}
+	}
+	if dsn != "" {
+		opt.PostgresDSN = dsn
+	} else {
+		opt.SQLitePath = filepath.Join(dataDir, "schoolgate.db")
+	}
+	return store.Open(ctx, opt)
+}
+
+// cliStore opens the store for a command line: the policy file (for the
+// storage, identity and retention sections) and the database.
+func cliStore(ctx context.Context, a *App, cf *commonFlags) (*store.Store, *config.Config, error) {
+	path, err := cf.configPath(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(cf.data, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, a.Getenv, cfg, cf.data, a.Log, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, cfg, nil
+}
+
+// cliActor is who a command line acts as: --by, else the login name.
+func cliActor(a *App, by string) store.Actor {
+	if by == "" {
+		by = a.Getenv("SUDO_USER")
+	}
+	if by == "" {
+		by = a.Getenv("USER")
+	}
+	host, _ := os.Hostname()
+	return store.Actor{Name: by, From: "cli@" + host}
+}
+
+// parseWhen reads an RFC 3339 time, a date (midnight UTC), or a duration
+// back from now ("24h", "7d").
+func parseWhen(field, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, err := config.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %s %q: want an RFC 3339 time, a date (2026-03-09) or a duration back from now (24h, 7d)", ErrUsage, field, s)
+}

@@ -10,10 +10,13 @@ import (
 
 // ImportSummary says what an import did.
 type ImportSummary struct {
-	Added, Updated, Unchanged, Disabled int
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Disabled  int `json:"disabled"`
 	// StillDisabled counts users in the file who are disabled (import
 	// never re-enables: use `users enable`).
-	StillDisabled int
+	StillDisabled int `json:"still_disabled"`
 }
 
 // ImportUsers applies parsed CSV rows in one transaction: new users are

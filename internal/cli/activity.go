@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"schoolgate/internal/activity"
+	"schoolgate/internal/store"
+)
+
+const activityUsage = `usage: schoolgate activity search [--user U] [--client IP] [--host H] [--category C] [--verdict V] [--point dns|proxy]
+                                 [--since T] [--until T] [--limit N] [--format csv|json] --by NAME
+       schoolgate activity purge [--dry-run]
+T is an RFC 3339 time, a date (2026-03-09), or a duration back from now (24h, 7d).`
+
+func runActivity(ctx context.Context, a *App, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, activityUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags(a, "activity "+sub)
+	var cf commonFlags
+	cf.register(a, fs)
+	var f store.ActivityFilter
+	fs.StringVar(&f.User, "user", "", "search: this user")
+	fs.StringVar(&f.Client, "client", "", "search: this client IP")
+	fs.StringVar(&f.Host, "host", "", "search: this host and its subdomains")
+	fs.StringVar(&f.Category, "category", "", "search: events in this category")
+	fs.StringVar(&f.Verdict, "verdict", "", "search: allow, warn or block")
+	fs.StringVar(&f.Point, "point", "", "search: dns or proxy")
+	since := fs.String("since", "", "search: from")
+	until := fs.String("until", "", "search: before")
+	fs.IntVar(&f.Limit, "limit", 1000, "search: at most N events, newest first (-1: all)")
+	format := fs.String("format", "csv", "search: csv or json (one object a line)")
+	by := fs.String("by", "", "who is searching (recorded in the audit trail; default: the login name)")
+	dry := fs.Bool("dry-run", false, "purge: only say what would go")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("%w: unexpected %q\n%s", ErrUsage, pos[0], activityUsage)
+	}
+	now := time.Now()
+	switch sub {
+	case "search":
+		if f.Since, err = parseWhen("--since", *since, now); err != nil {
+			return err
+		}
+		if f.Until, err = parseWhen("--until", *until, now); err != nil {
+			return err
+		}
+		if *format != "csv" && *format != "json" {
+			return fmt.Errorf("%w: --format %q (want csv or json)", ErrUsage, *format)
+		}
+		if f.Limit == 0 {
+			f.Limit = -1
+		}
+	case "purge":
+	default:
+		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, activityUsage)
+	}
+	st, cfg, err := cliStore(ctx, a, &cf)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	actor := cliActor(a, *by)
+	if sub == "purge" {
+		rep, err := st.Purge(ctx, actor, cfg.Retention, now, *dry)
+		if err != nil {
+			return err
+		}
+		verb := "purged"
+		if *dry {
+			verb = "would purge"
+		}
+		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides\n",
+			verb, rep.DNSEvents, rep.DNSBefore.Format(time.RFC3339), rep.Activity, rep.Hourly, rep.ActivityBefore.Format(time.RFC3339), rep.Requests, rep.Overrides)
+		return nil
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(a.Stdout)
+		return st.SearchActivity(ctx, actor, f, func(e activity.Event) error { return enc.Encode(eventJSON(&e)) })
+	}
+	w := csv.NewWriter(a.Stdout)
+	w.Write([]string{"time", "client", "user", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action"})
+	err = st.SearchActivity(ctx, actor, f, func(e activity.Event) error {
+		client := ""
+		if e.Client.IsValid() {
+			client = e.Client.String()
+		}
+		return w.Write([]string{e.Time.Format(time.RFC3339Nano), client, e.User, strings.Join(e.Groups, ";"), e.Host, e.URL,
+			strings.Join(e.Categories, ";"), e.Verdict, fmt.Sprint(e.Illegal), e.Rule, string(e.Point), e.Search, e.Action})
+	})
+	w.Flush()
+	if err != nil {
+		return err
+	}
+	return w.Error()
+}
+
+func eventJSON(e *activity.Event) map[string]any {
+	m := map[string]any{"time": e.Time.Format(time.RFC3339Nano), "host": e.Host, "verdict": e.Verdict, "point": e.Point, "rule": e.Rule}
+	if e.Client.IsValid() {
+		m["client"] = e.Client.String()
+	}
+	for k, v := range map[string]string{"user": e.User, "url": e.URL, "search": e.Search, "action": e.Action} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if len(e.Groups) > 0 {
+		m["groups"] = e.Groups
+	}
+	if len(e.Categories) > 0 {
+		m["categories"] = e.Categories
+	}
+	if e.Illegal {
+		m["illegal"] = true
+	}
+	return m
+}

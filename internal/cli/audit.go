@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"schoolgate/internal/store"
+)
+
+const auditUsage = `usage: schoolgate audit verify [--head HASH]   check the whole chain (and that HASH, written down earlier, is still in it)
+       schoolgate audit head                   print the latest record's id and hash
+       schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line`
+
+func runAudit(ctx context.Context, a *App, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, auditUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags(a, "audit "+sub)
+	var cf commonFlags
+	cf.register(a, fs)
+	head := fs.String("head", "", "verify: a head hash written down earlier")
+	since := fs.String("since", "", "list: from (RFC 3339, a date, or 7d back)")
+	actor := fs.String("actor", "", "list: only this actor")
+	action := fs.String("action", "", "list: only this action")
+	limit := fs.Int("limit", 0, "list: at most N records")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("%w: unexpected %q\n%s", ErrUsage, pos[0], auditUsage)
+	}
+	if sub != "verify" && sub != "head" && sub != "list" {
+		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, auditUsage)
+	}
+	st, _, err := cliStore(ctx, a, &cf)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "head":
+		id, hash, err := st.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "%d %s\n", id, hash)
+		return nil
+	case "verify":
+		res, err := st.VerifyAudit(ctx, *head)
+		if err != nil {
+			return err
+		}
+		if !res.OK() {
+			fmt.Fprintf(a.Stdout, "BROKEN at record %d: %s\n", res.BadID, res.Problem)
+			return fmt.Errorf("%w: first bad record %d", store.ErrAuditBroken, res.BadID)
+		}
+		fmt.Fprintf(a.Stdout, "OK: %d records, head %d %s\n", res.Records, res.HeadID, res.HeadHash)
+		return nil
+	default:
+		t, err := parseWhen("--since", *since, time.Now())
+		if err != nil {
+			return err
+		}
+		recs, err := st.ListAudit(ctx, store.AuditFilter{Since: t, Actor: *actor, Action: *action, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(a.Stdout)
+		for _, r := range recs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"schoolgate/internal/config"
+	"schoolgate/internal/identity"
+	"schoolgate/internal/store"
+)
+
+const usersUsage = `usage: schoolgate users import FILE.csv [--prune]
+       schoolgate users add USER [--name N] [--role R] [--year Y] [--groups "a;b"] [--email E] [--shared] [--password-stdin]
+       schoolgate users passwd USER            (reads the new password from stdin)
+       schoolgate users disable|enable USER
+       schoolgate users show USER [--json]
+       schoolgate users list [--json]
+Every change takes --by NAME (default: the login name) and is in the audit trail.`
+
+func runUsers(ctx context.Context, a *App, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, usersUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags(a, "users "+sub)
+	var cf commonFlags
+	cf.register(a, fs)
+	by := fs.String("by", "", "who makes the change (default: the login name)")
+	prune := fs.Bool("prune", false, "import: disable users missing from the file")
+	name := fs.String("name", "", "add: display name")
+	role := fs.String("role", "", "add: role (pupil, staff, governor, visitor, ...)")
+	year := fs.String("year", "", "add: year group (N, R, 1 ... 13)")
+	groups := fs.String("groups", "", "add: ';'-separated policy groups")
+	email := fs.String("email", "", "add: e-mail address")
+	shared := fs.Bool("shared", false, "add: a shared class log-on (KS1 groups only)")
+	pwStdin := fs.Bool("password-stdin", false, "add: read a password from stdin")
+	asJSON := fs.Bool("json", false, "show, list: JSON output")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	want := map[string]int{"import": 1, "add": 1, "passwd": 1, "disable": 1, "enable": 1, "show": 1, "list": 0}
+	n, ok := want[sub]
+	if !ok {
+		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, usersUsage)
+	}
+	if len(pos) != n {
+		return fmt.Errorf("%w: users %s takes %d argument(s)\n%s", ErrUsage, sub, n, usersUsage)
+	}
+	st, cfg, err := cliStore(ctx, a, &cf)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	actor := cliActor(a, *by)
+	switch sub {
+	case "import":
+		return usersImport(ctx, a, st, cfg, actor, pos[0], *prune)
+	case "add":
+		u := identity.User{Username: strings.ToLower(pos[0]), DisplayName: *name, Role: strings.ToLower(*role),
+			YearGroup: strings.ToUpper(*year), Email: *email, Shared: *shared}
+		for _, g := range strings.Split(*groups, ";") {
+			if g = strings.TrimSpace(g); g != "" {
+				if _, ok := cfg.Groups.Get(g); !ok {
+					return fmt.Errorf("%w: --groups: %q is not a group in the policy file", ErrUsage, g)
+				}
+				u.Groups = append(u.Groups, g)
+			}
+		}
+		if u.Shared {
+			allowed := identity.SharedGroups(cfg.Identity)
+			all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity)
+			if len(all) == 0 {
+				return fmt.Errorf("%w: --shared: give the KS1 group or year the log-on is for", ErrUsage)
+			}
+			for _, g := range all {
+				if !allowed[g] {
+					return fmt.Errorf("%w: %w: group %s is not a KS1 group (identity.year_groups for N, R, 1, 2)", ErrUsage, store.ErrSharedAccount, g)
+				}
+			}
+		}
+		hash := ""
+		if *pwStdin {
+			if hash, err = readPasswordHash(a.Stdin, u.Username, u.Shared); err != nil {
+				return err
+			}
+		}
+		if err := st.CreateUser(ctx, actor, u, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "added %s\n", u.Username)
+		return nil
+	case "passwd":
+		u, err := st.GetUser(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		hash, err := readPasswordHash(a.Stdin, u.Username, u.Shared)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPassword(ctx, actor, u.Username, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "password changed for %s\n", u.Username)
+		return nil
+	case "disable", "enable":
+		if err := st.SetDisabled(ctx, actor, pos[0], sub == "disable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Stdout, "%sd %s\n", sub, pos[0])
+		return nil
+	case "show":
+		u, err := st.GetUser(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		hasPw, _ := st.HasPassword(ctx, u.Username)
+		all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity)
+		if *asJSON {
+			return json.NewEncoder(a.Stdout).Encode(userJSON(u, all, hasPw))
+		}
+		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "username\t%s\nname\t%s\nrole\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",
+			u.Username, u.DisplayName, u.Role, u.YearGroup, u.Email, strings.Join(u.Groups, ";"), strings.Join(all, ", "), u.Shared, u.Disabled, hasPw)
+		return tw.Flush()
+	default: // list
+		users, err := st.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(a.Stdout)
+			for _, u := range users {
+				if err := enc.Encode(userJSON(u, identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), false)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tYEAR\tPOLICY GROUPS\tSTATE")
+		for _, u := range users {
+			state := "enabled"
+			if u.Disabled {
+				state = "disabled"
+			}
+			if u.Shared {
+				state += ",shared"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Role, u.YearGroup,
+				strings.Join(identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), ","), state)
+		}
+		return tw.Flush()
+	}
+}
+
+func userJSON(u identity.User, all []string, hasPw bool) map[string]any {
+	return map[string]any{"username": u.Username, "display_name": u.DisplayName, "role": u.Role, "year_group": u.YearGroup,
+		"email": u.Email, "groups": u.Groups, "policy_groups": all, "shared": u.Shared, "disabled": u.Disabled, "password_set": hasPw}
+}
+
+func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Config, actor store.Actor, file string, prune bool) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	known := func(g string) bool { _, ok := cfg.Groups.Get(g); return ok }
+	parsed, err := identity.ParseUsersCSV(f, known)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, e := range parsed.Errors {
+		fmt.Fprintf(a.Stderr, "%s:%d: %v (row skipped)\n", file, e.Line, e.Err)
+	}
+	if len(parsed.Ignored) > 0 {
+		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, strings.Join(parsed.Ignored, ", "))
+	}
+	if prune && len(parsed.Errors) > 0 {
+		// A bad row must not disable the pupil it describes.
+		return fmt.Errorf("%s: %d bad row(s): fix them before importing with --prune", file, len(parsed.Errors))
+	}
+	sum, err := st.ImportUsers(ctx, actor, parsed.Rows, prune)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "%s: %d added, %d updated, %d unchanged, %d disabled, %d bad rows skipped",
+		file, sum.Added, sum.Updated, sum.Unchanged, sum.Disabled, len(parsed.Errors))
+	if sum.StillDisabled > 0 {
+		fmt.Fprintf(a.Stdout, " (%d in the file are disabled: `users enable` them)", sum.StillDisabled)
+	}
+	fmt.Fprintln(a.Stdout)
+	if len(parsed.Errors) > 0 {
+		return fmt.Errorf("%d bad row(s) skipped", len(parsed.Errors))
+	}
+	return nil
+}
+
+// readPasswordHash reads one line from r, checks the password policy and
+// hashes it.
+func readPasswordHash(r io.Reader, username string, shared bool) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if err := identity.CheckPasswordPolicy(username, pw, shared); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	return identity.HashPassword(pw, identity.DefaultHashParams())
+}
