@@ -398,6 +398,7 @@ func (s *Snapshot) loadLists(opt Options) error {
 		return i, nil
 	}
 	var internErr error
+	missing := 0
 	for _, jb := range jobs {
 		var one catPair
 		one.add.Add(jb.cat)
@@ -463,13 +464,16 @@ func (s *Snapshot) loadLists(opt Options) error {
 				ss.Missing = true
 				w := fmt.Sprintf("%s: %s has not been downloaded yet (run `schoolgate lists update`): category %s loads without it", jb.field, jb.src.URL, ss.Category)
 				s.warnings = append(s.warnings, w)
-				opt.Logger.Warn("list not downloaded", "category", ss.Category, "url", jb.src.URL)
+				missing++
 			} else {
 				return fieldErr(c, jb.src.Line, jb.field, err.Error())
 			}
 		}
 		s.cats[jb.cat].entries += st.Entries
 		s.sources = append(s.sources, ss)
+	}
+	if missing > 0 {
+		opt.Logger.Warn("some list sources have not been downloaded yet: their categories load without them; run `schoolgate lists update`", "sources", missing)
 	}
 	s.domains.compact()
 	s.domains.buildFilter()
