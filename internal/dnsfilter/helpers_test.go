@@ -111,6 +111,8 @@ type testEnv struct {
 	engine   *policy.Engine
 	dir      string
 	reg      *prometheus.Registry
+	// clientAddr is 127.0.0.2:5353 (a pupil), for benchmarks.
+	clientAddr netip.AddrPort
 }
 
 // startTest runs a resolver on loopback with a local upstream. edit may
@@ -147,6 +149,7 @@ func startTest(t testing.TB, edit func(string) string) *testEnv {
 		t.Fatal(err)
 	}
 	env.addr = env.srv.Addrs()[0].String()
+	env.clientAddr = netip.MustParseAddrPort("127.0.0.2:5353")
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- env.srv.Run(ctx) }()
