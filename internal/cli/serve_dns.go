@@ -1,6 +1,9 @@
 package cli
 
-import "schoolgate/internal/dnsfilter"
+import (
+	"schoolgate/internal/dnsfilter"
+	"schoolgate/internal/identity"
+)
 
 // dnsParts is what the DNS resolver adds to serve.
 type dnsParts struct {
@@ -16,13 +19,18 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		d.log.Info("dns.listen is empty: the DNS resolver is off")
 		return nil, nil
 	}
+	var dir identity.Directory
+	if d.st.dir != nil {
+		dir = d.st.dir // a session user's groups from the user store
+	}
 	srv, err := dnsfilter.New(dnsfilter.Options{
-		Engine:   d.engine,
-		Sessions: d.sessions,
-		Activity: d.activity,
-		Registry: d.registry,
-		Logger:   d.log,
-		Now:      d.now,
+		Engine:    d.engine,
+		Sessions:  d.sessions,
+		Directory: dir,
+		Activity:  d.activity,
+		Registry:  d.registry,
+		Logger:    d.log,
+		Now:       d.now,
 	})
 	if err != nil {
 		return nil, err
