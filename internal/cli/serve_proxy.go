@@ -124,4 +124,14 @@ func (p *proxyService) Run(ctx context.Context) error {
 
 // proxyBackends returns the storage the proxy's pages and log-ins use, or
 // nil when serve runs without storage.
-func (d *serveDeps) proxyBackends() *proxyBackends { return nil }
+func (d *serveDeps) proxyBackends() *proxyBackends {
+	if d.st.store == nil {
+		return nil
+	}
+	b := &proxyBackends{}
+	b.requests, b.concerns, b.continues, b.agreements = proxy.StoreBackends(d.st.store)
+	if d.st.dir != nil {
+		b.dir = d.st.dir
+	}
+	return b
+}
