@@ -43,6 +43,9 @@ func commands() map[string]command {
 		"grant":    {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
 		"audit":    {"audit verify|head|list: the hash-chained audit trail", runAudit},
 		"activity": {"activity search|purge: the activity log", runActivity},
+		"requests": {"requests list|approve|deny: filter-change requests from the block page", runRequests},
+		"aua":      {"aua status: who has not accepted the acceptable use agreement", runAUA},
+		"ca":       {"ca init|export: the school CA for TLS inspection", runCA},
 	}
 }
 
