@@ -1,0 +1,269 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The proxy end-to-end tests run the real binary (built once, shared with
+// the DNS tests through dnsBinary) against local HTTP and HTTPS origins
+// started here, with curl and headless Chromium as the clients. Site names
+// (*.test) reach the origins through the policy's proxy.hosts.
+
+// proxyPolicyBase is the policy the proxy tests start from. 127.0.0.3 is
+// staff; 127.0.0.1, .2 and .4 are pupils.
+const proxyPolicyBase = `
+site: {name: E2E Primary School, timezone: Europe/London}
+categories:
+  illegal: {title: Illegal content, illegal: true, sources: [{path: illegal.txt, format: domains}]}
+  gambling: {title: Gambling, sources: [{path: gambling.txt, format: domains}]}
+  games: {title: On-line games, sources: [{path: games.txt, format: domains}]}
+  social: {title: Social media, sources: [{path: social.txt, format: domains}]}
+  banking: {title: Banking, no_inspect: true, sources: [{path: bank.txt, format: domains}]}
+groups:
+  staff: {networks: [127.0.0.3/32]}
+  pupils: {networks: [127.0.0.1/32, 127.0.0.2/32, 127.0.0.4/32], safesearch: strict}
+default_group: pupils
+rules:
+  illegal: {others: block}
+  gambling: {others: block}
+  games: {pupils: warn, others: allow}
+  social: {pupils: permission, others: allow}
+default: allow
+dns: {listen: []}
+admin: {listen: 127.0.0.1:0}
+blockpage: {listen: 127.0.0.1:0}
+proxy:
+  listen: 127.0.0.1:0
+  hosts: {ok.test: 127.0.0.1, bet.test: 127.0.0.1, game.test: 127.0.0.1, social.test: 127.0.0.1, bank.test: 127.0.0.1, bad.test: 127.0.0.1, www.google.com: 127.0.0.1}
+`
+
+var proxyLists = map[string]string{
+	"illegal.txt": "bad.test\n", "gambling.txt": "bet.test\n", "games.txt": "game.test\n",
+	"social.txt": "social.test\n", "bank.txt": "bank.test\n",
+}
+
+var (
+	proxyListenRe = regexp.MustCompile(`msg="proxy listening" addr=(\S+)`)
+	proxyPageRe   = regexp.MustCompile(`msg="block page listening" addr=(\S+)`)
+)
+
+// proxyInstance is one running `schoolgate serve` with the proxy on.
+type proxyInstance struct {
+	bin    string
+	dir    string
+	data   string
+	proxy  string // host:port
+	page   string // block page host:port
+	cmd    *exec.Cmd
+	env    []string
+	exited chan struct{}
+	logMu  sync.Mutex
+	log    strings.Builder
+}
+
+// proxyNeed skips without a tool, unless CI is set (then it fails).
+func proxyNeed(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (Debian package %s)", tool, pkg)
+		}
+		t.Skipf("%s is not installed (apt-get install %s)", tool, pkg)
+	}
+	return p
+}
+
+// proxyStart writes the policy (proxyYAML appended under proxy:, extra
+// appended at the end) and runs serve, with env added to its environment.
+func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
+	t.Helper()
+	proxyNeed(t, "curl", "curl")
+	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), exited: make(chan struct{})}
+	in.data = filepath.Join(in.dir, "data")
+	for name, body := range proxyLists {
+		dnsWrite(t, in.dir, name, body)
+	}
+	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+proxyYAML+extra)
+	in.env = append(append(os.Environ(), "SCHOOLGATE_DATA="+in.data), env...)
+	in.cmd = exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
+	in.cmd.Env = in.env
+	stderr, err := in.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addrs := make(chan [2]string, 1)
+	go in.readLog(stderr, addrs)
+	go func() { in.cmd.Wait(); close(in.exited) }()
+	t.Cleanup(in.stop)
+	select {
+	case a := <-addrs:
+		in.proxy, in.page = a[0], a[1]
+	case <-in.exited:
+		t.Fatalf("serve exited:\n%s", in.logText())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start:\n%s", in.logText())
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(in.logText(), "schoolgate ready") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready:\n%s", in.logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return in
+}
+
+func (in *proxyInstance) readLog(r io.Reader, addrs chan<- [2]string) {
+	sc := bufio.NewScanner(r)
+	var px, pg string
+	sent := false
+	for sc.Scan() {
+		line := sc.Text()
+		in.logMu.Lock()
+		in.log.WriteString(line + "\n")
+		in.logMu.Unlock()
+		if m := proxyListenRe.FindStringSubmatch(line); m != nil {
+			px = m[1]
+		}
+		if m := proxyPageRe.FindStringSubmatch(line); m != nil {
+			pg = m[1]
+		}
+		if !sent && px != "" && pg != "" {
+			addrs <- [2]string{px, pg}
+			sent = true
+		}
+	}
+}
+
+func (in *proxyInstance) logText() string {
+	in.logMu.Lock()
+	defer in.logMu.Unlock()
+	return in.log.String()
+}
+
+func (in *proxyInstance) stop() {
+	if in.cmd.Process == nil {
+		return
+	}
+	in.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-in.exited:
+	case <-time.After(10 * time.Second):
+		in.cmd.Process.Kill()
+		<-in.exited
+	}
+}
+
+// cli runs a schoolgate command against the instance's policy and data,
+// with stdin, and returns its stdout; it fails the test on a non-zero exit.
+func (in *proxyInstance) cli(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	out, errOut, err := in.cliRun(stdin, args...)
+	if err != nil {
+		t.Fatalf("schoolgate %v: %v\n%s%s", args, err, out, errOut)
+	}
+	return out
+}
+
+func (in *proxyInstance) cliRun(stdin string, args ...string) (string, string, error) {
+	all := append(append([]string{}, args...), "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
+	cmd := exec.Command(in.bin, all...)
+	cmd.Env = in.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// proxyCurl runs curl through the proxy from source address from and
+// returns the HTTP status, the body and curl's exit error.
+func (in *proxyInstance) curl(t *testing.T, from string, args ...string) (int, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	all := append([]string{"-sS", "--max-time", "15", "-x", "http://" + in.proxy, "-w", "\n%{http_code}", "--interface", from}, args...)
+	cmd := exec.CommandContext(ctx, "curl", all...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	s := out.String()
+	i := strings.LastIndexByte(s, '\n')
+	var code int
+	if i >= 0 {
+		fmt.Sscanf(s[i+1:], "%d", &code)
+		s = s[:i]
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: %s", err, errOut.String())
+	}
+	return code, s, err
+}
+
+// proxyOrigins are the local sites: plain HTTP, and HTTPS with a
+// certificate for every *.test name from a CA the proxy trusts via
+// SSL_CERT_FILE.
+type proxyOrigins struct {
+	http, https string // ports
+	caFile      string // the origins' CA, PEM
+}
+
+func proxyStartOrigins(t *testing.T) *proxyOrigins {
+	t.Helper()
+	h := func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "origin says hello %s %s", r.Host, r.URL.RequestURI())
+	}
+	hs := httptest.NewServer(http.HandlerFunc(h))
+	t.Cleanup(hs.Close)
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "E2E origin CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "origin"},
+		DNSNames:  []string{"ok.test", "bet.test", "game.test", "social.test", "bank.test", "bad.test", "www.google.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, _ := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(h))
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der, caDER}, PrivateKey: key}}}
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	caFile := filepath.Join(t.TempDir(), "origin-ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	return &proxyOrigins{http: proxyPort(hs.URL), https: proxyPort(ts.URL), caFile: caFile}
+}
+
+func proxyPort(u string) string {
+	x, _ := url.Parse(u)
+	return x.Port()
+}

@@ -1,0 +1,212 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProxyCurl: allowed, blocked, warned and illegal sites over plain
+// HTTP; HTTPS tunnels allowed and refused; the PAC file.
+func TestProxyCurl(t *testing.T) {
+	o := proxyStartOrigins(t)
+	in := proxyStart(t, "  connect_ports: [443, "+o.https+"]\n", "")
+
+	code, body, err := in.curl(t, "127.0.0.2", "http://ok.test:"+o.http+"/hello?x=1")
+	if err != nil || code != 200 || body != "origin says hello ok.test:"+o.http+" /hello?x=1" {
+		t.Fatalf("allowed: %d %q %v", code, body, err)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", "http://bet.test:"+o.http+"/")
+	if code != 403 || !strings.Contains(body, "This page is blocked") || !strings.Contains(body, "Gambling") ||
+		!strings.Contains(body, "E2E Primary School") || !regexp.MustCompile(`SG-[0-9a-f]{8}`).MatchString(body) {
+		t.Errorf("block page: %d\n%s", code, body)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", "http://bad.test:"+o.http+"/entry")
+	if code != 403 || strings.Contains(body, "bad.test") || strings.Contains(body, "Ask for access") {
+		t.Errorf("illegal page must name only the category: %d\n%s", code, body)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", "http://game.test:"+o.http+"/")
+	if code != 200 || !strings.Contains(body, "Continue to the site") {
+		t.Errorf("warn page: %d\n%s", code, body)
+	}
+	code, _, _ = in.curl(t, "127.0.0.3", "http://game.test:"+o.http+"/")
+	if code != 200 {
+		t.Errorf("staff on games: %d", code)
+	}
+	// HTTPS without inspection: the tunnel is refused with 403 (curl
+	// reports the CONNECT failure; a browser shows its own error page).
+	code, body, err = in.curl(t, "127.0.0.2", "--cacert", o.caFile, "https://ok.test:"+o.https+"/s")
+	if err != nil || code != 200 || !strings.Contains(body, "origin says hello") {
+		t.Errorf("https tunnel: %d %q %v", code, body, err)
+	}
+	_, _, err = in.curl(t, "127.0.0.2", "--cacert", o.caFile, "https://bet.test:"+o.https+"/")
+	if err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("blocked https tunnel: %v", err)
+	}
+	// The PAC file, from the block-page listener.
+	code, body, _ = in.curl(t, "127.0.0.2", "--noproxy", "*", "http://"+in.page+"/proxy.pac")
+	if code != 200 || !strings.Contains(body, "FindProxyForURL") || !strings.Contains(body, "PROXY 127.0.0.1:") {
+		t.Errorf("pac: %d %s", code, body)
+	}
+	// The block-page listener shows the same page for a DNS-blocked name.
+	code, body, _ = in.curl(t, "127.0.0.2", "--noproxy", "*", "-H", "Host: bet.test", "http://"+in.page+"/any")
+	if code != 403 || !strings.Contains(body, "Gambling") {
+		t.Errorf("block-page listener: %d", code)
+	}
+}
+
+// TestProxyRequestApprovedThenAllowed: a pupil logs in with
+// --proxy-user, asks for access on the block page, staff approve with
+// `schoolgate requests approve`, and the site opens.
+func TestProxyRequestApprovedThenAllowed(t *testing.T) {
+	o := proxyStartOrigins(t)
+	in := proxyStart(t, "  auth: basic\n  realm: E2E School\n", "")
+	in.cli(t, "Volcano-Lava-Magma-42\n", "users", "add", "amy", "--name", "Amy Pupil", "--groups", "pupils", "--password-stdin", "--by", "admin")
+	site := "http://social.test:" + o.http + "/feed"
+
+	code, _, _ := in.curl(t, "127.0.0.2", site)
+	if code != 407 {
+		t.Fatalf("without --proxy-user: %d, want 407", code)
+	}
+	code, _, _ = in.curl(t, "127.0.0.2", "--proxy-user", "amy:wrong-password", site)
+	if code != 407 {
+		t.Fatalf("wrong password: %d, want 407", code)
+	}
+	user := []string{"--proxy-user", "amy:Volcano-Lava-Magma-42"}
+	code, body, _ := in.curl(t, "127.0.0.2", append(user, site)...)
+	if code != 403 || !strings.Contains(body, "permission") || !strings.Contains(body, "Ask for access") {
+		t.Fatalf("permission page: %d\n%s", code, body)
+	}
+	// Ask for access without a reason, then with one.
+	code, _, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url="+site, "--data-urlencode", "reason= ", "http://social.test:"+o.http+"/.schoolgate/request")...)
+	if code != 400 {
+		t.Errorf("request without a reason: %d, want 400", code)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url="+site, "--data-urlencode", "reason=Our class project on online safety", "http://social.test:"+o.http+"/.schoolgate/request")...)
+	if code != 200 || !strings.Contains(body, "Request sent") {
+		t.Fatalf("request: %d\n%s", code, body)
+	}
+	out := in.cli(t, "", "requests", "list", "--json")
+	var req struct {
+		ID     int64  `json:"id"`
+		User   string `json:"user"`
+		Host   string `json:"host"`
+		Reason string `json:"reason"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(strings.Split(strings.TrimSpace(out), "\n")[0]), &req); err != nil {
+		t.Fatalf("requests list: %v\n%s", err, out)
+	}
+	if req.User != "amy" || req.Host != "social.test" || req.Status != "pending" || !strings.Contains(req.Reason, "online safety") {
+		t.Fatalf("stored request: %+v", req)
+	}
+	if _, _, err := in.cliRun("", "requests", "approve", "1", "--by", "mrsmith"); err == nil {
+		t.Error("approve without --for and --reason succeeded")
+	}
+	out = in.cli(t, "", "requests", "approve", "1", "--by", "mrsmith", "--for", "1h", "--reason", "project work")
+	if !strings.Contains(out, "approved") {
+		t.Errorf("approve: %s", out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body, _ = in.curl(t, "127.0.0.2", append(user, site)...)
+		if code == 200 && strings.Contains(body, "origin says hello") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still blocked after approval: %d\n%s", code, in.logText())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Another pupil is still blocked: the unblock was for amy.
+	in.cli(t, "Glacier-Ice-Frost-77\n", "users", "add", "ben", "--groups", "pupils", "--password-stdin", "--by", "admin")
+	code, _, _ = in.curl(t, "127.0.0.4", "--proxy-user", "ben:Glacier-Ice-Frost-77", site)
+	if code != 403 {
+		t.Errorf("ben after amy's approval: %d, want 403", code)
+	}
+	// Illegal content cannot even be requested.
+	code, _, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url=http://bad.test/", "--data-urlencode", "reason=please", "http://bad.test:"+o.http+"/.schoolgate/request")...)
+	if code != 403 {
+		t.Errorf("request for illegal content: %d, want 403", code)
+	}
+	if !strings.Contains(in.cli(t, "", "audit", "list"), "request.approve") {
+		t.Error("the approval is not in the audit trail")
+	}
+}
+
+// TestProxyAUAGate: a pupil who has not accepted the agreement gets it on
+// their first request; accepting records it and continues to the site.
+func TestProxyAUAGate(t *testing.T) {
+	o := proxyStartOrigins(t)
+	dir := t.TempDir()
+	aua := filepath.Join(dir, "aua-pupils.txt")
+	os.WriteFile(aua, []byte("I will be kind online.\nI will tell a teacher if I see something upsetting.\n"), 0o644)
+	in := proxyStart(t, "  auth: basic\n", "aua:\n  pupils: {version: \"2026-1\", file: "+aua+"}\n")
+	in.cli(t, "Volcano-Lava-Magma-42\n", "users", "add", "amy", "--groups", "pupils", "--password-stdin", "--by", "admin")
+	if out := in.cli(t, "", "aua", "status"); !strings.Contains(out, "amy") {
+		t.Errorf("aua status before: %s", out)
+	}
+	user := []string{"--proxy-user", "amy:Volcano-Lava-Magma-42"}
+	site := "http://ok.test:" + o.http + "/start"
+	code, body, _ := in.curl(t, "127.0.0.2", append(user, site)...)
+	if code != 200 || !strings.Contains(body, "I will be kind online.") || !strings.Contains(body, "I agree") {
+		t.Fatalf("agreement page: %d\n%s", code, body)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", append(user, "-D", "-", "-d", "group=pupils&version=2026-1&return="+url.QueryEscape(site), "http://ok.test:"+o.http+"/.schoolgate/aua")...)
+	if code != 303 || !strings.Contains(body, "Location: "+site) {
+		t.Fatalf("accept: %d\n%s", code, body)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", append(user, site)...)
+	if code != 200 || !strings.Contains(body, "origin says hello") {
+		t.Errorf("after accepting: %d\n%s", code, body)
+	}
+	if out := in.cli(t, "", "aua", "status"); strings.Contains(out, "amy") {
+		t.Errorf("aua status after: %s", out)
+	}
+}
+
+// TestProxyInspection: with the school CA trusted by the client (curl
+// --cacert), inspected HTTPS gets full-URL decisions and the block page;
+// banking (no_inspect) is tunnelled untouched.
+func TestProxyInspection(t *testing.T) {
+	o := proxyStartOrigins(t)
+	in := proxyStart(t, "  connect_ports: [443, "+o.https+"]\n  inspect: [pupils]\n", "", "SSL_CERT_FILE="+o.caFile)
+	caPEM := filepath.Join(t.TempDir(), "school-ca.pem")
+	out := in.cli(t, "", "ca", "export")
+	os.WriteFile(caPEM, []byte(out), 0o644)
+	if fi, err := os.Stat(filepath.Join(in.data, "ca", "ca.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("CA key mode: %v %v", fi, err)
+	}
+	if _, errOut, err := in.cliRun("", "ca", "init"); err == nil || !strings.Contains(errOut, "already exists") {
+		t.Errorf("ca init over an existing CA: %v %s", err, errOut)
+	}
+	code, body, err := in.curl(t, "127.0.0.2", "--cacert", caPEM, "https://ok.test:"+o.https+"/inside?q=1")
+	if err != nil || code != 200 || !strings.Contains(body, "/inside?q=1") {
+		t.Fatalf("inspected allowed: %d %q %v", code, body, err)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", "--cacert", caPEM, "https://bet.test:"+o.https+"/")
+	if code != 403 || !strings.Contains(body, "This page is blocked") {
+		t.Errorf("HTTPS block page: %d\n%s", code, body)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", "--cacert", caPEM, "https://www.google.com:"+o.https+"/search?q=volcanoes")
+	if code != 200 || !strings.Contains(body, "safe=active") {
+		t.Errorf("SafeSearch: %d %s", code, body)
+	}
+	// Banking is never inspected: with only the school CA, curl cannot
+	// verify the bank's own certificate; with the origin's CA it can.
+	if _, _, err := in.curl(t, "127.0.0.2", "--cacert", caPEM, "https://bank.test:"+o.https+"/"); err == nil {
+		t.Error("banking was inspected")
+	}
+	if code, _, err := in.curl(t, "127.0.0.2", "--cacert", o.caFile, "https://bank.test:"+o.https+"/"); err != nil || code != 200 {
+		t.Errorf("banking tunnel: %d %v", code, err)
+	}
+	// Staff are not inspected: the origin's own certificate.
+	if code, _, err := in.curl(t, "127.0.0.3", "--cacert", o.caFile, "https://ok.test:"+o.https+"/"); err != nil || code != 200 {
+		t.Errorf("staff tunnel: %d %v", code, err)
+	}
+}
