@@ -17,14 +17,14 @@ type DNS struct {
 	// Upstreams are tried in order, failing over: "host:port" (plain
 	// UDP, TCP on truncation), "tcp://host:port", "tls://host:853" (DoT)
 	// or "https://host/dns-query" (DoH).
-	Upstreams       []string `yaml:"upstreams"`
+	Upstreams       []string  `yaml:"upstreams"`
 	BlockResponse   BlockMode `yaml:"block_response"`   // blockpage | nxdomain | null
 	IllegalResponse BlockMode `yaml:"illegal_response"` // nxdomain (default) | null | blockpage
-	BlockPageIPv4   string   `yaml:"blockpage_ipv4"`
-	BlockPageIPv6   string   `yaml:"blockpage_ipv6"`
-	LogQueries      *bool    `yaml:"log_queries"`
-	CacheSize       int      `yaml:"cache_size"`
-	Timeout         Duration `yaml:"timeout"`
+	BlockPageIPv4   string    `yaml:"blockpage_ipv4"`
+	BlockPageIPv6   string    `yaml:"blockpage_ipv6"`
+	LogQueries      *bool     `yaml:"log_queries"`
+	CacheSize       int       `yaml:"cache_size"`
+	Timeout         Duration  `yaml:"timeout"`
 	// RateLimit is queries per second per client IP; 0 (default) is off,
 	// since school networks sit behind NAT.
 	RateLimit int `yaml:"rate_limit"`
