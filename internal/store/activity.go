@@ -98,20 +98,20 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 		}
 		if end-start == sqliteChunk {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insert+placeholders(sqliteChunk, len(activityCols))); err != nil {
+				if full, err = tx.PrepareContext(ctx, insert+s.placeholders(sqliteChunk, len(activityCols))); err != nil {
 					return fmt.Errorf("store: activity: %w", err)
 				}
 				defer full.Close()
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, insert+placeholders(end-start, len(activityCols)), args...)
+			_, err = tx.ExecContext(ctx, insert+s.placeholders(end-start, len(activityCols)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: activity insert: %w", err)
 		}
 	}
-	if err := upsertHourly(keys, counts, func(q string, args ...any) error {
+	if err := s.upsertHourly(keys, counts, func(q string, args ...any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
 	}); err != nil {
@@ -127,7 +127,7 @@ const hourlyUpsert = ` ON CONFLICT (hour, subject, category, verdict, point) DO 
 
 // upsertHourly adds counts to the hourly aggregates through exec (a
 // database/sql or a native pgx transaction).
-func upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
+func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
 	const chunk = 400
 	for start := 0; start < len(keys); start += chunk {
 		end := min(start+chunk, len(keys))
@@ -136,7 +136,7 @@ func upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...an
 			k := keys[i]
 			args = append(args, k.hour, k.subject, k.category, k.verdict, k.point, counts[i])
 		}
-		q := `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + placeholders(end-start, 6) + hourlyUpsert
+		q := `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(end-start, 6) + hourlyUpsert
 		if err := exec(q, args...); err != nil {
 			return fmt.Errorf("store: activity aggregates: %w", err)
 		}
@@ -163,7 +163,7 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, key
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"activity"}, activityCols, src); err != nil {
 			return fmt.Errorf("store: activity COPY: %w", err)
 		}
-		if err := upsertHourly(keys, counts, func(q string, args ...any) error {
+		if err := s.upsertHourly(keys, counts, func(q string, args ...any) error {
 			_, err := tx.Exec(ctx, q, args...)
 			return err
 		}); err != nil {

@@ -80,9 +80,11 @@ func jsonText(v any) (string, error) {
 	return string(b), nil
 }
 
-// placeholders returns n rows of per numbered parameters:
-// ($1,$2),($3,$4)... for a multi-row INSERT.
-func placeholders(n, per int) string {
+// placeholders returns n rows of per parameters for a multi-row INSERT:
+// ($1,$2),($3,$4)... on PostgreSQL, (?,?),(?,?)... on SQLite, where
+// numbered parameters cost a name lookup each (quadratic in a statement
+// with thousands of them).
+func (s *Store) placeholders(n, per int) string {
 	b := make([]byte, 0, n*per*5)
 	k := 1
 	for i := 0; i < n; i++ {
@@ -94,7 +96,11 @@ func placeholders(n, per int) string {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = fmt.Appendf(b, "$%d", k)
+			if s.dialect == SQLite {
+				b = append(b, '?')
+			} else {
+				b = fmt.Appendf(b, "$%d", k)
+			}
 			k++
 		}
 		b = append(b, ')')

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"schoolgate/internal/activity"
+)
+
+// benchEvents makes n realistic events: 2,000 clients, 500 users, 5,000
+// hosts, a tenth in a category, a third through the proxy.
+func benchEvents(n int, start time.Time) []activity.Event {
+	out := make([]activity.Event, n)
+	cats := []string{"games", "social-media", "shopping", "education"}
+	for i := range out {
+		e := activity.Event{Time: start.Add(time.Duration(i) * time.Millisecond),
+			Client:  netip.AddrFrom4([4]byte{10, 20, byte(i / 250 % 8), byte(i % 250)}),
+			Host:    fmt.Sprintf("www.site%d.example.com", i%5000),
+			Verdict: "allow", Rule: "default", Point: activity.PointDNS, Groups: []string{"pupils-ks2"}}
+		if i%3 == 0 {
+			e.User, e.Point, e.URL = fmt.Sprintf("pupil%03d", i%500), activity.PointProxy, "https://"+e.Host+"/page?id=1"
+		}
+		if i%10 == 0 {
+			e.Categories, e.Verdict, e.Rule = []string{cats[i/10%4]}, "block", "rules."+cats[i/10%4]+".others"
+		}
+		out[i] = e
+	}
+	return out
+}
+
+func benchIngest(b *testing.B, s *Store) {
+	ctx := context.Background()
+	const batch = 8192
+	events := benchEvents(batch, time.Now())
+	b.ResetTimer()
+	start := time.Now()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		if err := s.InsertEvents(ctx, events); err != nil {
+			b.Fatal(err)
+		}
+		total += batch
+	}
+	b.ReportMetric(float64(total)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkIngest measures InsertEvents with 8,192-event batches (the
+// writer's default), aggregates included.
+func BenchmarkIngest(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		s, err := Open(context.Background(), Options{SQLitePath: filepath.Join(b.TempDir(), "b.db")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		benchIngest(b, s)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		s, err := Open(context.Background(), Options{PostgresDSN: PostgresTestDSN(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		benchIngest(b, s)
+	})
+}
+
+// BenchmarkSearch10M searches 10 million events (about 115 days of a big
+// school's traffic at one event a second... compressed: the generator puts
+// them 1 ms apart, so "since" windows are scaled to match). It builds the
+// database once, in SCHOOLGATE_BENCH_DB (default /tmp/schoolgate-search-10m.db),
+// and runs only when SCHOOLGATE_BENCH_10M=1: building takes minutes.
+func BenchmarkSearch10M(b *testing.B) {
+	if os.Getenv("SCHOOLGATE_BENCH_10M") != "1" {
+		b.Skip("set SCHOOLGATE_BENCH_10M=1 (builds a 10-million-event database once)")
+	}
+	path := os.Getenv("SCHOOLGATE_BENCH_DB")
+	if path == "" {
+		path = "/tmp/schoolgate-search-10m.db"
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Options{SQLitePath: path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const total = 10_000_000
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	var have int64
+	s.r.QueryRow(`SELECT COUNT(*) FROM activity`).Scan(&have)
+	if have < total {
+		built := time.Now()
+		const batch = 8192
+		for n := int(have); n < total; n += batch {
+			ev := benchEvents(batch, start)
+			for i := range ev {
+				ev[i].Time = start.Add(time.Duration(n+i) * time.Millisecond)
+			}
+			if err := s.InsertEvents(ctx, ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Logf("built %d events in %s", total, time.Since(built).Round(time.Second))
+	}
+	end := start.Add(total * time.Millisecond)
+	cases := []struct {
+		name string
+		f    ActivityFilter
+	}{
+		{"user-all-time", ActivityFilter{User: "pupil123", Limit: -1}},
+		{"user-last-10pct", ActivityFilter{User: "pupil123", Since: end.Add(-total / 10 * time.Millisecond), Limit: -1}},
+		{"category-limit-1000", ActivityFilter{Category: "games", Limit: 1000}},
+		{"host-suffix-limit-1000", ActivityFilter{Host: "site77.example.com", Limit: 1000}},
+		{"client-last-1pct", ActivityFilter{Client: "10.20.3.17", Since: end.Add(-total / 100 * time.Millisecond), Limit: -1}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for i := 0; i < b.N; i++ {
+				n = 0
+				if err := s.SearchActivity(ctx, Actor{Name: "bench"}, c.f, func(activity.Event) error { n++; return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "events")
+		})
+	}
+}
