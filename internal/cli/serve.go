@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sync"
@@ -163,6 +164,11 @@ func runServe(ctx context.Context, a *App, args []string) error {
 // (loopback by default: never on pupils' networks unless configured).
 func (d *serveDeps) adminService(addr string) (service, error) {
 	d.adminMux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
+	// Profiles for the operator, on the admin listener only (loopback by
+	// default, never on pupils' networks).
+	d.adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	d.adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	d.adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-d.ready:
