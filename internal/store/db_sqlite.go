@@ -21,6 +21,14 @@ var sqlitePragmas = []string{
 	"synchronous(NORMAL)",
 	"temp_store(MEMORY)",
 	"cache_size(-32000)",
+	// Checkpoint every 20,000 pages (80 MB) rather than 1,000: the
+	// activity writer's commits then rarely pay for one (measured: 50k to
+	// 70k events/s), and the file shrinks back to 64 MB afterwards.
+	"wal_autocheckpoint(20000)",
+	"journal_size_limit(67108864)",
+	// Reads through a memory map instead of a pread per page: searching
+	// the activity log visits thousands of scattered pages.
+	"mmap_size(4294967296)",
 }
 
 func sqliteDSN(path string, write bool) string {
