@@ -130,6 +130,16 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	if err := c.applyDefaults(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 	}
+	// The server sections check their own values, so that `schoolgate
+	// validate` catches what `serve` would refuse.
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate} {
+		if err := v(); err != nil {
+			if errors.Is(err, ErrInvalid) {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
+		}
+	}
 	return c, nil
 }
 

@@ -47,6 +47,9 @@ func TestBadPolicies(t *testing.T) {
 		{"yaml syntax", head + "groups: {a: [}\n", "policy.yaml: invalid policy: line"},
 		{"bad duration", head + "retention: {activity: forever}\n", "retention.activity: bad duration \"forever\""},
 		{"reserved group name", head + "groups:\n  others: {}\n", "groups.others: reserved"},
+		{"bad dns block response", head + "dns: {block_response: maybe}\n", "dns.block_response: unknown value \"maybe\""},
+		{"bad dns upstream", head + "dns: {upstreams: [\"ftp://x\"]}\n", "dns.upstreams[0]"},
+		{"bad proxy auth", head + "proxy: {auth: kerberos}\n", "proxy.auth: \"kerberos\""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
