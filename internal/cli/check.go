@@ -34,7 +34,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	group := fs.String("group", "", "decide as a client in this group alone")
 	client := fs.String("client", "", "decide as this client IP (its networks, else default_group)")
-	user := fs.String("user", "", "decide as this user (groups from the policy's users: lists)")
+	user := fs.String("user", "", "decide as this user (groups from the user directory and the policy's users: lists; with --group, the user's grants apply to that group)")
 	at := fs.String("at", "", "decide at this time (RFC 3339; default now)")
 	fs.Usage = func() {
 		fmt.Fprintln(a.Stderr, "usage: schoolgate check -c policy.yaml [--group G | --client IP] [--user U] [--at RFC3339] TARGET... (TARGET - reads stdin)")
@@ -65,6 +65,15 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 			return fmt.Errorf("%w: --at: %v", ErrUsage, err)
 		}
 	}
+	live, err := openLive(ctx, a, snap.Config(), cf.data)
+	if err != nil {
+		return err
+	}
+	defer live.close()
+	ovs, err := live.overrides(ctx, when)
+	if err != nil {
+		return err
+	}
 	var groups policy.Set
 	switch {
 	case *group != "":
@@ -74,9 +83,12 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		}
 		groups.Add(i)
 	case *user != "":
-		g, ok := snap.PolicyUserGroups(*user)
+		g, ok, err := live.userGroups(ctx, snap, *user)
+		if err != nil {
+			return err
+		}
 		if !ok {
-			return fmt.Errorf("%w: --user: %q is in no group's users: list", ErrUsage, *user)
+			return fmt.Errorf("%w: --user: %q is neither in the user directory nor in a group's users: list", ErrUsage, *user)
 		}
 		groups = g
 	default:
@@ -89,11 +101,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		}
 		groups = snap.GroupsForIP(ip)
 	}
-	if *user != "" && *group != "" {
-		if g, ok := snap.PolicyUserGroups(*user); ok {
-			groups = groups.Or(g)
-		}
-	}
+
 	out := bufio.NewWriter(a.Stdout)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
@@ -103,7 +111,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		groupNames = []string{}
 	}
 	one := func(t string) error {
-		r := checkOne(snap, t, *user, groups, groupNames, when)
+		r := checkOne(snap, t, *user, groups, groupNames, when, ovs)
 		return enc.Encode(r)
 	}
 	for _, t := range targets {
@@ -134,7 +142,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	return nil
 }
 
-func checkOne(snap *policy.Snapshot, target, user string, groups policy.Set, groupNames []string, at time.Time) checkResult {
+func checkOne(snap *policy.Snapshot, target, user string, groups policy.Set, groupNames []string, at time.Time, ovs *policy.Overrides) checkResult {
 	r := checkResult{Target: target, Groups: groupNames, Categories: []string{}}
 	t, err := policy.ParseTarget(target)
 	if err != nil {
@@ -142,7 +150,7 @@ func checkOne(snap *policy.Snapshot, target, user string, groups policy.Set, gro
 		return r
 	}
 	r.Host = t.Host
-	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path, User: user, Groups: groups, At: at})
+	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path, User: user, Groups: groups, At: at, Overrides: ovs})
 	r.Verdict = d.Verdict.String()
 	r.Categories = snap.CategoryNames(&d)
 	r.Illegal = d.Illegal

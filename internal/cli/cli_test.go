@@ -256,3 +256,36 @@ func TestListsUpdate(t *testing.T) {
 		t.Errorf("same content: %q", out)
 	}
 }
+
+// TestCheckUsesStore: with a database, check finds users in the identity
+// store and applies live grants, as serve would.
+func TestCheckUsesStore(t *testing.T) {
+	p := writePolicy(t, issuePolicy, issueLists)
+	data := t.TempDir()
+	code, _, errs := run(t, "", "users", "add", "pupil7", "-c", p, "--data", data, "--role", "pupil", "--groups", "pupils-ks2", "--by", "admin")
+	if code != 0 {
+		t.Fatalf("users add: %s", errs)
+	}
+	_, out, errs := run(t, "", "check", "-c", p, "--data", data, "--user", "pupil7", "facebook.com")
+	rs := decodeLines(t, out)
+	if len(rs) != 1 || rs[0].Verdict != "block" || !rs[0].NeedsPermission || rs[0].Groups[0] != "pupils-ks2" {
+		t.Fatalf("before grant: %s %s", out, errs)
+	}
+	code, _, errs = run(t, "", "grant", "-c", p, "--data", data, "--to", "pupil7", "--category", "social-media", "--for", "45m", "--by", "teacher1", "--reason", "class project")
+	if code != 0 {
+		t.Fatalf("grant: %s", errs)
+	}
+	_, out, _ = run(t, "", "check", "-c", p, "--data", data, "--user", "pupil7", "facebook.com")
+	if rs := decodeLines(t, out); rs[0].Verdict != "allow" || !strings.HasPrefix(rs[0].Rule, "override:") {
+		t.Fatalf("after grant: %s", out)
+	}
+	// Another pupil of the same group is not covered.
+	run(t, "", "users", "add", "pupil8", "-c", p, "--data", data, "--groups", "pupils-ks2", "--by", "admin")
+	_, out, _ = run(t, "", "check", "-c", p, "--data", data, "--user", "pupil8", "facebook.com")
+	if rs := decodeLines(t, out); rs[0].Verdict != "block" {
+		t.Fatalf("other pupil: %s", out)
+	}
+	if code, _, errs := run(t, "", "check", "-c", p, "--data", data, "--user", "nobody", "x.example"); code != 2 || !strings.Contains(errs, "neither in the user directory") {
+		t.Fatalf("unknown user: %d %s", code, errs)
+	}
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"schoolgate/internal/config"
+	"schoolgate/internal/identity"
+	"schoolgate/internal/policy"
+	"schoolgate/internal/store"
+)
+
+// liveState is what `check` reads from the database, when there is one,
+// so that it decides exactly as `serve` would: the identity store's users
+// and the live overrides (grants, approved requests, suspensions).
+type liveState struct {
+	st  *store.Store
+	dir *store.Directory
+}
+
+// openLive opens the database only if it exists already (check never
+// creates one); it returns nil when there is none.
+func openLive(ctx context.Context, a *App, cfg *config.Config, dataDir string) (*liveState, error) {
+	pg := strings.TrimSpace(a.Getenv("SCHOOLGATE_POSTGRES")) != "" || cfg.Storage.PostgresFile != ""
+	if !pg {
+		if _, err := os.Stat(filepath.Join(dataDir, "schoolgate.db")); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	st, err := openStore(ctx, a.Getenv, cfg, dataDir, a.Log, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	dir, err := store.NewDirectory(st, store.DirectoryOptions{Mapping: func() config.Identity { return cfg.Identity }})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &liveState{st: st, dir: dir}, nil
+}
+
+func (l *liveState) close() {
+	if l != nil {
+		l.st.Close()
+	}
+}
+
+// userGroups is a user's groups as serve would find them: the identity
+// store's, joined with the policy file's users: lists.
+func (l *liveState) userGroups(ctx context.Context, snap *policy.Snapshot, user string) (policy.Set, bool, error) {
+	set, found := snap.PolicyUserGroups(user)
+	if l == nil {
+		return set, found, nil
+	}
+	u, err := l.dir.Lookup(ctx, user)
+	switch {
+	case errors.Is(err, identity.ErrNotFound):
+		return set, found, nil
+	case err != nil:
+		return set, found, err
+	}
+	return set.Or(snap.GroupSet(u.Groups)), true, nil
+}
+
+// overrides are the live overrides in force at t.
+func (l *liveState) overrides(ctx context.Context, t time.Time) (*policy.Overrides, error) {
+	if l == nil {
+		return nil, nil
+	}
+	list, err := l.st.ActiveOverrides(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return policy.NewOverrides(list), nil
+}
