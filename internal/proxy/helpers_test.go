@@ -82,7 +82,7 @@ type harnessOpt struct {
 	opts      func(*pages.Options)
 }
 
-func startProxy(t *testing.T, o harnessOpt) *harness {
+func startProxy(t testing.TB, o harnessOpt) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "lists"), 0o755)
@@ -142,7 +142,7 @@ func startProxy(t *testing.T, o harnessOpt) *harness {
 
 // client is an HTTP client that uses the proxy from a given loopback
 // source address ("" for 127.0.0.1).
-func (h *harness) client(t *testing.T, from string, rootCAs *tls.Config) *http.Client {
+func (h *harness) client(t testing.TB, from string, rootCAs *tls.Config) *http.Client {
 	t.Helper()
 	pu, _ := url.Parse("http://" + h.addr)
 	tr := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: rootCAs, DisableCompression: true}

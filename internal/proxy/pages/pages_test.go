@@ -1,0 +1,115 @@
+package pages
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"schoolgate/internal/policy"
+)
+
+func testEngine(t *testing.T) *policy.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "g.txt"), []byte("bet.test\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "i.txt"), []byte("bad.test\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(`
+site: {name: Pages School}
+categories:
+  illegal: {title: Illegal content, illegal: true, sources: [{path: i.txt, format: domains}]}
+  gambling: {title: Gambling, sources: [{path: g.txt, format: domains}]}
+groups:
+  pupils: {networks: [10.0.0.0/8]}
+  staff: {networks: [10.10.0.0/16]}
+default_group: pupils
+rules:
+  illegal: {others: block}
+  gambling: {others: block}
+default: {pupils: block, others: allow}
+proxy:
+  listen: 127.0.0.1:3128
+`), 0o644)
+	e, err := policy.NewEngine(filepath.Join(dir, "policy.yaml"), policy.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestBlockedPages(t *testing.T) {
+	e := testEngine(t)
+	p, err := New(Options{Engine: e, Requests: nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := e.Snapshot()
+	v := Visitor{Client: netip.MustParseAddr("10.1.2.3"), Groups: snap.GroupsForIP(netip.MustParseAddr("10.1.2.3"))}
+	for _, tc := range []struct {
+		url, want string
+		not       []string
+	}{
+		{"http://bet.test/spin", "Sites like this are not allowed for pupils", nil},
+		{"http://bad.test/entry", "illegal content", []string{"bad.test", "/entry", "Ask for access", "Continue"}},
+		{"http://unlisted.test/", "Only sites on the school&#39;s list are open", nil},
+	} {
+		tg, _ := policy.ParseTarget(tc.url)
+		d := snap.Decide(&policy.Query{Host: tg.Host, Path: tg.Path, Groups: v.Groups})
+		w := httptest.NewRecorder()
+		p.Blocked(w, httptest.NewRequest("GET", tc.url, nil), v, Blocked{URL: tc.url, Host: tg.Host, Decision: d, Snapshot: snap, Ref: "SG-00000001"})
+		body := w.Body.String()
+		if w.Code != http.StatusForbidden || !strings.Contains(body, tc.want) || !strings.Contains(body, "SG-00000001") || !strings.Contains(body, "Pages School") {
+			t.Errorf("%s: %d\n%s", tc.url, w.Code, body)
+		}
+		for _, n := range tc.not {
+			if strings.Contains(body, n) {
+				t.Errorf("%s: page contains %q", tc.url, n)
+			}
+		}
+		if w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: cacheable block page", tc.url)
+		}
+	}
+}
+
+func TestFormsNeedPostAndSameOrigin(t *testing.T) {
+	e := testEngine(t)
+	p, _ := New(Options{Engine: e})
+	v := Visitor{Client: netip.MustParseAddr("10.1.2.3")}
+	w := httptest.NewRecorder()
+	p.Serve(w, httptest.NewRequest("GET", "http://bet.test/.schoolgate/request", nil), v)
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", w.Code)
+	}
+	r := httptest.NewRequest("POST", "http://bet.test/.schoolgate/request", strings.NewReader("url=http://bet.test/&reason=x"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	w = httptest.NewRecorder()
+	p.Serve(w, r, v)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("cross-site post: %d", w.Code)
+	}
+	w = httptest.NewRecorder()
+	p.Serve(w, httptest.NewRequest("POST", "http://bet.test/.schoolgate/nothing", nil), v)
+	if w.Code != http.StatusNotFound {
+		t.Errorf("unknown action: %d", w.Code)
+	}
+}
+
+func TestPAC(t *testing.T) {
+	p, _ := New(Options{Engine: testEngine(t)})
+	w := httptest.NewRecorder()
+	p.PAC(w, httptest.NewRequest("GET", "http://wpad.school.test/wpad.dat", nil))
+	body := w.Body.String()
+	for _, want := range []string{`isInNet(host, "10.0.0.0", "255.0.0.0")`, `isInNet(host, "10.10.0.0", "255.255.0.0")`, `PROXY wpad.school.test:3128`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("PAC lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "DIRECT\";\n}") {
+		t.Error("PAC falls back to DIRECT")
+	}
+}
