@@ -18,21 +18,55 @@ func (s *Server) bind(addrs []string) error {
 		if err != nil {
 			return fmt.Errorf("%w: dns.listen %q: %w", ErrListen, a, err)
 		}
-		uc, err := net.ListenUDP("udp", ua)
+		uc, tl, err := bindPair(ua)
 		if err != nil {
 			return bindErr(a, err)
 		}
 		s.udp = append(s.udp, uc)
-		// TCP on the same port as UDP (which may have been chosen by the
-		// system when the port was 0).
-		ta := &net.TCPAddr{IP: ua.IP, Port: uc.LocalAddr().(*net.UDPAddr).Port, Zone: ua.Zone}
-		tl, err := net.ListenTCP("tcp", ta)
-		if err != nil {
-			return bindErr(a, err)
-		}
 		s.tcp = append(s.tcp, tl)
+		s.sizeBuffers(uc)
 	}
 	return nil
+}
+
+// bindTries bounds the retries when the system picked a UDP port (port
+// 0) whose TCP twin another process holds.
+const bindTries = 20
+
+// bindPair binds UDP at ua and TCP on the same port (which the system
+// chooses when ua's port is 0).
+func bindPair(ua *net.UDPAddr) (*net.UDPConn, *net.TCPListener, error) {
+	for try := 1; ; try++ {
+		uc, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return nil, nil, err
+		}
+		ta := &net.TCPAddr{IP: ua.IP, Port: uc.LocalAddr().(*net.UDPAddr).Port, Zone: ua.Zone}
+		tl, err := net.ListenTCP("tcp", ta)
+		if err == nil {
+			return uc, tl, nil
+		}
+		uc.Close()
+		if ua.Port != 0 || !errors.Is(err, syscall.EADDRINUSE) || try == bindTries {
+			return nil, nil, err
+		}
+	}
+}
+
+// udpBuffer is the socket buffer asked for each UDP listener. The
+// default (~200 KB, a few hundred small datagrams) overflows when a burst
+// arrives while the readers are descheduled, and every query dropped
+// there costs its client a retry timeout. The kernel caps the request at
+// net.core.rmem_max / wmem_max.
+const udpBuffer = 4 << 20
+
+func (s *Server) sizeBuffers(c *net.UDPConn) {
+	if err := c.SetReadBuffer(udpBuffer); err != nil {
+		s.log.Debug("dns: cannot size the UDP receive buffer", "err", err)
+	}
+	if err := c.SetWriteBuffer(udpBuffer); err != nil {
+		s.log.Debug("dns: cannot size the UDP send buffer", "err", err)
+	}
 }
 
 func bindErr(addr string, err error) error {
@@ -55,40 +89,26 @@ func (s *Server) closeListeners() {
 // that cache hits and blocks are answered without a goroutine per query.
 func udpReaders() int { return max(1, runtime.GOMAXPROCS(0)) }
 
-// serveUDP reads queries and answers them on the reading goroutine; only
-// those that must wait on an upstream move to a goroutine of their own.
-func (s *Server) serveUDP(c *net.UDPConn) {
-	for {
-		r := s.getRequest()
-		n, _, flags, addr, err := c.ReadMsgUDPAddrPort(r.in, nil)
-		if err != nil {
-			s.putRequest(r)
-			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		r.raw, r.client, r.udp = r.in[:n], addr, c
-		r.oversize = flags&syscall.MSG_TRUNC != 0
-		s.begin(r)
-		s.serve(r)
-	}
-}
-
 // serve runs the chain; a stage that must block parks the request on a
 // new goroutine, which resumes the chain at that stage.
 func (s *Server) serve(r *request) {
 	if s.runChain(r) == park {
-		s.inflight.Add(1)
-		go func() {
-			defer s.inflight.Done()
-			r.mayBlock = true
-			s.runChain(r)
-			s.respond(r)
-		}()
+		s.resume(r)
 		return
 	}
 	s.respond(r)
+}
+
+// resume finishes a parked request on a goroutine of its own, which
+// answers it alone and recycles it.
+func (s *Server) resume(r *request) {
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		r.mayBlock = true
+		s.runChain(r)
+		s.respond(r)
+	}()
 }
 
 // runChain runs the stages from r.at until one answers or parks.

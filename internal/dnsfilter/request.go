@@ -101,9 +101,15 @@ func (s *Server) begin(r *request) {
 }
 
 func (s *Server) putRequest(r *request) {
+	r.recycle()
+	s.reqs.Put(r)
+}
+
+// recycle clears r for the next query, keeping its buffers unless the
+// answer buffer grew large (a TCP answer).
+func (r *request) recycle() {
 	if cap(r.out) > 16<<10 {
 		r.out = nil
 	}
 	r.reset()
-	s.reqs.Put(r)
 }

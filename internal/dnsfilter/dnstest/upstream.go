@@ -47,15 +47,8 @@ func AddrFor(name string) netip.Addr {
 // Start serves on addr (UDP and TCP, the same port; "127.0.0.1:0" picks
 // one) with answers of the given TTL.
 func Start(addr string, ttl uint32) (*Upstream, error) {
-	pc, err := net.ListenPacket("udp", addr)
+	pc, l, err := listenPair(addr)
 	if err != nil {
-		return nil, err
-	}
-	port := pc.LocalAddr().(*net.UDPAddr).Port
-	host, _, _ := net.SplitHostPort(addr)
-	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-	if err != nil {
-		pc.Close()
 		return nil, err
 	}
 	u := &Upstream{TTL: ttl, addr: pc.LocalAddr().String()}
@@ -160,4 +153,29 @@ func Answer(req *dns.Msg, ttl uint32) *dns.Msg {
 		m.Ns = []dns.RR{soa}
 	}
 	return m
+}
+
+// listenPair binds UDP at addr and TCP on the same port. When the system
+// picks the port (":0") and another process holds its TCP twin, it tries
+// another.
+func listenPair(addr string) (net.PacketConn, net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	for try := 1; ; try++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		p := pc.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err == nil {
+			return pc, l, nil
+		}
+		pc.Close()
+		if port != "0" || try == 20 {
+			return nil, nil, err
+		}
+	}
 }
