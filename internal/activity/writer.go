@@ -19,13 +19,21 @@ type Store interface {
 
 // WriterOptions tune a Writer; zero values take the defaults.
 type WriterOptions struct {
-	QueueSize     int           // events held in memory (default 131072)
+	// QueueSize is the most events held in memory (default 131072). The
+	// memory is taken as the backlog grows, a chunk at a time, and given
+	// back once written: an idle writer holds none.
+	QueueSize     int
 	BatchSize     int           // events per transaction (default 8192)
 	FlushInterval time.Duration // longest an event waits for a batch (default 250ms)
 	// Registerer receives the writer's metrics (nil: not registered).
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 }
+
+// chunkEvents is the size of the queue's chunks (about 60 KB of Events):
+// big enough that allocating one is rare, small enough that a quiet
+// school's backlog costs next to nothing.
+const chunkEvents = 256
 
 // Writer is the asynchronous, batching activity Sink: Log puts the event on
 // a bounded queue and returns at once; one goroutine writes batches. When
@@ -36,11 +44,10 @@ type Writer struct {
 	st   Store
 	opt  WriterOptions
 	log  *slog.Logger
-	ch   chan Event
+	q    *queue
 	stop chan struct{}
 	done chan struct{}
 
-	closed  atomic.Bool
 	dropped atomic.Uint64
 	written atomic.Uint64
 	once    sync.Once
@@ -68,7 +75,12 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 	if opt.FlushInterval <= 0 {
 		opt.FlushInterval = 250 * time.Millisecond
 	}
-	w := &Writer{st: st, opt: opt, log: opt.Logger, ch: make(chan Event, opt.QueueSize),
+	// A chunk never outgrows a batch, so a batch always has room for the
+	// oldest chunk once it is empty. Written chunks are kept for reuse up
+	// to the queue's bound (a sustained overload then allocates nothing)
+	// and let go when the writer has been idle.
+	chunk := min(chunkEvents, opt.BatchSize)
+	w := &Writer{st: st, opt: opt, log: opt.Logger, q: newQueue(opt.QueueSize, chunk, (opt.QueueSize+chunk-1)/chunk),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -82,7 +94,7 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 	w.mBatch = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "schoolgate_activity_batch_seconds",
 		Help: "Time to write one activity batch.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schoolgate_activity_queue_length",
-		Help: "Activity events waiting to be written."}, func() float64 { return float64(len(w.ch)) })
+		Help: "Activity events waiting to be written."}, func() float64 { return float64(w.q.len()) })
 	if opt.Registerer != nil {
 		for _, c := range []prometheus.Collector{w.mWritten, w.mDropped, w.mErrors, w.mBatch, queue} {
 			if err := opt.Registerer.Register(c); err != nil {
@@ -96,13 +108,7 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 
 // Log queues e; it never blocks. Events logged after Close are dropped.
 func (w *Writer) Log(e Event) {
-	if w.closed.Load() {
-		w.drop(1)
-		return
-	}
-	select {
-	case w.ch <- e:
-	default:
+	if !w.q.push(&e) {
 		w.drop(1)
 	}
 }
@@ -115,13 +121,16 @@ func (w *Writer) drop(n int) {
 // Dropped is the number of events dropped so far.
 func (w *Writer) Dropped() uint64 { return w.dropped.Load() }
 
+// Queued is the number of events waiting in the queue.
+func (w *Writer) Queued() int { return w.q.len() }
+
 // Close stops taking events, writes every queued one and returns the last
 // write error, if any. Stop the enforcement points first: an event logged
-// while Close runs may be dropped.
+// after Close has begun is dropped and counted.
 func (w *Writer) Close() error {
 	err := ErrClosed
 	w.once.Do(func() {
-		w.closed.Store(true)
+		w.q.close()
 		close(w.stop)
 		<-w.done
 		err = w.err
@@ -131,48 +140,42 @@ func (w *Writer) Close() error {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	batch := make([]Event, 0, w.opt.BatchSize)
+	var batch []Event
+	var chunks [][]Event
 	tick := time.NewTicker(w.opt.FlushInterval)
 	defer tick.Stop()
 	var warned uint64
 	lastWarn := time.Time{}
+	var lastWritten uint64 // at the previous tick
+	idle := false
 	for {
 		select {
-		case e := <-w.ch:
-			batch = append(batch, e)
-			// Take whatever else is queued, up to a batch, without waiting.
-			for len(batch) < cap(batch) {
-				select {
-				case e := <-w.ch:
-					batch = append(batch, e)
-					continue
-				default:
-				}
-				break
-			}
-			if len(batch) == cap(batch) {
-				batch = w.flush(batch)
-			}
+		case <-w.q.ready:
+			batch, chunks = w.fill(batch, chunks, false)
 		case <-tick.C:
+			batch, chunks = w.fill(batch, chunks, true)
 			batch = w.flush(batch)
 			if d := w.dropped.Load(); d != warned && time.Since(lastWarn) >= 10*time.Second {
 				w.log.Warn("activity log overloaded: events dropped", "dropped", d-warned, "dropped_total", d)
 				warned, lastWarn = d, time.Now()
 			}
+			// Two quiet ticks in a row: give the batch buffer and the
+			// spare chunks back, so an idle writer holds no memory.
+			written := w.written.Load()
+			quiet := written == lastWritten
+			if quiet && idle {
+				batch = nil
+				w.q.trim()
+			}
+			idle, lastWritten = quiet, written
 		case <-w.stop:
 			for {
-				select {
-				case e := <-w.ch:
-					batch = append(batch, e)
-					if len(batch) == cap(batch) {
-						batch = w.flush(batch)
-					}
-					continue
-				default:
+				batch, chunks = w.fill(batch, chunks, true)
+				batch = w.flush(batch)
+				if w.q.len() == 0 {
+					break
 				}
-				break
 			}
-			w.flush(batch)
 			if d := w.dropped.Load(); d != warned {
 				w.log.Warn("activity log: events dropped", "dropped_total", d)
 			}
@@ -181,12 +184,34 @@ func (w *Writer) run() {
 	}
 }
 
+// fill moves queued events into batch, writing each batch that fills;
+// partial takes the chunk still being filled too. chunks is scratch space.
+func (w *Writer) fill(batch []Event, chunks [][]Event, partial bool) ([]Event, [][]Event) {
+	for {
+		chunks = w.q.grab(w.opt.BatchSize-len(batch), partial, chunks[:0])
+		if len(chunks) == 0 {
+			return batch, chunks
+		}
+		// The batch grows with the backlog, up to BatchSize.
+		for _, c := range chunks {
+			batch = append(batch, c...)
+		}
+		w.q.recycle(chunks)
+		clear(chunks)
+		if len(batch) >= w.opt.BatchSize {
+			batch = w.flush(batch)
+		}
+	}
+}
+
 // flush writes a batch, retrying a failed write a few times; a batch that
-// still fails is dropped and counted (the queue must keep moving).
+// still fails is dropped and counted (the queue must keep moving). The
+// batch comes back empty, its events cleared for the collector.
 func (w *Writer) flush(batch []Event) []Event {
 	if len(batch) == 0 {
 		return batch
 	}
+	defer clear(batch)
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		if attempt > 0 {
