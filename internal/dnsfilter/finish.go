@@ -1,6 +1,7 @@
 package dnsfilter
 
 import (
+	"strings"
 	"time"
 
 	"schoolgate/internal/activity"
@@ -11,8 +12,14 @@ import (
 // dns.log_queries is false, for privacy). It never blocks: the sink
 // drops and counts when overloaded.
 func (s *Server) finish(r *request) {
+	s.finishAt(r, time.Now())
+}
+
+// finishAt is finish for a request answered at end (read once for a
+// batch).
+func (s *Server) finishAt(r *request, end time.Time) {
 	s.m.byResult[r.res].Inc()
-	s.m.duration.Observe(time.Since(r.start).Seconds())
+	s.m.duration.Observe(end.Sub(r.start).Seconds())
 	v := r.v
 	if r.gi == nil {
 		return // malformed, refused or rate-limited before identify
@@ -28,7 +35,7 @@ func (s *Server) finish(r *request) {
 		Client: r.client.Addr().Unmap(),
 		User:   r.user,
 		Groups: r.gi.names,
-		Host:   r.name,
+		Host:   strings.Clone(r.name), // r.name is reused with r
 		Point:  activity.PointDNS,
 	}
 	switch {

@@ -2,6 +2,7 @@ package dnsfilter
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ func (r *request) servfail() action {
 
 // resolve gets k from the upstreams and caches the answer.
 func (s *Server) resolve(k cacheKey, v *view) (*entry, error) {
+	k.name = strings.Clone(k.name) // kept by the cache; the request's is reused
 	return s.flight.do(k, func() (*entry, error) {
 		m := new(dns.Msg)
 		m.SetQuestion(dns.Fqdn(k.name), k.qtype)

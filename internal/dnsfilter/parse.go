@@ -24,8 +24,7 @@ func stageParse(s *Server, r *request) action {
 		r.id = uint16(r.raw[0])<<8 | uint16(r.raw[1])
 		return r.fail(dns.RcodeFormatError, resFormErr)
 	}
-	var nameBuf [maxNameLen + 2]byte
-	switch readQuery(r, r.raw, &nameBuf) {
+	switch readQuery(r, r.raw, &r.nameBuf) {
 	case wireOK:
 	case wireSlow:
 		if a := s.parseSlow(r); a != next {

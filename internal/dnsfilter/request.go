@@ -51,10 +51,15 @@ type request struct {
 	start    time.Time
 
 	// From the question.
-	id       uint16
-	rd, cd   bool
-	ad       bool
-	name     string // lower case, no trailing dot; "" is the root
+	id     uint16
+	rd, cd bool
+	ad     bool
+	// name is lower case, without the trailing dot; "" is the root. It
+	// usually aliases nameBuf, so it lives only as long as the request:
+	// anything kept past finish (a cache key, a logged event) must hold a
+	// copy (strings.Clone).
+	name     string
+	nameBuf  [maxNameLen + 2]byte
 	question []byte // wire form of the question, as the client sent it
 	qbuf     []byte // backing for question when it was re-encoded
 	qtype    uint16
@@ -98,6 +103,22 @@ func (s *Server) begin(r *request) {
 	r.start = time.Now()
 	r.now = s.now()
 	r.v = s.view.Load()
+}
+
+// clock is a moment read once for a batch of queries that arrived
+// together: they share their arrival time, policy time and view.
+type clock struct {
+	start, now time.Time
+	v          *view
+}
+
+func (s *Server) readClock() clock {
+	return clock{start: time.Now(), now: s.now(), v: s.view.Load()}
+}
+
+// beginAt stamps r with a batch's clock.
+func (r *request) beginAt(c *clock) {
+	r.start, r.now, r.v = c.start, c.now, c.v
 }
 
 func (s *Server) putRequest(r *request) {

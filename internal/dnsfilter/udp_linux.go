@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -58,6 +59,7 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 			}
 			continue
 		}
+		clk := s.readClock()
 		m := 0
 		for i := range n {
 			h := &b.hdrs[i]
@@ -68,14 +70,14 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 			r := b.reqs[i]
 			r.raw, r.client, r.udp = r.in[:h.Len], addr, c
 			r.oversize = h.Hdr.Flags&unix.MSG_TRUNC != 0
-			s.begin(r)
+			r.beginAt(&clk)
 			if s.runChain(r) == park {
 				b.reqs[i] = nil // the parked goroutine owns it now
 				s.resume(r)
 				continue
 			}
 			if len(r.out) == 0 { // dropped: no answer
-				s.finish(r)
+				s.finishAt(r, clk.start)
 				r.recycle()
 				continue
 			}
@@ -88,8 +90,9 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 			m++
 		}
 		sendBatch(rc, b.ohdrs[:m])
+		end := time.Now()
 		for j, r := range b.sent[:m] {
-			s.finish(r)
+			s.finishAt(r, end)
 			r.recycle()
 			b.sent[j] = nil
 		}

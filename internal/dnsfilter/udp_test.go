@@ -103,6 +103,23 @@ func TestUDPBurst(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// The logged names are the asked ones (a request's name buffer is
+	// reused: the event must hold a copy).
+	asked := map[string]bool{}
+	for i := range 400 {
+		asked[strings.ToLower(strings.TrimSuffix(name(i), "."))] = true
+	}
+	e.sink.mu.Lock()
+	defer e.sink.mu.Unlock()
+	if len(e.sink.events) < 800 {
+		t.Errorf("%d events logged, want 800", len(e.sink.events))
+	}
+	for _, ev := range e.sink.events {
+		if !asked[ev.Host] {
+			t.Errorf("logged host %q was never asked", ev.Host)
+			break
+		}
+	}
 }
 
 // TestUDPIPv6 serves on ::1: the client address read off the socket is an

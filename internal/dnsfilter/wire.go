@@ -1,6 +1,9 @@
 package dnsfilter
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // Wire-format helpers for the hot path: the common query (one question,
 // at most an OPT record) is read without unpacking a dns.Msg.
@@ -32,8 +35,9 @@ const (
 	wireTooLong            // the name is over 253 characters
 )
 
-// readQuery reads the header and question of msg into r; the name goes
-// through nameBuf. It reports wireSlow for shapes it does not handle.
+// readQuery reads the header and question of msg into r. The name is
+// written to nameBuf and r.name aliases it (no allocation: see
+// request.name). It reports wireSlow for shapes it does not handle.
 func readQuery(r *request, msg []byte, nameBuf *[maxNameLen + 2]byte) wireStatus {
 	if len(msg) < headerLen {
 		return wireBad
@@ -91,7 +95,10 @@ func readQuery(r *request, msg []byte, nameBuf *[maxNameLen + 2]byte) wireStatus
 	r.qclass = binary.BigEndian.Uint16(msg[off+2:])
 	off += 4
 	r.question = msg[headerLen:off]
-	r.name = string(nameBuf[:n])
+	r.name = ""
+	if n > 0 {
+		r.name = unsafe.String(&nameBuf[0], n)
+	}
 	if ar == 0 {
 		if off != len(msg) {
 			return wireSlow
