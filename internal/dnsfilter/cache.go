@@ -127,7 +127,6 @@ func (c *cache) len() int {
 	return n
 }
 
-func (c *cache) capacity() int { return c.perShard * cacheShards }
 
 // newEntry prepares an upstream answer for the cache: ECH configs and the
 // OPT record removed, packed once. ttl is how long it may be cached (0:

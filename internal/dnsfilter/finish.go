@@ -46,17 +46,11 @@ func (s *Server) finishAt(r *request, end time.Time) {
 		ev.Verdict = d.Verdict.String()
 		ev.Illegal = d.Illegal
 		if !d.Categories.Empty() {
-			ev.Categories = v.snap.CategoryNames(d)
+			ev.Categories = v.categoryNames(d)
 		}
-		ev.Rule = ruleOf(v.snap, d)
+		ev.Rule = v.rule(d)
 	default:
 		ev.Verdict = policy.Allow.String()
 	}
 	s.sink.Log(ev)
-}
-
-// ruleOf names the deciding rule; the common unconditional default is a
-// constant.
-func ruleOf(snap *policy.Snapshot, d *policy.Decision) string {
-	return snap.Rule(d)
 }

@@ -2,6 +2,7 @@ package dnsfilter
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -111,6 +112,7 @@ type testEnv struct {
 	engine   *policy.Engine
 	dir      string
 	reg      *prometheus.Registry
+	logs     *lockedBuffer // the resolver's log
 	// clientAddr is 127.0.0.2:5353 (a pupil), for benchmarks.
 	clientAddr netip.AddrPort
 }
@@ -143,8 +145,9 @@ func startTest(t testing.TB, edit func(string) string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &testEnv{up: up, clock: clock, sink: &memSink{}, sessions: identity.NewSessions(clock.Now), engine: engine, dir: dir, reg: prometheus.NewRegistry()}
-	env.srv, err = New(Options{Engine: engine, Sessions: env.sessions, Activity: env.sink, Registry: env.reg, Now: clock.Now})
+	env := &testEnv{up: up, clock: clock, sink: &memSink{}, sessions: identity.NewSessions(clock.Now), engine: engine, dir: dir, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
+	env.srv, err = New(Options{Engine: engine, Sessions: env.sessions, Activity: env.sink, Registry: env.reg, Now: clock.Now,
+		Logger: slog.New(slog.NewTextHandler(env.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,12 +128,13 @@ func (s *Server) runChain(r *request) action {
 	return done
 }
 
-// respond sends the answer (if any), counts and logs it, and recycles r.
+// respond counts and logs the answer, sends it (if any) and recycles r.
+// A client that has its answer finds its query in the activity log.
 func (s *Server) respond(r *request) {
+	s.finish(r)
 	if len(r.out) > 0 && r.udp != nil {
 		_, _ = r.udp.WriteToUDPAddrPort(r.out, r.client)
 	}
-	s.finish(r)
 	s.putRequest(r)
 }
 
@@ -174,7 +175,7 @@ func (s *Server) serveTCP(l *net.TCPListener) {
 // serveConn answers length-prefixed queries on one connection in turn.
 func (s *Server) serveConn(c *net.TCPConn) {
 	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
-	buf := make([]byte, 65535)
+	var buf []byte // as big as the largest query yet (most are small)
 	var hdr [2]byte
 	for !s.closing.Load() {
 		c.SetReadDeadline(time.Now().Add(tcpIdle))
@@ -182,6 +183,9 @@ func (s *Server) serveConn(c *net.TCPConn) {
 			return
 		}
 		n := int(binary.BigEndian.Uint16(hdr[:]))
+		if n > len(buf) {
+			buf = make([]byte, max(n, 512))
+		}
 		if _, err := io.ReadFull(c, buf[:n]); err != nil {
 			return
 		}
@@ -197,9 +201,9 @@ func (s *Server) serveConn(c *net.TCPConn) {
 		out := make([]byte, 2, 2+len(r.out))
 		binary.BigEndian.PutUint16(out, uint16(len(r.out)))
 		out = append(out, r.out...)
+		s.finish(r)
 		c.SetWriteDeadline(time.Now().Add(tcpIdle))
 		_, err := c.Write(out)
-		s.finish(r)
 		s.putRequest(r)
 		if err != nil {
 			return

@@ -75,11 +75,13 @@ type Server struct {
 	now      func() time.Time
 	m        *metrics
 	cache    *cache
-	flight   flightGroup
-	users    *userCache
-	ss       safeSearch
-	view     atomic.Pointer[view]
-	chain    []stage
+	// cacheSize is dns.cache_size at start (the cache is not resized).
+	cacheSize int
+	flight    flightGroup
+	users     *userCache
+	ss        safeSearch
+	view      atomic.Pointer[view]
+	chain     []stage
 
 	listen    []string
 	udp       []*net.UDPConn
@@ -174,7 +176,7 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.m = m
-	s.cache = newCache(cfg.CacheSize)
+	s.cache, s.cacheSize = newCache(cfg.CacheSize), cfg.CacheSize
 	m.registerCache(opt.Registry, s.cache)
 	v, err := s.newView(snap, nil)
 	if err != nil {
@@ -215,7 +217,7 @@ func (s *Server) reload(snap *policy.Snapshot) {
 	if !sameStrings(snap.Config().DNS.Listen, s.listen) {
 		s.log.Warn("dns.listen changed: restart schoolgate to listen on the new addresses", "listening", s.listen, "configured", snap.Config().DNS.Listen)
 	}
-	if snap.Config().DNS.CacheSize != s.cache.capacity() {
+	if snap.Config().DNS.CacheSize != s.cacheSize {
 		s.log.Warn("dns.cache_size changed: it takes effect at the next restart")
 	}
 }

@@ -89,10 +89,13 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 			b.sent[m] = r
 			m++
 		}
-		sendBatch(rc, b.ohdrs[:m])
+		// Logged before answered, as in respond.
 		end := time.Now()
-		for j, r := range b.sent[:m] {
+		for _, r := range b.sent[:m] {
 			s.finishAt(r, end)
+		}
+		sendBatch(rc, b.ohdrs[:m])
+		for j, r := range b.sent[:m] {
 			r.recycle()
 			b.sent[j] = nil
 		}

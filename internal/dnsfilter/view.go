@@ -2,7 +2,6 @@ package dnsfilter
 
 import (
 	"net/netip"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,8 +25,15 @@ type view struct {
 
 	cats []catInfo
 
-	mu     sync.RWMutex
-	groups map[policy.Set]*groupInfo
+	groups   cowMap[policy.Set, *groupInfo]
+	catNames cowMap[policy.Set, []string] // for the activity log
+	rules    cowMap[ruleKey, string]      // for the activity log
+}
+
+// ruleKey is what a decision's rule name depends on (overrides aside).
+type ruleKey struct {
+	src            policy.Source
+	cat, cell, exc int
 }
 
 // groupInfo is what the resolver needs about one set of groups.
@@ -66,8 +72,10 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 		illegalMode: string(cfg.IllegalResponse),
 		maxTTL:      uint32(cfg.MaxFilteredTTL.D().Seconds()),
 		logQueries:  cfg.LogQueries == nil || *cfg.LogQueries,
-		groups:      map[policy.Set]*groupInfo{},
 	}
+	v.groups.limit = maxGroupSets
+	v.catNames.limit = maxGroupSets
+	v.rules.limit = maxGroupSets
 	a4, _ := netip.ParseAddr(cfg.BlockPageIPv4)
 	a6, _ := netip.ParseAddr(cfg.BlockPageIPv6)
 	b4, b6 := a4.As4(), a6.As16()
@@ -105,21 +113,39 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 
 // groupInfo returns the cached facts about a set of groups.
 func (v *view) groupInfo(set policy.Set) *groupInfo {
-	v.mu.RLock()
-	gi, ok := v.groups[set]
-	v.mu.RUnlock()
-	if ok {
+	if gi, ok := v.groups.get(set); ok {
 		return gi
 	}
-	gi = &groupInfo{
+	gi := &groupInfo{
 		names:      v.snap.GroupNames(set),
 		filtered:   v.snap.Filtered(set),
 		safesearch: v.snap.SafeSearch(set),
 	}
-	v.mu.Lock()
-	if len(v.groups) < maxGroupSets {
-		v.groups[set] = gi
-	}
-	v.mu.Unlock()
+	v.groups.put(set, gi)
 	return gi
+}
+
+// categoryNames names a decision's categories for the activity log; the
+// slice is shared: never modify it.
+func (v *view) categoryNames(d *policy.Decision) []string {
+	if names, ok := v.catNames.get(d.Categories); ok {
+		return names
+	}
+	names := v.snap.CategoryNames(d)
+	v.catNames.put(d.Categories, names)
+	return names
+}
+
+// rule names the policy rule that made a decision, for the activity log.
+func (v *view) rule(d *policy.Decision) string {
+	if d.Source == policy.SourceOverride {
+		return v.snap.Rule(d) // names the override: not worth keeping
+	}
+	k := ruleKey{src: d.Source, cat: d.Category, cell: d.Cell, exc: d.Exception}
+	if r, ok := v.rules.get(k); ok {
+		return r
+	}
+	r := v.snap.Rule(d)
+	v.rules.put(k, r)
+	return r
 }
