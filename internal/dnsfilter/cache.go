@@ -127,7 +127,6 @@ func (c *cache) len() int {
 	return n
 }
 
-
 // newEntry prepares an upstream answer for the cache: ECH configs and the
 // OPT record removed, packed once. ttl is how long it may be cached (0:
 // not at all): the smallest TTL for a positive answer, and for NXDOMAIN
