@@ -26,6 +26,7 @@ type conn struct {
 	set    *settings
 	idle   *atomic.Bool // waiting for a request (shared with an inspected tunnel's inner side)
 	tunnel *tunnel
+	body   *idleReader // the current request's body, if it has one
 }
 
 // tunnel is what an inspected connection knows from its CONNECT: the site
@@ -42,8 +43,17 @@ type tunnel struct {
 var errQuiet = errors.New("connection closed")
 
 func (c *conn) serve() {
-	defer c.c.Close()
-	c.br = bufio.NewReaderSize(c.c, c.set.maxHeader)
+	c.br = c.s.getReader(c.c, c.set.maxHeader)
+	defer func() {
+		c.c.Close()
+		// A request body may still be read by the transport's writer
+		// (a site that answered before reading it): closing the
+		// connection ends that read, and the reader is pooled only after.
+		if c.body != nil {
+			c.body.wait()
+		}
+		c.s.putReader(c.br)
+	}()
 	c.bw = c.s.writers.Get().(*bufio.Writer)
 	c.bw.Reset(c.c)
 	defer func() { c.bw.Reset(nil); c.s.writers.Put(c.bw) }()
@@ -57,6 +67,29 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// getReader returns a pooled reader of exactly size bytes (the head must
+// fit in it, so a reader of another size, left from before a reload that
+// changed proxy.max_header_bytes, is dropped rather than reused).
+func (s *Server) getReader(r io.Reader, size int) *bufio.Reader {
+	for range 2 {
+		br, ok := s.readers.Get().(*bufio.Reader)
+		if !ok {
+			break
+		}
+		if br.Size() == size {
+			br.Reset(r)
+			return br
+		}
+	}
+	return bufio.NewReaderSize(r, size)
+}
+
+// putReader returns br to the pool, holding no connection.
+func (s *Server) putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	s.readers.Put(br)
 }
 
 // readRequest reads one request head within the header timeout and checks
@@ -109,8 +142,10 @@ func (c *conn) readRequest() (*http.Request, error) {
 	}
 	req.RemoteAddr = c.c.RemoteAddr().String()
 	c.c.SetReadDeadline(time.Time{})
+	c.body = nil
 	if req.Body != http.NoBody && req.Body != nil {
-		req.Body = &idleReader{r: req.Body, c: c.c, d: c.set.idleTimeout}
+		c.body = &idleReader{r: req.Body, c: c.c, d: c.set.idleTimeout}
+		req.Body = c.body
 	}
 	return req, nil
 }
@@ -213,18 +248,3 @@ func (c *conn) drain(req *http.Request) bool {
 	}
 	return false
 }
-
-// idleReader extends the connection's read deadline on every read: a body
-// may take long, but may not stall for longer than d.
-type idleReader struct {
-	r io.ReadCloser
-	c net.Conn
-	d time.Duration
-}
-
-func (r *idleReader) Read(p []byte) (int, error) {
-	r.c.SetReadDeadline(time.Now().Add(r.d))
-	return r.r.Read(p)
-}
-
-func (r *idleReader) Close() error { return r.r.Close() }

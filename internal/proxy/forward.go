@@ -85,5 +85,11 @@ func (c *conn) forward(req *http.Request) bool {
 		// Upgrades (WebSocket over plain HTTP) are not relayed.
 		return c.writeSimple(closing(req), http.StatusBadGateway, "Protocol upgrades are not supported through the filter.", nil)
 	}
-	return c.writeUpstream(req, resp)
+	keep := c.writeUpstream(req, resp)
+	// A site may answer before reading the whole request body: the rest
+	// is still on the connection, so it cannot carry another request.
+	if c.body != nil && !c.body.finish() {
+		keep = false
+	}
+	return keep
 }

@@ -74,6 +74,7 @@ type Server struct {
 
 	bufs    sync.Pool // *[]byte, 32 KiB, for bodies and tunnels
 	writers sync.Pool // *bufio.Writer, 16 KiB
+	readers sync.Pool // *bufio.Reader, proxy.max_header_bytes (see getReader)
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}

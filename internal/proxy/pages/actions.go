@@ -182,10 +182,7 @@ func (p *Pages) continueTo(w http.ResponseWriter, r *http.Request, v Visitor, sc
 		warnFor := snap.Config().Proxy.WarnFor.D()
 		until := p.o.Now().Add(warnFor)
 		p.mu.Lock()
-		if len(p.continued) > 100000 {
-			p.sweepContinued(p.o.Now())
-		}
-		p.continued[v.subject()+"\x00"+t.Host] = until
+		p.rememberContinue(v.subject()+"\x00"+t.Host, until, p.o.Now())
 		p.mu.Unlock()
 		if v.User != "" && p.o.Continues != nil {
 			if err := p.o.Continues.RecordContinue(r.Context(), v.User, t.Host, raw, until); err != nil {

@@ -91,7 +91,7 @@ func (p *Pages) Gate(w http.ResponseWriter, r *http.Request, v Visitor) bool {
 	}
 	if has {
 		p.mu.Lock()
-		p.accepted[key] = true
+		p.rememberAccepted(key)
 		p.mu.Unlock()
 		return false
 	}
@@ -126,7 +126,7 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request, v Visitor, school
 		return
 	}
 	p.mu.Lock()
-	p.accepted[v.subject()+"\x00"+e.name+"\x00"+e.version] = true
+	p.rememberAccepted(v.subject() + "\x00" + e.name + "\x00" + e.version)
 	p.mu.Unlock()
 	d := policy.Decision{Category: -1, Groups: v.Groups}
 	p.logAction(a.snap, v, &d, "", "", "aua-accept")
