@@ -54,7 +54,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		}
 		srv, err := proxy.New(proxy.Deps{
 			Engine: d.engine, Sessions: d.sessions, Directory: dir, Activity: d.activity,
-			Pages: pg, CA: authority, Log: d.log, Now: d.now,
+			Pages: pg, CA: authority, Log: d.log, Now: d.now, Registerer: d.registry,
 		})
 		if err != nil {
 			return nil, err

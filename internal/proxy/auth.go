@@ -171,16 +171,19 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 			v.Groups = userGroups(snap, u, c.client)
 			return v, true
 		case errors.Is(err, identity.ErrRateLimited):
+			c.s.m.failed(errLoginLimited)
 			c.s.d.Log.Warn("proxy: log-in attempts rate-limited", "client", c.client)
 			c.writeSimple(req, http.StatusTooManyRequests, "Too many wrong passwords: wait a minute and try again.", http.Header{"Retry-After": {"60"}})
 			return v, false
 		case errors.Is(err, errHashBusy):
+			c.s.m.failed(errLoginLimited)
 			c.writeSimple(req, http.StatusServiceUnavailable, "Too many log-ins at once: try again in a moment.", http.Header{"Retry-After": {"2"}})
 			return v, false
 		}
 		if !errors.Is(err, errNoCredentials) {
 			c.s.d.Log.Info("proxy: log-in failed", "client", c.client, "err", err)
 		}
+		c.s.m.failed(errAuthRequired)
 		c.writeSimple(req, http.StatusProxyAuthRequired, "Log in with your school username and password.",
 			http.Header{"Proxy-Authenticate": {`Basic realm="` + strings.ReplaceAll(c.set.realm, `"`, "'") + `", charset="UTF-8"`}})
 		return v, false

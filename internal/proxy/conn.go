@@ -63,7 +63,12 @@ func (c *conn) serve() {
 			c.refuseHead(err)
 			return
 		}
-		if !c.handle(req) || c.s.isClosing() {
+		start := time.Now()
+		keep := c.handle(req)
+		if req.Method != http.MethodConnect {
+			c.s.m.latency[c.point()].Observe(time.Since(start).Seconds())
+		}
+		if !keep || c.s.isClosing() {
 			return
 		}
 	}
@@ -157,6 +162,7 @@ func (c *conn) refuseHead(err error) {
 	if !errors.As(err, &he) {
 		return
 	}
+	c.s.m.failed(errBadRequest)
 	c.s.d.Log.Warn("proxy: bad request", "client", c.client, "status", he.Status, "reason", he.Reason)
 	c.writeSimple(nil, he.Status, he.Reason, nil)
 }
@@ -165,12 +171,14 @@ func (c *conn) refuseHead(err error) {
 // another.
 func (c *conn) handle(req *http.Request) bool {
 	if !c.set.allowed(c.client) {
+		c.s.m.failed(errOutsideNetworks)
 		c.s.d.Log.Warn("proxy: refused a client outside allow_networks", "client", c.client)
 		c.writeSimple(req, http.StatusForbidden, "This proxy serves the school's networks only.", nil)
 		return false
 	}
 	if req.Method == http.MethodConnect {
 		if c.tunnel != nil {
+			c.s.m.failed(errBadRequest)
 			c.writeSimple(req, http.StatusBadRequest, "CONNECT inside a tunnel", nil)
 			return false
 		}
@@ -198,6 +206,7 @@ func (c *conn) handle(req *http.Request) bool {
 // refused (domain fronting past the decision).
 func (c *conn) inTunnel(req *http.Request) bool {
 	if req.URL.IsAbs() {
+		c.s.m.failed(errBadRequest)
 		c.writeSimple(req, http.StatusBadRequest, "absolute URL inside a tunnel", nil)
 		return false
 	}
@@ -206,6 +215,7 @@ func (c *conn) inTunnel(req *http.Request) bool {
 		host = h
 	}
 	if canon, err := normalize(host); err != nil || (canon != c.tunnel.host && !isIPLiteral(c.tunnel.host)) {
+		c.s.m.failed(errMisdirected)
 		c.writeSimple(req, http.StatusMisdirectedRequest, "This connection is for "+c.tunnel.host+" only.", nil)
 		return false
 	}
@@ -228,6 +238,7 @@ func (c *conn) local(req *http.Request) bool {
 			return c.writeMem(req, w)
 		}
 	}
+	c.s.m.failed(errNotProxyRequest)
 	c.writeSimple(req, http.StatusBadRequest, "This is a web proxy: configure it in your browser rather than visiting it.", nil)
 	return c.drain(req)
 }

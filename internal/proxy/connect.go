@@ -28,6 +28,7 @@ func (c *conn) connect(req *http.Request) bool {
 		return false
 	}
 	if !c.set.connectPorts[port] {
+		c.s.m.failed(errConnectPort)
 		c.s.d.Log.Warn("proxy: CONNECT to a port not in proxy.connect_ports", "client", c.client, "host", host, "port", port)
 		return c.writeSimple(req, http.StatusForbidden, "Secure connections are allowed to port 443 only.", nil)
 	}
@@ -53,12 +54,14 @@ func (c *conn) connect(req *http.Request) bool {
 	}
 	ev := c.event(snap, &d, v, host, "")
 	c.s.d.Activity.Log(ev)
+	c.s.m.decided(pointConnect, d.Verdict)
 	if d.Verdict != policy.Allow {
 		c.s.d.Log.Info("proxy: tunnel refused", "client", c.client, "user", v.User, "host", host, "verdict", d.Verdict.String(), "rule", ev.Rule)
 		return c.writeSimple(closing(req), http.StatusForbidden, "This site is blocked by the school's filter.", nil)
 	}
 	up, err := c.s.dial(req.Context(), "tcp", t.addr)
 	if err != nil {
+		c.s.m.failed(errUpstreamUnreachable)
 		c.s.d.Log.Info("proxy: tunnel dial failed", "host", host, "err", err)
 		return c.writeSimple(closing(req), http.StatusBadGateway, "The site could not be reached.", nil)
 	}
@@ -92,6 +95,7 @@ func (c *conn) connectIP(req *http.Request, t *tunnel, inspect bool) bool {
 	sni, hello, err := peekClientHello(c.br)
 	c.c.SetReadDeadline(time.Time{})
 	if err != nil {
+		c.s.m.failed(errNoHello)
 		c.s.d.Log.Info("proxy: no TLS hello in a tunnel to an IP address", "client", c.client, "ip", t.host, "err", err)
 		return false
 	}
@@ -111,12 +115,15 @@ func (c *conn) connectIP(req *http.Request, t *tunnel, inspect bool) bool {
 	}
 	ev := c.event(snap, &d, t.v, name, "")
 	c.s.d.Activity.Log(ev)
+	c.s.m.decided(pointConnect, d.Verdict)
 	if d.Verdict != policy.Allow {
 		c.s.d.Log.Info("proxy: tunnel closed after its TLS hello", "client", c.client, "user", t.v.User, "host", name, "ip", t.host, "rule", ev.Rule)
 		return false
 	}
 	up, err := c.s.dial(req.Context(), "tcp", t.addr)
 	if err != nil {
+		c.s.m.failed(errUpstreamUnreachable)
+		c.s.d.Log.Info("proxy: tunnel dial failed", "host", name, "ip", t.host, "err", err)
 		return false
 	}
 	c.splice(up, hello)
@@ -181,6 +188,7 @@ func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 func (c *conn) mitm(t *tunnel, in net.Conn) {
 	cert, err := c.s.d.CA.Leaf(t.host)
 	if err != nil {
+		c.s.m.failed(errInspection)
 		c.s.d.Log.Error("proxy: cannot mint a certificate", "host", t.host, "err", err)
 		return
 	}
@@ -191,10 +199,13 @@ func (c *conn) mitm(t *tunnel, in net.Conn) {
 	})
 	tc.SetDeadline(time.Now().Add(c.set.headerTimeout))
 	if err := tc.Handshake(); err != nil {
+		c.s.m.failed(errInspection)
 		c.s.d.Log.Info("proxy: inspected handshake failed (is the school CA trusted on this device?)", "client", c.client, "host", t.host, "err", err)
 		return
 	}
 	tc.SetDeadline(time.Time{})
+	c.s.m.tunnels[tunnelInspected].Inc()
+	defer c.s.m.tunnels[tunnelInspected].Dec()
 	inner := &conn{s: c.s, c: tc, client: c.client, set: c.set, tunnel: t, idle: c.idle}
 	inner.serve()
 }

@@ -48,6 +48,7 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 		ev.Verdict, ev.Rule = "allow", "continue"
 		d.Verdict = policy.Allow
 	}
+	c.s.m.decided(c.point(), d.Verdict)
 	if d.Verdict != policy.Allow {
 		ref := newRef()
 		c.s.d.Activity.Log(ev)

@@ -77,15 +77,24 @@ func (c *conn) forward(req *http.Request) bool {
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 			status, msg = http.StatusGatewayTimeout, "The site took too long to answer."
 		}
+		if status == http.StatusGatewayTimeout {
+			c.s.m.failed(errUpstreamTimeout)
+		} else {
+			c.s.m.failed(errUpstreamUnreachable)
+		}
 		c.s.d.Log.Info("proxy: upstream failed", "host", req.URL.Host, "err", err)
 		return c.writeSimple(closing(req), status, msg, nil)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		// Upgrades (WebSocket over plain HTTP) are not relayed.
+		c.s.m.failed(errUpgradeRefused)
 		return c.writeSimple(closing(req), http.StatusBadGateway, "Protocol upgrades are not supported through the filter.", nil)
 	}
 	keep := c.writeUpstream(req, resp)
+	if c.body != nil {
+		c.s.m.bytes[toSite].Add(float64(c.body.bytesRead()))
+	}
 	// A site may answer before reading the whole request body: the rest
 	// is still on the connection, so it cannot carry another request.
 	if c.body != nil && !c.body.finish() {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"schoolgate/internal/activity"
 	"schoolgate/internal/ca"
 	"schoolgate/internal/identity"
@@ -75,11 +77,13 @@ type harness struct {
 }
 
 type harnessOpt struct {
-	proxyYAML string // extra keys under proxy:
-	dir       identity.Directory
-	inspect   bool
-	upstream  *tls.Config
-	opts      func(*pages.Options)
+	proxyYAML  string // extra keys under proxy:
+	dir        identity.Directory
+	inspect    bool
+	upstream   *tls.Config
+	opts       func(*pages.Options)
+	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
+	registerer prometheus.Registerer
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -111,7 +115,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{engine: engine, events: ev, pages: pg, dir: dir}
-	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: ev, Pages: pg, UpstreamTLS: o.upstream}
+	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: ev, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
 	if o.inspect {
 		a, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), "Test", 16, nil)
 		if err != nil {

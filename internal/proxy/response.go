@@ -193,6 +193,7 @@ func (c *conn) writeUpstream(req *http.Request, resp *http.Response) bool {
 		w = cw
 	}
 	var written int64
+	defer func() { c.s.m.bytes[toClient].Add(float64(written)) }()
 	buf := *bp
 	for {
 		n, rerr := resp.Body.Read(buf)
@@ -212,11 +213,13 @@ func (c *conn) writeUpstream(req *http.Request, resp *http.Response) bool {
 			break
 		}
 		if rerr != nil {
+			c.s.m.failed(errUpstreamCut)
 			c.s.d.Log.Debug("proxy: upstream body cut", "url", req.URL.Redacted(), "err", rerr)
 			return false
 		}
 	}
 	if resp.ContentLength >= 0 && written != resp.ContentLength {
+		c.s.m.failed(errUpstreamCut)
 		return false
 	}
 	if cw != nil {

@@ -35,6 +35,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"schoolgate/internal/activity"
 	"schoolgate/internal/ca"
 	"schoolgate/internal/identity"
@@ -61,6 +63,8 @@ type Deps struct {
 	// UpstreamTLS configures the client side of inspected HTTPS (nil: the
 	// system's roots).
 	UpstreamTLS *tls.Config
+	// Registerer receives the proxy's metrics (nil: not exported).
+	Registerer prometheus.Registerer
 }
 
 // Server is the filtering proxy. Serve may be called on several listeners.
@@ -71,6 +75,7 @@ type Server struct {
 	auth      *authenticator
 	ident     *Identifier
 	via       string
+	m         *metrics
 
 	bufs    sync.Pool // *[]byte, 32 KiB, for bodies and tunnels
 	writers sync.Pool // *bufio.Writer, 16 KiB
@@ -98,7 +103,11 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, conns: map[*conn]struct{}{}, via: "1.1 schoolgate"}
+	m, err := newMetrics(d.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{d: d, conns: map[*conn]struct{}{}, via: "1.1 schoolgate", m: m}
 	s.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	s.writers.New = func() any { return bufio.NewWriterSize(nil, 16<<10) }
 	s.set.Store(st)
@@ -192,6 +201,7 @@ func (s *Server) newConn(c net.Conn) *conn {
 	}
 	s.conns[pc] = struct{}{}
 	s.wg.Add(1)
+	s.m.conns.Inc()
 	return pc
 }
 
@@ -199,6 +209,7 @@ func (s *Server) untrack(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.m.conns.Dec()
 }
 
 // newRef makes a reference number for a block page: short enough to read

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // splice joins the client to the site until both directions finish. first
@@ -32,29 +34,31 @@ func (c *conn) splice(up net.Conn, first []byte) {
 		}
 		c.br.Discard(n)
 	}
+	c.s.m.tunnels[tunnelSpliced].Inc()
+	defer c.s.m.tunnels[tunnelSpliced].Dec()
 	var last atomic.Int64
 	last.Store(time.Now().UnixNano())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.s.pipe(c.c, up, c.set.idleTimeout, &last)
+		c.s.pipe(c.c, up, c.set.idleTimeout, &last, c.s.m.bytes[toClient])
 	}()
-	c.s.pipe(up, c.c, c.set.idleTimeout, &last)
+	c.s.pipe(up, c.c, c.set.idleTimeout, &last, c.s.m.bytes[toSite])
 	<-done
 }
 
 // pipe copies src to dst until src ends, then half-closes dst; on an
 // error it closes both, which ends the other direction too. last is the
 // tunnel's latest sign of life, shared by both directions.
-func (s *Server) pipe(dst, src net.Conn, idle time.Duration, last *atomic.Int64) {
+func (s *Server) pipe(dst, src net.Conn, idle time.Duration, last *atomic.Int64, moved prometheus.Counter) {
 	var err error
 	dt, dok := dst.(*net.TCPConn)
 	st, sok := src.(*net.TCPConn)
 	if dok && sok {
-		_, err = copyIdle(dt, st, idle, last, nil)
+		err = copyIdle(dt, st, idle, last, moved, nil)
 	} else {
 		bp := s.bufs.Get().(*[]byte)
-		_, err = copyIdle(dst, src, idle, last, *bp)
+		err = copyIdle(dst, src, idle, last, moved, *bp)
 		s.bufs.Put(bp)
 	}
 	if err == nil {
@@ -81,8 +85,7 @@ func (s *Server) pipe(dst, src net.Conn, idle time.Duration, last *atomic.Int64)
 // no byte. The write deadline ends the window's second half: a copy that
 // fails past it was stuck writing to a peer that reads nothing, its pipe
 // may hold bytes, and the tunnel ends.
-func copyIdle(dst, src net.Conn, idle time.Duration, last *atomic.Int64, buf []byte) (int64, error) {
-	var total int64
+func copyIdle(dst, src net.Conn, idle time.Duration, last *atomic.Int64, moved prometheus.Counter, buf []byte) error {
 	for {
 		start := time.Now()
 		writeBy := start.Add(idle)
@@ -95,16 +98,16 @@ func copyIdle(dst, src net.Conn, idle time.Duration, last *atomic.Int64, buf []b
 		} else {
 			n, err = io.CopyBuffer(onlyWriter{dst}, onlyReader{src}, buf)
 		}
-		total += n
 		now := time.Now()
 		if n > 0 {
+			moved.Add(float64(n))
 			last.Store(now.UnixNano())
 		}
 		if err == nil {
-			return total, nil
+			return nil
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !now.Before(writeBy) || now.UnixNano()-last.Load() >= int64(idle) {
-			return total, err
+			return err
 		}
 	}
 }

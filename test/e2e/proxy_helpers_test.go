@@ -68,6 +68,7 @@ var proxyLists = map[string]string{
 var (
 	proxyListenRe = regexp.MustCompile(`msg="proxy listening" addr=(\S+)`)
 	proxyPageRe   = regexp.MustCompile(`msg="block page listening" addr=(\S+)`)
+	proxyAdminRe  = regexp.MustCompile(`msg="admin listening" addr=(\S+)`)
 )
 
 // proxyInstance is one running `schoolgate serve` with the proxy on.
@@ -77,6 +78,7 @@ type proxyInstance struct {
 	data   string
 	proxy  string // host:port
 	page   string // block page host:port
+	admin  string // admin (metrics) host:port
 	cmd    *exec.Cmd
 	env    []string
 	exited chan struct{}
@@ -136,6 +138,9 @@ func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInst
 			t.Fatalf("serve not ready:\n%s", in.logText())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if m := proxyAdminRe.FindStringSubmatch(in.logText()); m != nil {
+		in.admin = m[1]
 	}
 	return in
 }
