@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"schoolgate/internal/activity"
 )
 
 func BenchmarkCheckHead(b *testing.B) {
@@ -119,4 +122,125 @@ func BenchmarkTunnel(b *testing.B) {
 			}
 		})
 	}
+}
+
+// rawOrigin is a site that answers every request on a connection with
+// the same 100-byte page, allocating nothing per request, so that a
+// benchmark's allocations are the proxy's.
+func rawOrigin(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n" + strings.Repeat("s", 100))
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+					}
+					if _, err := c.Write(resp); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// rawClient sends one absolute-form GET on c and reads the answer,
+// allocating nothing per request.
+type rawClient struct {
+	c   net.Conn
+	br  *bufio.Reader
+	req []byte
+	buf []byte
+}
+
+func newRawClient(b *testing.B, proxyAddr, url, host string) *rawClient {
+	c, err := net.Dial("tcp", proxyAddr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return &rawClient{c: c, br: bufio.NewReader(c), buf: make([]byte, 4096),
+		req: []byte("GET " + url + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: Mozilla/5.0 (bench)\r\nAccept: text/html\r\nAccept-Language: en-GB\r\n\r\n")}
+}
+
+func (r *rawClient) get() error {
+	if _, err := r.c.Write(r.req); err != nil {
+		return err
+	}
+	length := -1
+	for {
+		line, err := r.br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if len(line) > 16 && (line[0] == 'C' || line[0] == 'c') && strings.EqualFold(string(line[:15]), "Content-Length:") {
+			length = 0
+			for _, ch := range line[15:] {
+				if ch >= '0' && ch <= '9' {
+					length = length*10 + int(ch-'0')
+				}
+			}
+		}
+	}
+	if length < 0 {
+		return io.ErrUnexpectedEOF
+	}
+	_, err := io.ReadFull(r.br, r.buf[:length])
+	return err
+}
+
+// BenchmarkRequestPath is the proxy's request path on its own: keep-alive
+// clients sending a browser-like absolute-form GET for an allowed site,
+// the decision, the activity event (to a sink that drops it), forwarding
+// and relaying a 100-byte page. Client and site allocate nothing, so
+// allocs/op is the proxy's. "parallel" runs one client per goroutine.
+func BenchmarkRequestPath(b *testing.B) {
+	site := rawOrigin(b)
+	_, p, _ := net.SplitHostPort(site)
+	h := startProxy(b, harnessOpt{sink: activity.Discard{}})
+	url, host := "http://ok.test:"+p+"/some/page?q=1", "ok.test:"+p
+	b.Run("serial", func(b *testing.B) {
+		c := newRawClient(b, h.addr, url, host)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := c.get(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			c := newRawClient(b, h.addr, url, host)
+			for pb.Next() {
+				if err := c.get(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }

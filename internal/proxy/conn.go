@@ -23,6 +23,7 @@ type conn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	client netip.Addr
+	remote string // the client's address, for http.Request.RemoteAddr
 	set    *settings
 	idle   *atomic.Bool // waiting for a request (shared with an inspected tunnel's inner side)
 	tunnel *tunnel
@@ -145,7 +146,7 @@ func (c *conn) readRequest() (*http.Request, error) {
 	if err != nil {
 		return nil, headErr(400, "%s", strings.TrimPrefix(err.Error(), "http: "))
 	}
-	req.RemoteAddr = c.c.RemoteAddr().String()
+	req.RemoteAddr = c.remote
 	c.c.SetReadDeadline(time.Time{})
 	c.body = nil
 	if req.Body != http.NoBody && req.Body != nil {

@@ -206,6 +206,6 @@ func (c *conn) mitm(t *tunnel, in net.Conn) {
 	tc.SetDeadline(time.Time{})
 	c.s.m.tunnels[tunnelInspected].Inc()
 	defer c.s.m.tunnels[tunnelInspected].Dec()
-	inner := &conn{s: c.s, c: tc, client: c.client, set: c.set, tunnel: t, idle: c.idle}
+	inner := &conn{s: c.s, c: tc, client: c.client, remote: c.remote, set: c.set, tunnel: t, idle: c.idle}
 	inner.serve()
 }

@@ -19,7 +19,7 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 		p.Serve(w, req, v)
 		return c.writeMem(req, w)
 	}
-	if p != nil {
+	if p != nil && p.Gates(v) {
 		w := newMemResponse()
 		if p.Gate(w, req, v) {
 			return c.writeMem(req, w)

@@ -84,6 +84,7 @@ type harnessOpt struct {
 	opts       func(*pages.Options)
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	registerer prometheus.Registerer
+	sink       activity.Sink // instead of recording events (benchmarks)
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -115,7 +116,11 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{engine: engine, events: ev, pages: pg, dir: dir}
-	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: ev, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
+	var sink activity.Sink = ev
+	if o.sink != nil {
+		sink = o.sink
+	}
+	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
 	if o.inspect {
 		a, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), "Test", 16, nil)
 		if err != nil {

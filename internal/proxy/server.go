@@ -83,7 +83,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
-	closing bool
+	closing atomic.Bool // set under mu; read without it on every request
 	wg      sync.WaitGroup
 }
 
@@ -160,7 +160,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // ones after their current request, and any left when ctx ends are cut.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closing = true
+	s.closing.Store(true)
 	for c := range s.conns {
 		if c.idle.Load() {
 			c.c.SetReadDeadline(time.Now())
@@ -183,19 +183,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
+func (s *Server) isClosing() bool { return s.closing.Load() }
 
 func (s *Server) newConn(c net.Conn) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
+	if s.closing.Load() {
 		return nil
 	}
-	pc := &conn{s: s, c: c, set: s.set.Load(), idle: new(atomic.Bool)}
+	pc := &conn{s: s, c: c, set: s.set.Load(), idle: new(atomic.Bool), remote: c.RemoteAddr().String()}
 	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 		pc.client = ap.Addr().Unmap()
 	}

@@ -60,6 +60,15 @@ func (a *auaSet) current(v Visitor) *auaEntry {
 	return nil
 }
 
+// Gates reports whether an agreement applies to v at all (a cheap test,
+// before Gate, which may ask the store).
+func (p *Pages) Gates(v Visitor) bool {
+	if p.o.Agreements == nil {
+		return false
+	}
+	return p.agreements().current(v) != nil
+}
+
 // Gate shows the acceptable-use agreement to a visitor who has not
 // accepted the current version for their group, and reports whether it
 // answered. Without an agreement store nothing is gated.
