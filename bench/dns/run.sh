@@ -2,24 +2,52 @@
 # DNS resolver benchmark: schoolgate serve (1,000,000 list entries, per-query
 # logging off and on) against dnsmasq as a caching forwarder, all on
 # loopback in front of the same local upstream, measured with dnsperf in the
-# same run. Needs: go, dnsperf, dnsmasq (Debian: dnsperf, dnsmasq-base), dig.
+# same run. With BASE=<git rev>, that revision's schoolgate (logging off)
+# runs in the same rounds too, for before/after ratios.
+# Needs: go, dnsperf, dnsmasq (Debian: dnsperf, dnsmasq-base), dig, bc.
 #
-#   bash bench/dns/run.sh            # RUNS=3 DUR=20 by default
+#   bash bench/dns/run.sh                      # RUNS=5 DUR=10 QS="500 100"
+#   BASE=238c56c RUNS=5 bash bench/dns/run.sh  # also the code as of 238c56c
+#   REV=HEAD bash bench/dns/run.sh             # the committed code, not the
+#                                              # working tree (others' edits)
+#
+# Every server gets the same dnsperf settings: -c 8 clients, -T 1 thread
+# (dnsperf shares the 2 CPUs with the server under test), and -q Q queries
+# outstanding for each Q in QS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS=${RUNS:-3}
-DUR=${DUR:-20}
+RUNS=${RUNS:-5}
+DUR=${DUR:-10}
+QS=${QS:-"500 100"}
+BASE=${BASE:-}
+REV=${REV:-}
 W=$(mktemp -d /tmp/schoolgate-dnsbench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(uptime)"
 echo "== building into $W"
-go build -o "$W/schoolgate" ./cmd/schoolgate
+# build_rev REV DIR OUT: builds schoolgate as of a git revision.
+build_rev() {
+  mkdir -p "$2"
+  git archive "$1" | tar -x -C "$2"
+  (cd "$2" && go build -o "$3" ./cmd/schoolgate)
+}
+if [ -n "$REV" ]; then
+  build_rev "$REV" "$W/rev-src" "$W/schoolgate"
+  echo "measuring: $(git log -1 --format='%h %s' "$REV")"
+else
+  go build -o "$W/schoolgate" ./cmd/schoolgate
+  echo "measuring: the working tree (on $(git log -1 --format='%h' HEAD))"
+fi
 go build -o "$W/upstream" ./bench/dns/upstream
 go build -o "$W/gen" ./bench/dns/gen
 go build -o "$W/pct" ./bench/dns/pct
+if [ -n "$BASE" ]; then
+  build_rev "$BASE" "$W/base-src" "$W/schoolgate-base"
+  echo "baseline: $(git log -1 --format='%h %s' "$BASE")"
+fi
 (cd "$W" && ./gen -entries 1000000 -queries 20000 -blocked 0.3)
 
 "$W/upstream" -addr 127.0.0.1:5400 >"$W/upstream.log" 2>&1 &
@@ -49,53 +77,99 @@ YAML
 
 now() { date +%s.%N; }
 
-# start_sg NAME LOG PORT ADMIN: starts serve; writes seconds to the first
-# answer to $W/NAME/ready. (Not in a subshell: pids must be remembered.)
+# start_sg NAME BINARY LOG PORT ADMIN: starts serve; writes seconds from
+# start to the first answer to $W/NAME/ready. (Not in a subshell: pids
+# must be remembered.)
 start_sg() {
   mkdir -p "$W/$1"
-  policy "$2" "$3" "$4" >"$W/$1/policy.yaml"
+  policy "$3" "$4" "$5" >"$W/$1/policy.yaml"
   local t0; t0=$(now)
-  "$W/schoolgate" serve -c "$W/$1/policy.yaml" --data "$W/$1/data" >"$W/$1/log" 2>&1 &
+  "$2" serve -c "$W/$1/policy.yaml" --data "$W/$1/data" >"$W/$1/log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   echo "$pid" >"$W/$1/pid"
-  until dig @127.0.0.1 -p "$3" +time=1 +tries=1 ready.allowed-example.org >/dev/null 2>&1; do sleep 0.01; done
+  until dig @127.0.0.1 -p "$4" +time=1 +tries=1 ready.allowed-example.org >/dev/null 2>&1; do sleep 0.01; done
   echo "$(now) - $t0" | bc >"$W/$1/ready"
 }
 
-rss() { grep -E "^$2:" "/proc/$1/status" | awk '{print $2/1024 " MB"}'; }
+# mem PID: resident memory, and how much of it is anonymous (heap,
+# stacks) and file-backed (the binary's pages).
+mem() {
+  awk '/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} /^VmHWM:/ {h=$2}
+    END {printf "%.1f MB (anon %.1f, file %.1f; peak %.1f)", r/1024, a/1024, f/1024, h/1024}' "/proc/$1/status"
+}
 
+# servers: name port
+servers=("sg-off 5390" "dnsmasq 5391" "sg-on 5392")
 echo "== starting schoolgate (log_queries: false and true) and dnsmasq"
-start_sg off false 5390 9190
-start_sg on true 5392 9192
-ready_off=$(cat "$W/off/ready")
-ready_on=$(cat "$W/on/ready")
+start_sg off "$W/schoolgate" false 5390 9190
+start_sg on "$W/schoolgate" true 5392 9192
+if [ -n "$BASE" ]; then
+  start_sg base "$W/schoolgate-base" false 5393 9193
+  servers+=("base-off 5393")
+fi
 dnsmasq --no-daemon --port=5391 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
   --server=127.0.0.1#5400 --cache-size=100000 --log-facility="$W/dnsmasq.log" &
 pids+=($!)
-sleep 0.5
+sleep 1
 pid_off=$(cat "$W/off/pid")
-echo "time until ready (start to first answer): log off ${ready_off}s, log on ${ready_on}s"
-echo "RSS after load (log off): $(rss "$pid_off" VmRSS), peak so far $(rss "$pid_off" VmHWM)"
+echo "time until ready (start to first answer): log off $(cat "$W/off/ready")s, log on $(cat "$W/on/ready")s"
+echo "RSS after load, log off: $(mem "$pid_off")"
+if [ -n "$BASE" ]; then
+  pid_base=$(cat "$W/base/pid")
+  echo "baseline: ready $(cat "$W/base/ready")s; RSS after load $(mem "$pid_base")"
+fi
 
 # Warm every cache with one pass over the query file.
-for port in 5390 5391 5392; do dnsperf -s 127.0.0.1 -p $port -d "$W/queries.txt" -n 1 -q 200 >/dev/null; done
-echo "RSS after warm-up (log off): $(rss "$pid_off" VmRSS)"
-
-qps() { # $1 = port; prints QPS
-  dnsperf -s 127.0.0.1 -p "$1" -d "$W/queries.txt" -l "$DUR" -c 8 -q 500 -T 1 2>/dev/null |
-    awk '/Queries per second/ {print $4}'
-}
-echo "== throughput: $RUNS rounds of ${DUR}s each, interleaved"
-for i in $(seq "$RUNS"); do
-  a=$(qps 5390); b=$(qps 5391); c=$(qps 5392)
-  echo "round $i: schoolgate-log-off $a  dnsmasq $b  schoolgate-log-on $c"
+for s in "${servers[@]}"; do
+  set -- $s
+  dnsperf -s 127.0.0.1 -p "$2" -d "$W/queries.txt" -n 1 -q 100 >/dev/null
 done
+echo "RSS after warm-up, log off: $(mem "$pid_off")"
 
-echo "== latency under full load (dnsperf -v, 10 s each)"
-for port in 5390 5391 5392; do
-  printf "port %s: " $port
-  dnsperf -s 127.0.0.1 -p $port -d "$W/queries.txt" -l 10 -c 8 -q 500 -T 1 -v 2>/dev/null | "$W/pct"
+run() { # $1 = port, $2 = outstanding; prints "QPS LOST"
+  dnsperf -s 127.0.0.1 -p "$1" -d "$W/queries.txt" -l "$DUR" -c 8 -q "$2" -T 1 2>/dev/null |
+    awk '/Queries per second/ {q=$4} /Queries lost/ {l=$3} END {printf "%.0f %d\n", q, l}'
+}
+median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.0f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+
+for q in $QS; do
+  echo "== throughput, -q $q: $RUNS rounds of ${DUR}s per server, interleaved (QPS, queries lost)"
+  for i in $(seq "$RUNS"); do
+    line="round $i (load $(cut -d' ' -f1 /proc/loadavg)):"
+    for s in "${servers[@]}"; do
+      set -- $s
+      read -r qps lost < <(run "$2" "$q")
+      echo "$qps" >>"$W/qps-$q-$1"
+      line+="  $1 $qps ($lost)"
+    done
+    echo "$line"
+  done
+  dm=$(median <"$W/qps-$q-dnsmasq")
+  for s in "${servers[@]}"; do
+    set -- $s
+    m=$(median <"$W/qps-$q-$1")
+    echo "median -q $q: $1 $m ($(echo "scale=2; $m / $dm" | bc)x dnsmasq)"
+  done
+  echo "logging cost, -q $q: $(echo "scale=3; 100 * (1 - $(median <"$W/qps-$q-sg-on") / $(median <"$W/qps-$q-sg-off"))" | bc) %"
+done
+echo "RSS after the rounds, log off: $(mem "$pid_off")"
+# The logging instance must really have logged: events written and dropped.
+curl -s http://127.0.0.1:9192/metrics | grep -E '^schoolgate_activity_events_(written|dropped)_total' | tr '\n' ' '
+echo
+
+# Saturated, latency is queue length over throughput (Little's law): a
+# server whose socket dropped queries has fewer of the 500 outstanding.
+# At a fixed 20,000 QPS every server keeps up and latency is the service
+# time.
+for load in "-q 500" "-q 500 -Q 20000"; do
+  echo "== latency, dnsperf -v $load, 10 s each"
+  for s in "${servers[@]}"; do
+    set -- $s
+    printf "%s: " "$1"
+    # shellcheck disable=SC2086
+    dnsperf -s 127.0.0.1 -p "$2" -d "$W/queries.txt" -l 10 -c 8 $load -T 1 -v 2>/dev/null | "$W/pct"
+  done
 done
 
 echo "== reload with 1M entries (SIGHUP), log off instance"
@@ -108,6 +182,8 @@ kill -HUP "$pid_off"
 until [ "$(grep -c 'policy reloaded' "$W/off/log" || true)" -gt "$before" ]; do sleep 0.05; done
 sleep 0.5
 kill $sampler 2>/dev/null || true
-echo "during reload: sampled peak VmRSS $(( $(cat "$W/peak") / 1024 )) MB, VmHWM $(rss "$pid_off" VmHWM); after: $(rss "$pid_off" VmRSS)"
+echo "during reload: sampled peak VmRSS $(( $(cat "$W/peak") / 1024 )) MB; right after: $(mem "$pid_off")"
+sleep 6
+echo "6 s after the reload (memory handed back): $(mem "$pid_off")"
 grep "policy reloaded" "$W/off/log" | tail -1
-echo "== done ($W)"
+echo "== done ($W; $(uptime))"
