@@ -28,6 +28,7 @@ type conn struct {
 	idle   *atomic.Bool // waiting for a request (shared with an inspected tunnel's inner side)
 	tunnel *tunnel
 	body   *idleReader // the current request's body, if it has one
+	up     *upstream   // the site connection kept for plain HTTP
 }
 
 // tunnel is what an inspected connection knows from its CONNECT: the site
@@ -46,6 +47,7 @@ var errQuiet = errors.New("connection closed")
 func (c *conn) serve() {
 	c.br = c.s.getReader(c.c, c.set.maxHeader)
 	defer func() {
+		c.closeUp()
 		c.c.Close()
 		// A request body may still be read by the transport's writer
 		// (a site that answered before reading it): closing the

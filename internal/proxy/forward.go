@@ -72,7 +72,13 @@ func (c *conn) forward(req *http.Request) bool {
 	if req.ContentLength == 0 && req.Body != nil && req.Body != http.NoBody && len(req.TransferEncoding) == 0 {
 		out.Body = nil
 	}
-	resp, err := c.s.transport.RoundTrip(out)
+	var resp *http.Response
+	var err error
+	if c.tunnel == nil {
+		resp, err = c.roundTrip(out)
+	} else {
+		resp, err = c.s.transport.RoundTrip(out)
+	}
 	if err != nil {
 		status, msg := http.StatusBadGateway, "The site could not be reached."
 		var ne net.Error
@@ -91,9 +97,13 @@ func (c *conn) forward(req *http.Request) bool {
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		// Upgrades (WebSocket over plain HTTP) are not relayed.
 		c.s.m.failed(errUpgradeRefused)
+		c.closeUp()
 		return c.writeSimple(closing(req), http.StatusBadGateway, "Protocol upgrades are not supported through the filter.", nil)
 	}
 	keep := c.writeUpstream(req, resp)
+	if !keep || resp.Close {
+		c.closeUp()
+	}
 	if c.body != nil {
 		c.s.m.bytes[toSite].Add(float64(c.body.bytesRead()))
 	}

@@ -77,9 +77,10 @@ type Server struct {
 	via       string
 	m         *metrics
 
-	bufs    sync.Pool // *[]byte, 32 KiB, for bodies and tunnels
-	writers sync.Pool // *bufio.Writer, 16 KiB
-	readers sync.Pool // *bufio.Reader, proxy.max_header_bytes (see getReader)
+	bufs      sync.Pool // *[]byte, 32 KiB, for bodies and tunnels
+	writers   sync.Pool // *bufio.Writer, 16 KiB
+	readers   sync.Pool // *bufio.Reader, proxy.max_header_bytes (see getReader)
+	upReaders sync.Pool // *bufio.Reader, 8 KiB, for site connections
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
