@@ -14,19 +14,47 @@ import (
 )
 
 // activityCols are the activity table's columns, in insert order.
-var activityCols = []string{"at", "client", "username", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action"}
+var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "blk"}
 
-// sqliteChunk is the rows per multi-row INSERT on SQLite (13 parameters a
-// row, well under SQLite's 32766-parameter limit).
-const sqliteChunk = 500
+// sqliteChunk is the rows per multi-row INSERT on SQLite (15 parameters a
+// row, well under SQLite's 32766-parameter limit); the statement for a
+// full chunk is prepared once and reused by every batch.
+const sqliteChunk = 256
 
-func eventRow(e *activity.Event) []any {
+// blockShift sizes SQLite's index blocks: 1<<16 = 65,536 events each
+// (schema.go, version 2).
+const blockShift = 16
+
+// sqliteInsertActivity starts the multi-row INSERT. OR FAIL instead of the
+// default ABORT spares SQLite a statement journal: with ABORT every
+// multi-row statement inside a transaction first copies each page it
+// touches so that it alone can be undone, which was a third of the
+// writer's time. A failed statement fails the whole batch anyway (its
+// transaction is rolled back).
+const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, blk) VALUES "
+
+func appendEventRow(args []any, e *activity.Event, blk int64) []any {
 	client := ""
 	if e.Client.IsValid() {
 		client = e.Client.Unmap().String()
 	}
-	return []any{micro(e.Time), client, e.User, joinList(e.Groups), e.Host, e.URL, joinList(e.Categories),
-		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action}
+	return append(args, micro(e.Time), client, e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
+		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, blk)
+}
+
+// blockSpan is what a batch adds to one block's entry in activity_blocks.
+type blockSpan struct {
+	blk, minAt, maxAt, events int64
+}
+
+// addToBlocks extends spans (in block order) with an event at at in blk.
+func addToBlocks(spans []blockSpan, blk, at int64) []blockSpan {
+	if n := len(spans); n > 0 && spans[n-1].blk == blk {
+		sp := &spans[n-1]
+		sp.minAt, sp.maxAt, sp.events = min(sp.minAt, at), max(sp.maxAt, at), sp.events+1
+		return spans
+	}
+	return append(spans, blockSpan{blk: blk, minAt: at, maxAt: at, events: 1})
 }
 
 // hourKey is one row of the hourly aggregates.
@@ -71,9 +99,10 @@ func aggregate(events []activity.Event) ([]hourKey, []int64) {
 	return keys, counts
 }
 
-// InsertEvents writes a batch of events and adds them to the hourly
-// aggregates, in one transaction: a multi-row INSERT on SQLite, COPY on
-// PostgreSQL. It implements activity.Store.
+// InsertEvents writes a batch of events, adds them to the hourly
+// aggregates and to their blocks' time ranges, in one transaction: reused
+// multi-row INSERTs on SQLite, COPY on PostgreSQL. It implements
+// activity.Store.
 func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -82,43 +111,88 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if s.dialect == Postgres {
 		return s.insertEventsPG(ctx, events, keys, counts)
 	}
+	// Prepared before the transaction takes the writer's one connection.
+	full, err := s.activityInsert(ctx)
+	if err != nil {
+		return err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: activity: %w", err)
 	}
 	defer tx.Rollback()
-	insert := "INSERT INTO activity (" + joinList(activityCols) + ") VALUES "
-	var full *sql.Stmt
+	// New rows take rowids from last+1 on (the writer holds the lock), so
+	// each row's block is known before it is written.
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM activity`).Scan(&last); err != nil {
+		return fmt.Errorf("store: activity: %w", err)
+	}
+	full = tx.StmtContext(ctx, full)
+	var spans []blockSpan
 	args := make([]any, 0, sqliteChunk*len(activityCols))
 	for start := 0; start < len(events); start += sqliteChunk {
 		end := min(start+sqliteChunk, len(events))
 		args = args[:0]
 		for i := start; i < end; i++ {
-			args = append(args, eventRow(&events[i])...)
+			blk := (last + 1 + int64(i)) >> blockShift
+			args = appendEventRow(args, &events[i], blk)
+			spans = addToBlocks(spans, blk, micro(events[i].Time))
 		}
 		if end-start == sqliteChunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insert+s.placeholders(sqliteChunk, len(activityCols))); err != nil {
-					return fmt.Errorf("store: activity: %w", err)
-				}
-				defer full.Close()
-			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, insert+s.placeholders(end-start, len(activityCols)), args...)
+			_, err = tx.ExecContext(ctx, sqliteInsertActivity+s.placeholders(end-start, len(activityCols)), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("store: activity insert: %w", err)
 		}
 	}
-	if err := s.upsertHourly(keys, counts, func(q string, args ...any) error {
+	exec := func(q string, args ...any) error {
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
-	}); err != nil {
+	}
+	if err := s.upsertBlocks(spans, exec); err != nil {
+		return err
+	}
+	if err := s.upsertHourly(keys, counts, exec); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: activity commit: %w", err)
+	}
+	return nil
+}
+
+// activityInsert is the prepared INSERT of a full chunk on the writer's
+// connection, prepared on first use.
+func (s *Store) activityInsert(ctx context.Context) (*sql.Stmt, error) {
+	s.insMu.Lock()
+	defer s.insMu.Unlock()
+	if s.insAct == nil {
+		st, err := s.w.PrepareContext(ctx, sqliteInsertActivity+s.placeholders(sqliteChunk, len(activityCols)))
+		if err != nil {
+			return nil, fmt.Errorf("store: activity: %w", err)
+		}
+		s.insAct = st
+	}
+	return s.insAct, nil
+}
+
+// upsertBlocks widens the blocks' time ranges and counts (one row each,
+// usually one or two a batch).
+func (s *Store) upsertBlocks(spans []blockSpan, exec func(q string, args ...any) error) error {
+	least, greatest := "MIN", "MAX"
+	if s.dialect == Postgres {
+		least, greatest = "LEAST", "GREATEST"
+	}
+	for _, sp := range spans {
+		err := exec(`INSERT INTO activity_blocks (blk, min_at, max_at, events) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (blk) DO UPDATE SET min_at = `+least+`(activity_blocks.min_at, excluded.min_at),
+			max_at = `+greatest+`(activity_blocks.max_at, excluded.max_at), events = activity_blocks.events + excluded.events`,
+			sp.blk, sp.minAt, sp.maxAt, sp.events)
+		if err != nil {
+			return fmt.Errorf("store: activity blocks: %w", err)
+		}
 	}
 	return nil
 }
@@ -151,22 +225,30 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, key
 			return fmt.Errorf("store: activity: %w", err)
 		}
 		defer tx.Rollback(ctx)
+		// PostgreSQL's B-trees take random inserts well: one block, 0.
+		var spans []blockSpan
 		i := 0
+		row := make([]any, 0, len(activityCols))
 		src := pgx.CopyFromFunc(func() ([]any, error) {
 			if i == len(events) {
 				return nil, nil
 			}
-			row := eventRow(&events[i])
+			row = appendEventRow(row[:0], &events[i], 0)
+			spans = addToBlocks(spans, 0, micro(events[i].Time))
 			i++
 			return row, nil
 		})
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"activity"}, activityCols, src); err != nil {
 			return fmt.Errorf("store: activity COPY: %w", err)
 		}
-		if err := s.upsertHourly(keys, counts, func(q string, args ...any) error {
+		exec := func(q string, args ...any) error {
 			_, err := tx.Exec(ctx, q, args...)
 			return err
-		}); err != nil {
+		}
+		if err := s.upsertBlocks(spans, exec); err != nil {
+			return err
+		}
+		if err := s.upsertHourly(keys, counts, exec); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {

@@ -3,17 +3,20 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite"
 )
 
 // sqlitePragmas follow PocketBase's core/db_connect.go: busy_timeout first
 // (so nothing else fails with SQLITE_BUSY), WAL so readers never block the
-// writer, foreign keys on, NORMAL sync (safe with WAL).
+// writer, foreign keys on, NORMAL sync. NORMAL in WAL mode never corrupts
+// the database; it does not fsync each commit, so a power cut (not a crash
+// of the process) may lose the last transactions before a checkpoint.
 var sqlitePragmas = []string{
 	"busy_timeout(10000)",
 	"journal_mode(WAL)",
@@ -21,9 +24,9 @@ var sqlitePragmas = []string{
 	"synchronous(NORMAL)",
 	"temp_store(MEMORY)",
 	"cache_size(-32000)",
-	// Checkpoint every 20,000 pages (80 MB) rather than 1,000: the
-	// activity writer's commits then rarely pay for one (measured: 50k to
-	// 70k events/s), and the file shrinks back to 64 MB afterwards.
+	// A process without a checkpointer (a command line) checkpoints every
+	// 20,000 pages (80 MB) rather than 1,000; the file shrinks back to 64
+	// MB afterwards.
 	"wal_autocheckpoint(20000)",
 	"journal_size_limit(67108864)",
 	// Reads through a memory map instead of a pread per page: searching
@@ -31,30 +34,75 @@ var sqlitePragmas = []string{
 	"mmap_size(4294967296)",
 }
 
-func sqliteDSN(path string, write bool) string {
+// sqliteRole is what a connection is for.
+type sqliteRole int
+
+const (
+	sqliteReader sqliteRole = iota
+	sqliteWriter
+	sqliteCheckpointer
+)
+
+func sqliteDSN(path string, role sqliteRole) string {
 	q := url.Values{}
 	for _, p := range sqlitePragmas {
 		q.Add("_pragma", p)
 	}
-	if write {
+	switch role {
+	case sqliteWriter:
 		// Take the write lock at BEGIN: another process (the CLI beside a
 		// running serve) then waits on busy_timeout instead of failing
 		// when a read lock cannot be upgraded.
 		q.Set("_txlock", "immediate")
-	} else {
+		// The checkpointer copies the WAL back off the write path; the
+		// writer only does it itself if that falls far behind (200 MB).
+		q.Add("_pragma", "wal_autocheckpoint(50000)")
+	case sqliteReader:
 		q.Add("_pragma", "query_only(ON)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
 
+// writerConnector opens the writer's connections through a driver of its
+// own, which adds schoolgate_rhost (reverseHost, for the migration that
+// fills the rhost column) without registering anything process-wide.
+type writerConnector struct {
+	d   *sqlite.Driver
+	dsn string
+}
+
+func newWriterConnector(dsn string) (*writerConnector, error) {
+	d := &sqlite.Driver{}
+	err := d.RegisterDeterministicScalarFunction("schoolgate_rhost", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		return reverseHost(s), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &writerConnector{d: d, dsn: dsn}, nil
+}
+
+// Connect implements driver.Connector.
+func (c *writerConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.d.Open(c.dsn)
+}
+
+// Driver implements driver.Connector.
+func (c *writerConnector) Driver() driver.Driver { return c.d }
+
 func (s *Store) openSQLite(ctx context.Context, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	wc, err := newWriterConnector(sqliteDSN(path, sqliteWriter))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
+	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -62,13 +110,21 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		w.Close()
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, false))
+	r, err := sql.Open("sqlite", sqliteDSN(path, sqliteReader))
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	s.w, s.r = w, r
+	c, err := sql.Open("sqlite", sqliteDSN(path, sqliteCheckpointer))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	s.w, s.r, s.ckpt = w, r, c
 	return nil
 }

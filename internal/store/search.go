@@ -30,50 +30,9 @@ type ActivityFilter struct {
 // the activity log is reading safeguarding data: the search itself (not
 // its results) is recorded in the audit trail as by's.
 func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, fn func(activity.Event) error) error {
-	q := `SELECT at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action FROM activity WHERE 1=1`
-	var args []any
-	arg := func(cond string, v ...any) {
-		for i := range v {
-			args = append(args, v[i])
-			cond = strings.Replace(cond, "$?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		q += " AND " + cond
-	}
-	if f.User != "" {
-		arg("username = $?", f.User)
-	}
-	if f.Client != "" {
-		ip, err := netip.ParseAddr(f.Client)
-		if err != nil {
-			return fmt.Errorf("store: %w: client %q is not an IP address", ErrInvalid, f.Client)
-		}
-		arg("client = $?", ip.Unmap().String())
-	}
-	if f.Host != "" {
-		h := strings.ToLower(strings.TrimSuffix(f.Host, "."))
-		arg(`(host = $? OR host LIKE $? ESCAPE '\')`, h, "%."+escapeLike(h))
-	}
-	if f.Category != "" {
-		arg(`(',' || categories || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Category)+",%")
-	}
-	if f.Verdict != "" {
-		arg("verdict = $?", f.Verdict)
-	}
-	if f.Point != "" {
-		arg("point = $?", f.Point)
-	}
-	if !f.Since.IsZero() {
-		arg("at >= $?", micro(f.Since))
-	}
-	if !f.Until.IsZero() {
-		arg("at < $?", micro(f.Until))
-	}
-	q += " ORDER BY at DESC"
-	switch {
-	case f.Limit == 0:
-		q += " LIMIT 1000"
-	case f.Limit > 0:
-		q += " LIMIT " + strconv.Itoa(f.Limit)
+	q, args, err := searchQuery(f)
+	if err != nil {
+		return err
 	}
 	if err := s.Audit(ctx, by, "activity.search", "activity", nil, f); err != nil {
 		return err
@@ -97,6 +56,76 @@ func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, 
 		}
 	}
 	return rows.Err()
+}
+
+// searchQuery is the SQL and arguments of a search (the same on both back
+// ends).
+func searchQuery(f ActivityFilter) (string, []any, error) {
+	q := `SELECT at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action FROM activity WHERE 1=1`
+	var args []any
+	arg := func(cond string, v ...any) {
+		for i := range v {
+			args = append(args, v[i])
+			cond = strings.Replace(cond, "$?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		q += " AND " + cond
+	}
+	if f.User != "" || f.Host != "" {
+		// The user and host indexes lead with the block (schema.go,
+		// version 2): one seek per block of the period.
+		blocks := `blk IN (SELECT blk FROM activity_blocks WHERE 1=1`
+		var v []any
+		if !f.Since.IsZero() {
+			blocks += ` AND max_at >= $?`
+			v = append(v, micro(f.Since))
+		}
+		if !f.Until.IsZero() {
+			blocks += ` AND min_at < $?`
+			v = append(v, micro(f.Until))
+		}
+		arg(blocks+`)`, v...)
+	}
+	if f.User != "" {
+		// The literal condition lets SQLite use the partial index.
+		arg("username <> '' AND username = $?", f.User)
+	}
+	if f.Client != "" {
+		ip, err := netip.ParseAddr(f.Client)
+		if err != nil {
+			return "", nil, fmt.Errorf("store: %w: client %q is not an IP address", ErrInvalid, f.Client)
+		}
+		arg("client = $?", ip.Unmap().String())
+	}
+	if f.Host != "" {
+		from, to, ok := hostRange(f.Host)
+		if !ok {
+			return "", nil, fmt.Errorf("store: %w: host %q is empty", ErrInvalid, f.Host)
+		}
+		arg(`rhost >= $? AND rhost < $?`, from, to)
+	}
+	if f.Category != "" {
+		arg(`(',' || categories || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Category)+",%")
+	}
+	if f.Verdict != "" {
+		arg("verdict = $?", f.Verdict)
+	}
+	if f.Point != "" {
+		arg("point = $?", f.Point)
+	}
+	if !f.Since.IsZero() {
+		arg("at >= $?", micro(f.Since))
+	}
+	if !f.Until.IsZero() {
+		arg("at < $?", micro(f.Until))
+	}
+	q += " ORDER BY at DESC"
+	switch {
+	case f.Limit == 0:
+		q += " LIMIT 1000"
+	case f.Limit > 0:
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	return q, args, nil
 }
 
 // escapeLike makes s literal in a LIKE pattern with ESCAPE '\'.

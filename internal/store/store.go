@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -70,6 +71,9 @@ type Options struct {
 	Logger      *slog.Logger
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now func() time.Time
+	// schemaVersion stops the migrations at that version (tests of the
+	// migrations; 0 means all of them).
+	schemaVersion int
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -85,6 +89,13 @@ type Store struct {
 	// changed is signalled after this process commits a change to the
 	// live overrides, so the feed republishes at once.
 	changed chan struct{}
+	// ckpt is SQLite's checkpointer connection (nil on PostgreSQL);
+	// stopCkpt stops its goroutine and waits for it.
+	ckpt     *sql.DB
+	stopCkpt func()
+	// insAct is SQLite's prepared activity INSERT (activityInsert).
+	insMu  sync.Mutex
+	insAct *sql.Stmt
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
@@ -118,9 +129,19 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	upTo := len(migrations)
+	if opt.schemaVersion > 0 {
+		upTo = opt.schemaVersion
+	}
+	if err := s.migrate(ctx, upTo); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.ckpt != nil {
+		bg, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go runCheckpointer(bg, s.ckpt, done, s.log.Warn)
+		s.stopCkpt = func() { cancel(); <-done }
 	}
 	return s, nil
 }
@@ -130,11 +151,21 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	if s.stopCkpt != nil {
+		s.stopCkpt()
+	}
+	var err error
+	if s.insAct != nil {
+		err = s.insAct.Close()
+	}
+	if s.ckpt != nil {
+		err = errors.Join(err, s.ckpt.Close())
+	}
+	// The writer last: closing SQLite's last connection checkpoints.
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
-	return err
+	return errors.Join(err, s.w.Close())
 }
 
 // Now is the store's clock.
