@@ -5,6 +5,9 @@
 #
 #   bash bench/proxy/run.sh [ROUNDS] [SECONDS]     (default 3 rounds of 8 s)
 #
+# SCHOOLGATE_BEFORE=REV adds a column for Schoolgate built from git
+# revision REV (before/after in the same run, e.g. SCHOOLGATE_BEFORE=06f3900).
+#
 # Needs: wrk, squid, e2guardian (Debian packages of those names), Go.
 # Prints one line per measurement and, at the end, the medians.
 set -euo pipefail
@@ -32,11 +35,17 @@ trap cleanup EXIT
 fail() { echo "$1" >&2; for f in "$tmp"/squid/stderr "$tmp"/squid/cache.log "$tmp"/e2g/log/stdout; do [ -f "$f" ] && tail -5 "$f" >&2; done; exit 1; }
 
 go build -o "$tmp/schoolgate" ./cmd/schoolgate
+before=${SCHOOLGATE_BEFORE:-}
+if [ -n "$before" ]; then
+  mkdir -p "$tmp/before-src"
+  git archive "$before" | tar -x -C "$tmp/before-src"
+  (cd "$tmp/before-src" && go build -o "$tmp/schoolgate-before" ./cmd/schoolgate)
+fi
 go build -o "$tmp/origin" ./bench/proxy/origin
 go build -o "$tmp/tunnelload" ./bench/proxy/tunnelload
 
 ORIGIN=127.0.0.1:18001 ORIGIN_TLS=127.0.0.1:18443
-SG=127.0.0.1:13128 SQ=127.0.0.1:13129 E2=127.0.0.1:13130
+SG=127.0.0.1:13128 SQ=127.0.0.1:13129 E2=127.0.0.1:13130 SGB=127.0.0.1:13131
 
 # The lists, once per format.
 cats="gambling games social_networks"
@@ -73,6 +82,11 @@ proxy: {listen: $SG, connect_ports: [443, 18443]}
 YAML
 "$tmp/origin" -http $ORIGIN -https $ORIGIN_TLS & pids+=($!)
 "$tmp/schoolgate" serve -c "$tmp/policy.yaml" --data "$tmp/data" --log-level warn & sg_pid=$!; pids+=($sg_pid)
+sgb_pid=
+if [ -n "$before" ]; then
+  sed -e "s/listen: $SG,/listen: $SGB,/" -e "s/127.0.0.1:19154/127.0.0.1:19155/" "$tmp/policy.yaml" > "$tmp/policy-before.yaml"
+  "$tmp/schoolgate-before" serve -c "$tmp/policy-before.yaml" --data "$tmp/data-before" --log-level warn & sgb_pid=$!; pids+=($sgb_pid)
+fi
 
 # squid: no cache, no access log, the same domains denied.
 mkdir -p "$tmp/squid"; chown proxy:proxy "$tmp/squid" 2>/dev/null || true
@@ -111,7 +125,7 @@ cat "$tmp/e2g-domains" >> "$tmp/e2g/lists/bannedsitelist"
 e2guardian -N -c "$tmp/e2g/e2guardian.conf" >"$tmp/e2g/log/stdout" 2>&1 & e2_pid=$!; pids+=($e2_pid)
 
 wait_port() { for _ in $(seq 1 200); do ss -ltn | grep -q " $1 " && return 0; sleep 0.1; done; fail "no listener on $1"; }
-for a in $ORIGIN $ORIGIN_TLS $SG $SQ $E2; do wait_port "$a"; done
+for a in $ORIGIN $ORIGIN_TLS $SG $SQ $E2 ${before:+$SGB}; do wait_port "$a"; done
 sleep 1
 
 # wrk through a proxy: absolute-form request lines.
@@ -121,6 +135,15 @@ wrk.path = target
 wrk.headers["Host"] = target:match("^http://([^/]+)")
 LUA
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# Schoolgate's RSS split: anonymous (Go heap, SQLite's page cache) and
+# file-backed (the binary, SQLite's memory map); Go's own share and the
+# goroutines from its metrics.
+sgmem() {
+  local st m
+  st=$(awk '/RssAnon|RssFile/ {printf "%s%s ", $1, $2}' "/proc/$1/status")
+  m=$(curl -s "http://$2/metrics" | awk '$1=="go_memstats_sys_bytes" {printf "go_sys=%.0fMB ", $2/1e6} $1=="go_memstats_heap_inuse_bytes" {printf "heap_inuse=%.0fMB ", $2/1e6} $1=="go_goroutines" {printf "goroutines=%d", $2}')
+  echo "$st$m"
+}
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # one NAME PROXY PATH CONNS: a wrk run; prints "NAME scenario rps p50 p90 p99".
@@ -146,7 +169,7 @@ tunnel() {
 
 for r in $(seq 1 "$rounds"); do
   echo "== round $r"
-  for t in "direct direct" "schoolgate $SG" "squid $SQ" "e2guardian $E2"; do
+  for t in "direct direct" "schoolgate $SG" ${before:+"schoolgate-before $SGB"} "squid $SQ" "e2guardian $E2"; do
     set -- $t
     one "$1" "$2" /small 1 small-c1
     one "$1" "$2" /small 64 small-c64
@@ -154,6 +177,11 @@ for r in $(seq 1 "$rounds"); do
     [ "$1" != direct ] && tunnel "$1" "$2"
   done
   echo "RSS_KB schoolgate=$(rss $sg_pid) squid=$(rss $sq_pid) e2guardian=$(rss $e2_pid) (peak: schoolgate=$(hwm $sg_pid) squid=$(hwm $sq_pid) e2guardian=$(hwm $e2_pid))"
+  echo "SG_MEM schoolgate $(sgmem $sg_pid 127.0.0.1:19154)"
+  if [ -n "$before" ]; then
+    echo "RSS_KB schoolgate-before=$(rss $sgb_pid) (peak $(hwm $sgb_pid))"
+    echo "SG_MEM schoolgate-before $(sgmem $sgb_pid 127.0.0.1:19155)"
+  fi
 done
 # A blocked request through each, to show every proxy filters.
 for t in "schoolgate $SG" "squid $SQ" "e2guardian $E2"; do

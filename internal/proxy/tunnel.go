@@ -49,7 +49,8 @@ func (c *conn) splice(up net.Conn, first []byte) {
 
 // pipe copies src to dst until src ends, then half-closes dst; on an
 // error it closes both, which ends the other direction too. last is the
-// tunnel's latest sign of life, shared by both directions.
+// tunnel's latest sign of life, shared by both directions; moved counts
+// the bytes copied.
 func (s *Server) pipe(dst, src net.Conn, idle time.Duration, last *atomic.Int64, moved prometheus.Counter) {
 	var err error
 	dt, dok := dst.(*net.TCPConn)
