@@ -112,7 +112,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 		return s.insertEventsPG(ctx, events, keys, counts)
 	}
 	// Prepared before the transaction takes the writer's one connection.
-	full, err := s.activityInsert(ctx)
+	full, hourly, err := s.activityStmts(ctx)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM activity`).Scan(&last); err != nil {
 		return fmt.Errorf("store: activity: %w", err)
 	}
-	full = tx.StmtContext(ctx, full)
+	full, hourly = tx.StmtContext(ctx, full), tx.StmtContext(ctx, hourly)
 	var spans []blockSpan
 	args := make([]any, 0, sqliteChunk*len(activityCols))
 	for start := 0; start < len(events); start += sqliteChunk {
@@ -154,7 +154,10 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if err := s.upsertBlocks(spans, exec); err != nil {
 		return err
 	}
-	if err := s.upsertHourly(keys, counts, exec); err != nil {
+	if err := s.upsertHourly(keys, counts, exec, func(args ...any) error {
+		_, err := hourly.ExecContext(ctx, args...)
+		return err
+	}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -163,19 +166,23 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	return nil
 }
 
-// activityInsert is the prepared INSERT of a full chunk on the writer's
-// connection, prepared on first use.
-func (s *Store) activityInsert(ctx context.Context) (*sql.Stmt, error) {
+// activityStmts are SQLite's prepared statements for a full chunk of
+// events and of hourly aggregates on the writer's connection, prepared on
+// first use.
+func (s *Store) activityStmts(ctx context.Context) (insert, hourly *sql.Stmt, err error) {
 	s.insMu.Lock()
 	defer s.insMu.Unlock()
 	if s.insAct == nil {
-		st, err := s.w.PrepareContext(ctx, sqliteInsertActivity+s.placeholders(sqliteChunk, len(activityCols)))
-		if err != nil {
-			return nil, fmt.Errorf("store: activity: %w", err)
+		if s.insAct, err = s.w.PrepareContext(ctx, sqliteInsertActivity+s.placeholders(sqliteChunk, len(activityCols))); err != nil {
+			return nil, nil, fmt.Errorf("store: activity: %w", err)
 		}
-		s.insAct = st
 	}
-	return s.insAct, nil
+	if s.insHourly == nil {
+		if s.insHourly, err = s.w.PrepareContext(ctx, s.hourlyInsert(hourlyChunk)); err != nil {
+			return nil, nil, fmt.Errorf("store: activity: %w", err)
+		}
+	}
+	return s.insAct, s.insHourly, nil
 }
 
 // upsertBlocks widens the blocks' time ranges and counts (one row each,
@@ -201,21 +208,35 @@ const hourlyUpsert = ` ON CONFLICT (hour, subject, category, verdict, point) DO 
 
 // upsertHourly adds counts to the hourly aggregates through exec (a
 // database/sql or a native pgx transaction).
-func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
-	const chunk = 400
-	for start := 0; start < len(keys); start += chunk {
-		end := min(start+chunk, len(keys))
-		args := make([]any, 0, (end-start)*6)
+// full, when not nil, runs the statement of a full chunk (prepared).
+func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error, full func(args ...any) error) error {
+	args := make([]any, 0, hourlyChunk*6)
+	for start := 0; start < len(keys); start += hourlyChunk {
+		end := min(start+hourlyChunk, len(keys))
+		args = args[:0]
 		for i := start; i < end; i++ {
 			k := keys[i]
 			args = append(args, k.hour, k.subject, k.category, k.verdict, k.point, counts[i])
 		}
-		q := `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(end-start, 6) + hourlyUpsert
-		if err := exec(q, args...); err != nil {
+		var err error
+		if full != nil && end-start == hourlyChunk {
+			err = full(args...)
+		} else {
+			err = exec(s.hourlyInsert(end-start), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("store: activity aggregates: %w", err)
 		}
 	}
 	return nil
+}
+
+// hourlyChunk is the aggregate rows per upsert statement.
+const hourlyChunk = 400
+
+// hourlyInsert is the upsert of n aggregate rows.
+func (s *Store) hourlyInsert(n int) string {
+	return `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(n, 6) + hourlyUpsert
 }
 
 func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, keys []hourKey, counts []int64) error {
@@ -248,7 +269,7 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, key
 		if err := s.upsertBlocks(spans, exec); err != nil {
 			return err
 		}
-		if err := s.upsertHourly(keys, counts, exec); err != nil {
+		if err := s.upsertHourly(keys, counts, exec, nil); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {

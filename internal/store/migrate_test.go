@@ -133,3 +133,31 @@ func TestSearchUsesIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestHourlyManyKeys writes batches with more aggregate rows than one
+// statement takes (the prepared full-chunk path) and checks the totals.
+func TestHourlyManyKeys(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{SQLitePath: filepath.Join(t.TempDir(), "hourly.db")})
+	start := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < 2; i++ {
+		if err := s.InsertEvents(ctx, benchEvents(6000, start)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hourly, err := s.HourlyCounts(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, h := range hourly {
+		total += h.Count
+	}
+	if len(hourly) < 2*hourlyChunk || total != 12000 {
+		t.Fatalf("%d aggregate rows counting %d events, want more than %d rows counting 12000", len(hourly), total, 2*hourlyChunk)
+	}
+	var blocks, events int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*), SUM(events) FROM activity_blocks`).Scan(&blocks, &events); err != nil || blocks != 1 || events != 12000 {
+		t.Fatalf("activity_blocks: %d blocks, %d events, %v", blocks, events, err)
+	}
+}

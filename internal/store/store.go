@@ -93,9 +93,11 @@ type Store struct {
 	// stopCkpt stops its goroutine and waits for it.
 	ckpt     *sql.DB
 	stopCkpt func()
-	// insAct is SQLite's prepared activity INSERT (activityInsert).
-	insMu  sync.Mutex
-	insAct *sql.Stmt
+	// insAct and insHourly are SQLite's prepared activity statements
+	// (activityStmts).
+	insMu     sync.Mutex
+	insAct    *sql.Stmt
+	insHourly *sql.Stmt
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
@@ -155,8 +157,10 @@ func (s *Store) Close() error {
 		s.stopCkpt()
 	}
 	var err error
-	if s.insAct != nil {
-		err = s.insAct.Close()
+	for _, st := range []*sql.Stmt{s.insAct, s.insHourly} {
+		if st != nil {
+			err = errors.Join(err, st.Close())
+		}
 	}
 	if s.ckpt != nil {
 		err = errors.Join(err, s.ckpt.Close())
