@@ -93,7 +93,13 @@ func (c *conn) forward(req *http.Request) bool {
 		c.s.d.Log.Info("proxy: upstream failed", "host", req.URL.Host, "err", err)
 		return c.writeSimple(closing(req), status, msg, nil)
 	}
-	defer resp.Body.Close()
+	if c.tunnel != nil {
+		// The Transport's body: closing it unread is cheap (the Transport
+		// drops that connection). A body read from the kept connection
+		// is never closed unread, which would drain it to its end: the
+		// connection is closed instead (closeUp).
+		defer resp.Body.Close()
+	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		// Upgrades (WebSocket over plain HTTP) are not relayed.
 		c.s.m.failed(errUpgradeRefused)
@@ -104,6 +110,8 @@ func (c *conn) forward(req *http.Request) bool {
 	if !keep || resp.Close {
 		c.closeUp()
 	}
+	// Otherwise the body was read to its end and the site connection
+	// stays for the client's next request.
 	if c.body != nil {
 		c.s.m.bytes[toSite].Add(float64(c.body.bytesRead()))
 	}

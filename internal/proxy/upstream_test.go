@@ -194,3 +194,45 @@ func TestSiteAnswers(t *testing.T) {
 		t.Errorf("504 after %s (upstream_timeout 300ms)", d)
 	}
 }
+
+// TestClientLeavesMidBody: a client that goes away in the middle of a
+// long chunked body ends that site connection without draining it, and
+// the proxy carries on serving.
+func TestClientLeavesMidBody(t *testing.T) {
+	chunk := strings.Repeat("x", 32<<10)
+	s := startScriptedSite(t, func(c net.Conn, head string, n int) bool {
+		if strings.Contains(head, "/long") {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for range 2000 { // 64 MiB, far more than the client reads
+				if _, err := io.WriteString(c, "8000\r\n"+chunk+"\r\n"); err != nil {
+					return false
+				}
+			}
+			io.WriteString(c, "0\r\n\r\n")
+			return true
+		}
+		okAnswer(c, "short")
+		return true
+	})
+	h := startProxy(t, harnessOpt{})
+	base := "http://ok.test:" + port("http://"+s.addr)
+	for range 4 {
+		c, err := net.Dial("tcp", h.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET "+base+"/long HTTP/1.1\r\nHost: ok.test\r\n\r\n")
+		io.ReadFull(c, make([]byte, 100<<10))
+		c.Close()
+	}
+	c := h.client(t, "", nil)
+	start := time.Now()
+	for range 3 {
+		if code, body := fetch(t, c, "GET", base+"/", ""); code != 200 || body != "short" {
+			t.Fatalf("after clients left mid-body: %d %q", code, body)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("serving took %s after clients left mid-body", d)
+	}
+}
