@@ -5,8 +5,10 @@
 #
 #   bash bench/proxy/run.sh [ROUNDS] [SECONDS]     (default 3 rounds of 8 s)
 #
-# SCHOOLGATE_BEFORE=REV adds a column for Schoolgate built from git
-# revision REV (before/after in the same run, e.g. SCHOOLGATE_BEFORE=06f3900).
+# SCHOOLGATE_BEFORE=REV adds a column, schoolgate-before: HEAD with the
+# proxy (internal/proxy, internal/cli/serve_proxy.go) as of git revision
+# REV, so that before and after differ in the proxy only and run in the
+# same run (e.g. SCHOOLGATE_BEFORE=06f3900).
 #
 # Needs: wrk, squid, e2guardian (Debian packages of those names), Go.
 # Prints one line per measurement and, at the end, the medians.
@@ -38,7 +40,9 @@ go build -o "$tmp/schoolgate" ./cmd/schoolgate
 before=${SCHOOLGATE_BEFORE:-}
 if [ -n "$before" ]; then
   mkdir -p "$tmp/before-src"
-  git archive "$before" | tar -x -C "$tmp/before-src"
+  git archive HEAD | tar -x -C "$tmp/before-src"
+  rm -rf "$tmp/before-src/internal/proxy"
+  git archive "$before" internal/proxy internal/cli/serve_proxy.go | tar -x -C "$tmp/before-src"
   (cd "$tmp/before-src" && go build -o "$tmp/schoolgate-before" ./cmd/schoolgate)
 fi
 go build -o "$tmp/origin" ./bench/proxy/origin
