@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -137,8 +138,9 @@ func runServe(ctx context.Context, a *App, args []string) error {
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); d.watchReloads(ctx) }()
+	go func() { defer wg.Done(); d.releaseMemory(ctx) }()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -250,4 +252,38 @@ func (d *serveDeps) fileStamp() string {
 		}
 	}
 	return string(b)
+}
+
+// releaseDelay is how long after a reload the old snapshot may still be
+// in use: requests in flight finish on the snapshot they started with, and
+// none outlives the upstream timeouts (seconds).
+const releaseDelay = 5 * time.Second
+
+// releaseMemory hands memory the process no longer needs back to the
+// system: once when serve is ready (a large list is read and compiled at
+// start, leaving garbage the runtime would otherwise keep), and after each
+// reload, once the previous snapshot is unreachable. It runs until ctx
+// ends.
+func (d *serveDeps) releaseMemory(ctx context.Context) {
+	reloaded := make(chan struct{}, 1)
+	d.engine.OnReload(func(*policy.Snapshot) {
+		select {
+		case reloaded <- struct{}{}:
+		default:
+		}
+	})
+	debug.FreeOSMemory()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-reloaded:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(releaseDelay):
+			debug.FreeOSMemory()
+		}
+	}
 }

@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"context"
-	"runtime/debug"
-	"time"
-
 	"schoolgate/internal/dnsfilter"
 	"schoolgate/internal/identity"
-	"schoolgate/internal/policy"
 )
 
 // dnsParts is what the DNS resolver adds to serve.
@@ -41,49 +36,5 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		return nil, err
 	}
 	d.dns.srv = srv
-	svc := &dnsService{Server: srv, reloaded: make(chan struct{}, 1)}
-	// Registered after the resolver's own hook, so it runs once the
-	// resolver has let go of the old snapshot.
-	d.engine.OnReload(func(*policy.Snapshot) {
-		select {
-		case svc.reloaded <- struct{}{}:
-		default:
-		}
-	})
-	return []service{svc}, nil
-}
-
-// dnsService runs the resolver and hands memory the process no longer
-// needs back to the system: once at start-up (a 1M-entry list is read
-// whole and compiled, leaving tens of MB of garbage the runtime would
-// otherwise keep), and after each reload, once the previous snapshot is
-// unreachable.
-type dnsService struct {
-	*dnsfilter.Server
-	reloaded chan struct{}
-}
-
-// releaseDelay is how long after a reload the old snapshot may still be
-// in use: queries in flight finish on the view they started with, and
-// none outlives the upstream timeout (2 s by default).
-const releaseDelay = 5 * time.Second
-
-func (s *dnsService) Run(ctx context.Context) error {
-	go func() {
-		debug.FreeOSMemory() // beside the first queries, not before them
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.reloaded:
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(releaseDelay):
-				debug.FreeOSMemory()
-			}
-		}
-	}()
-	return s.Server.Run(ctx)
+	return []service{srv}, nil
 }
