@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"modernc.org/sqlite"
 )
@@ -23,7 +24,6 @@ var sqlitePragmas = []string{
 	"foreign_keys(ON)",
 	"synchronous(NORMAL)",
 	"temp_store(MEMORY)",
-	"cache_size(-32000)",
 	// A process without a checkpointer (a command line) checkpoints every
 	// 20,000 pages (80 MB) rather than 1,000; the file shrinks back to 64
 	// MB afterwards.
@@ -48,6 +48,14 @@ func sqliteDSN(path string, role sqliteRole) string {
 	for _, p := range sqlitePragmas {
 		q.Add("_pragma", p)
 	}
+	// Page caches are memory the filter process keeps: the writer only
+	// appends (the newest pages of each index stay hot), readers go
+	// through the memory map, so both keep small caches.
+	cache := "cache_size(-2000)"
+	if role == sqliteWriter {
+		cache = "cache_size(-8000)"
+	}
+	q.Add("_pragma", cache)
 	switch role {
 	case sqliteWriter:
 		// Take the write lock at BEGIN: another process (the CLI beside a
@@ -116,7 +124,8 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	r.SetMaxIdleConns(2)
+	r.SetConnMaxIdleTime(time.Minute)
 	c, err := sql.Open("sqlite", sqliteDSN(path, sqliteCheckpointer))
 	if err != nil {
 		w.Close()
