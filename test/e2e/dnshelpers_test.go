@@ -67,16 +67,13 @@ func dnsNeedDig(t *testing.T) {
 
 // dnsInstance is one running `schoolgate serve`.
 type dnsInstance struct {
+	serveProcess
 	dir      string
 	port     string // DNS port on 127.0.0.1
 	admin    string // admin host:port
-	cmd      *exec.Cmd
 	up       *dnstest.Upstream
 	started  time.Time
 	ready    time.Duration // process start to first answered query
-	logMu    sync.Mutex
-	log      strings.Builder
-	exited   chan struct{}
 	policyAt string
 }
 
@@ -137,7 +134,7 @@ func dnsStart(t *testing.T, now string, upstream string, edit func(string) strin
 	t.Helper()
 	dnsNeedDig(t)
 	bin := dnsBinary(t)
-	in := &dnsInstance{dir: t.TempDir(), exited: make(chan struct{})}
+	in := &dnsInstance{dir: t.TempDir(), serveProcess: newServeProcess()}
 	if upstream == "" {
 		up, err := dnstest.Start("127.0.0.1:0", 3600)
 		if err != nil {
@@ -205,9 +202,7 @@ func (in *dnsInstance) readLog(r io.Reader, addrs chan<- [2]string) {
 	sent := false
 	for sc.Scan() {
 		line := sc.Text()
-		in.logMu.Lock()
-		in.log.WriteString(line + "\n")
-		in.logMu.Unlock()
+		in.appendLog(line)
 		if m := dnsListenRe.FindStringSubmatch(line); m != nil && dnsAddr == "" {
 			dnsAddr = m[1]
 		}
@@ -218,25 +213,6 @@ func (in *dnsInstance) readLog(r io.Reader, addrs chan<- [2]string) {
 			addrs <- [2]string{dnsAddr, admin}
 			sent = true
 		}
-	}
-}
-
-func (in *dnsInstance) logText() string {
-	in.logMu.Lock()
-	defer in.logMu.Unlock()
-	return in.log.String()
-}
-
-func (in *dnsInstance) stop() {
-	if in.cmd.Process == nil {
-		return
-	}
-	in.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-in.exited:
-	case <-time.After(10 * time.Second):
-		in.cmd.Process.Kill()
-		<-in.exited
 	}
 }
 

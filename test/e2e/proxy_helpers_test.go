@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -73,17 +72,14 @@ var (
 
 // proxyInstance is one running `schoolgate serve` with the proxy on.
 type proxyInstance struct {
-	bin    string
-	dir    string
-	data   string
-	proxy  string // host:port
-	page   string // block page host:port
-	admin  string // admin (metrics) host:port
-	cmd    *exec.Cmd
-	env    []string
-	exited chan struct{}
-	logMu  sync.Mutex
-	log    strings.Builder
+	serveProcess
+	bin   string
+	dir   string
+	data  string
+	proxy string // host:port
+	page  string // block page host:port
+	admin string // admin (metrics) host:port
+	env   []string
 }
 
 // proxyNeed skips without a tool, unless CI is set (then it fails).
@@ -104,7 +100,7 @@ func proxyNeed(t *testing.T, tool, pkg string) string {
 func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
 	t.Helper()
 	proxyNeed(t, "curl", "curl")
-	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), exited: make(chan struct{})}
+	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
 	in.data = filepath.Join(in.dir, "data")
 	for name, body := range proxyLists {
 		dnsWrite(t, in.dir, name, body)
@@ -151,9 +147,7 @@ func (in *proxyInstance) readLog(r io.Reader, addrs chan<- [2]string) {
 	sent := false
 	for sc.Scan() {
 		line := sc.Text()
-		in.logMu.Lock()
-		in.log.WriteString(line + "\n")
-		in.logMu.Unlock()
+		in.appendLog(line)
 		if m := proxyListenRe.FindStringSubmatch(line); m != nil {
 			px = m[1]
 		}
@@ -164,25 +158,6 @@ func (in *proxyInstance) readLog(r io.Reader, addrs chan<- [2]string) {
 			addrs <- [2]string{px, pg}
 			sent = true
 		}
-	}
-}
-
-func (in *proxyInstance) logText() string {
-	in.logMu.Lock()
-	defer in.logMu.Unlock()
-	return in.log.String()
-}
-
-func (in *proxyInstance) stop() {
-	if in.cmd.Process == nil {
-		return
-	}
-	in.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-in.exited:
-	case <-time.After(10 * time.Second):
-		in.cmd.Process.Kill()
-		<-in.exited
 	}
 }
 
