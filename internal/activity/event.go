@@ -32,9 +32,13 @@ type Event struct {
 	Point      Point
 	Search     string // search terms seen in the request, if any
 	// Action records what the user did on a page: "continue" (a warn
-	// click-through), "request", "concern", "aua-accept"; "" for a plain
-	// decision.
+	// click-through), "request", "concern", "aua-accept", or "blockpage"
+	// (the block-page listener showed a DNS-blocked name's page); "" for a
+	// plain decision.
 	Action string
+	// Ref is the reference number shown on a block or warning page, so
+	// that staff can find this event from what a pupil reads out.
+	Ref string
 }
 
 // Sink takes events. Log must never block: an overloaded sink drops and

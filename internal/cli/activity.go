@@ -32,6 +32,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	fs.StringVar(&f.Category, "category", "", "search: events in this category")
 	fs.StringVar(&f.Verdict, "verdict", "", "search: allow, warn or block")
 	fs.StringVar(&f.Point, "point", "", "search: dns or proxy")
+	fs.StringVar(&f.Ref, "ref", "", "search: the event with this block page reference number (SG-...)")
 	since := fs.String("since", "", "search: from")
 	until := fs.String("until", "", "search: before")
 	fs.IntVar(&f.Limit, "limit", 1000, "search: at most N events, newest first (-1: all)")
@@ -88,14 +89,14 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return st.SearchActivity(ctx, actor, f, func(e activity.Event) error { return enc.Encode(eventJSON(&e)) })
 	}
 	w := csv.NewWriter(a.Stdout)
-	w.Write([]string{"time", "client", "user", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action"})
+	w.Write([]string{"time", "client", "user", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref"})
 	err = st.SearchActivity(ctx, actor, f, func(e activity.Event) error {
 		client := ""
 		if e.Client.IsValid() {
 			client = e.Client.String()
 		}
 		return w.Write([]string{e.Time.Format(time.RFC3339Nano), client, e.User, strings.Join(e.Groups, ";"), e.Host, e.URL,
-			strings.Join(e.Categories, ";"), e.Verdict, fmt.Sprint(e.Illegal), e.Rule, string(e.Point), e.Search, e.Action})
+			strings.Join(e.Categories, ";"), e.Verdict, fmt.Sprint(e.Illegal), e.Rule, string(e.Point), e.Search, e.Action, e.Ref})
 	})
 	w.Flush()
 	if err != nil {
@@ -109,7 +110,7 @@ func eventJSON(e *activity.Event) map[string]any {
 	if e.Client.IsValid() {
 		m["client"] = e.Client.String()
 	}
-	for k, v := range map[string]string{"user": e.User, "url": e.URL, "search": e.Search, "action": e.Action} {
+	for k, v := range map[string]string{"user": e.User, "url": e.URL, "search": e.Search, "action": e.Action, "ref": e.Ref} {
 		if v != "" {
 			m[k] = v
 		}

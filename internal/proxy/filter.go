@@ -51,9 +51,11 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 	c.s.m.decided(c.point(), d.Verdict)
 	if d.Verdict != policy.Allow {
 		ref := newRef()
+		ev.Ref = ref
 		c.s.d.Activity.Log(ev)
-		c.s.d.Log.Info("proxy: blocked", "ref", ref, "client", c.client, "user", v.User, "host", host,
-			"verdict", d.Verdict.String(), "rule", ev.Rule)
+		// Who visited what is in the activity log (with its retention),
+		// found by the reference: the system log keeps neither.
+		c.s.d.Log.Debug("proxy: blocked", "ref", ref, "verdict", d.Verdict.String(), "rule", ev.Rule)
 		if p == nil {
 			return c.writeSimple(req, http.StatusForbidden, "This site is blocked by the school's filter.", nil)
 		}

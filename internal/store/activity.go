@@ -14,9 +14,9 @@ import (
 )
 
 // activityCols are the activity table's columns, in insert order.
-var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "blk"}
+var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref", "blk"}
 
-// sqliteChunk is the rows per multi-row INSERT on SQLite (15 parameters a
+// sqliteChunk is the rows per multi-row INSERT on SQLite (16 parameters a
 // row, well under SQLite's 32766-parameter limit); the statement for a
 // full chunk is prepared once and reused by every batch.
 const sqliteChunk = 256
@@ -31,7 +31,7 @@ const blockShift = 16
 // touches so that it alone can be undone, which was a third of the
 // writer's time. A failed statement fails the whole batch anyway (its
 // transaction is rolled back).
-const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, blk) VALUES "
+const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk) VALUES "
 
 func appendEventRow(args []any, e *activity.Event, blk int64) []any {
 	client := ""
@@ -39,7 +39,7 @@ func appendEventRow(args []any, e *activity.Event, blk int64) []any {
 		client = e.Client.Unmap().String()
 	}
 	return append(args, micro(e.Time), client, e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
-		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, blk)
+		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk)
 }
 
 // blockSpan is what a batch adds to one block's entry in activity_blocks.

@@ -38,6 +38,9 @@ func TestActivityWriteSearchPurge(t *testing.T) {
 			if i == 42 {
 				e.Search = "minecraft cheats"
 			}
+			if i == 57 {
+				e.Ref, e.Action = "SG-0badcafe", "blockpage"
+			}
 			w.Log(e)
 		}
 		if err := w.Close(); err != nil {
@@ -62,6 +65,13 @@ func TestActivityWriteSearchPurge(t *testing.T) {
 		}
 		if got := count(ActivityFilter{Category: "games", Limit: -1}); got != n/10 {
 			t.Fatalf("games: %d", got)
+		}
+		var byRef []activity.Event
+		if err := s.SearchActivity(ctx, Actor{Name: "dsl"}, ActivityFilter{Ref: "SG-0badcafe"}, func(e activity.Event) error { byRef = append(byRef, e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(byRef) != 1 || byRef[0].Host != "h7.example" || byRef[0].Action != "blockpage" || byRef[0].Ref != "SG-0badcafe" {
+			t.Fatalf("by reference number: %+v", byRef)
 		}
 		if got := count(ActivityFilter{Category: "game", Limit: -1}); got != 0 {
 			t.Fatalf("category prefix matched: %d", got)

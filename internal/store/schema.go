@@ -264,6 +264,17 @@ var sqliteV2 = []string{
 	activityBlocksFill,
 }
 
+// Version 3 records the reference number a block or warning page shows,
+// so staff can find the event a pupil reads out (and the system log need
+// not carry who visited what). Most events have none: the index is
+// partial.
+var sqliteV3 = []string{
+	`ALTER TABLE activity ADD COLUMN ref TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX activity_ref ON activity (ref) WHERE ref <> ''`,
+}
+
+var postgresV3 = sqliteV3
+
 var postgresV2 = []string{
 	// Byte order ("C"), whatever the database's collation: the host range
 	// relies on '/' sorting right after '.'.

@@ -19,6 +19,7 @@ type ActivityFilter struct {
 	Category string
 	Verdict  string
 	Point    string
+	Ref      string // a block page's reference number
 	Since    time.Time
 	Until    time.Time
 	// Limit caps the events returned, newest first (default 1000; a
@@ -46,7 +47,7 @@ func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, 
 		var e activity.Event
 		var at int64
 		var client, groups, cats, point string
-		if err := rows.Scan(&at, &client, &e.User, &groups, &e.Host, &e.URL, &cats, &e.Verdict, &e.Illegal, &e.Rule, &point, &e.Search, &e.Action); err != nil {
+		if err := rows.Scan(&at, &client, &e.User, &groups, &e.Host, &e.URL, &cats, &e.Verdict, &e.Illegal, &e.Rule, &point, &e.Search, &e.Action, &e.Ref); err != nil {
 			return fmt.Errorf("store: activity search: %w", err)
 		}
 		e.Time, e.Groups, e.Categories, e.Point = fromMicro(at), splitList(groups), splitList(cats), activity.Point(point)
@@ -61,7 +62,7 @@ func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, 
 // searchQuery is the SQL and arguments of a search (the same on both back
 // ends).
 func searchQuery(f ActivityFilter) (string, []any, error) {
-	q := `SELECT at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action FROM activity WHERE 1=1`
+	q := `SELECT at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action, ref FROM activity WHERE 1=1`
 	var args []any
 	arg := func(cond string, v ...any) {
 		for i := range v {
@@ -111,6 +112,10 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 	}
 	if f.Point != "" {
 		arg("point = $?", f.Point)
+	}
+	if f.Ref != "" {
+		// The literal condition lets SQLite use the partial index.
+		arg("ref <> '' AND ref = $?", f.Ref)
 	}
 	if !f.Since.IsZero() {
 		arg("at >= $?", micro(f.Since))

@@ -22,9 +22,22 @@ func TestProxyCurl(t *testing.T) {
 		t.Fatalf("allowed: %d %q %v", code, body, err)
 	}
 	code, body, _ = in.curl(t, "127.0.0.2", "http://bet.test:"+o.http+"/")
+	ref := regexp.MustCompile(`SG-[0-9a-f]{8}`).FindString(body)
 	if code != 403 || !strings.Contains(body, "This page is blocked") || !strings.Contains(body, "Gambling") ||
-		!strings.Contains(body, "E2E Primary School") || !regexp.MustCompile(`SG-[0-9a-f]{8}`).MatchString(body) {
+		!strings.Contains(body, "E2E Primary School") || ref == "" {
 		t.Errorf("block page: %d\n%s", code, body)
+	}
+	// Staff find the event from the reference number a pupil reads out;
+	// the system log does not say who visited what.
+	found := ""
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && found == ""; time.Sleep(200 * time.Millisecond) {
+		found = in.cli(t, "", "activity", "search", "--ref", ref, "--format", "json", "--by", "dsl")
+	}
+	if !strings.Contains(found, `"host":"bet.test"`) || !strings.Contains(found, `"ref":"`+ref+`"`) || !strings.Contains(found, `"client":"127.0.0.2"`) {
+		t.Errorf("activity search --ref %s: %q", ref, found)
+	}
+	if strings.Contains(in.logText(), "bet.test") {
+		t.Errorf("the system log names a visited host:\n%s", in.logText())
 	}
 	code, body, _ = in.curl(t, "127.0.0.2", "http://bad.test:"+o.http+"/entry")
 	if code != 403 || strings.Contains(body, "bad.test") || strings.Contains(body, "Ask for access") {

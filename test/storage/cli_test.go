@@ -146,7 +146,7 @@ func TestUsersGrantAudit(t *testing.T) {
 
 	// Activity: nothing logged yet; the search itself is audited.
 	out, _, code = run(t, data, "", "activity", "search", "--user", "amy", "--since", "7d", "--by", "dsl")
-	if code != 0 || out != "time,client,user,groups,host,url,categories,verdict,illegal,rule,point,search,action\n" {
+	if code != 0 || out != "time,client,user,groups,host,url,categories,verdict,illegal,rule,point,search,action,ref\n" {
 		t.Fatalf("search: %d %q", code, out)
 	}
 	if out, _, _ := run(t, data, "", "audit", "list", "--action", "activity.search"); !strings.Contains(out, `"actor":"dsl"`) {

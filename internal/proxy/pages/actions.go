@@ -69,10 +69,16 @@ func (p *Pages) decide(v Visitor, raw string) (policy.Target, policy.Decision, *
 }
 
 func (p *Pages) logAction(snap *policy.Snapshot, v Visitor, d *policy.Decision, host, u, action string) {
+	p.logEvent(snap, v, d, host, u, action, "")
+}
+
+// logEvent records what a visitor did (action) or was shown (a block page
+// with its reference number).
+func (p *Pages) logEvent(snap *policy.Snapshot, v Visitor, d *policy.Decision, host, u, action, ref string) {
 	ev := activity.Event{
 		Time: p.o.Now(), Client: v.Client, User: v.User, Groups: snap.GroupNames(v.Groups),
 		Host: host, URL: u, Categories: snap.CategoryNames(d), Verdict: d.Verdict.String(),
-		Illegal: d.Illegal, Rule: snap.Rule(d), Point: activity.PointProxy, Action: action,
+		Illegal: d.Illegal, Rule: snap.Rule(d), Point: activity.PointProxy, Action: action, Ref: ref,
 	}
 	if d.Illegal {
 		ev.URL = ""

@@ -41,7 +41,10 @@ func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Hand
 			return
 		}
 		ref := newRef()
-		p.o.Log.Info("blockpage: shown", "ref", ref, "client", v.Client, "user", v.User, "host", t.Host, "rule", snap.Rule(&d))
+		// Who was shown what goes to the activity log (with its
+		// retention), found by the reference; the system log keeps neither.
+		p.logEvent(snap, v, &d, t.Host, raw, "blockpage", ref)
+		p.o.Log.Debug("blockpage: shown", "ref", ref, "rule", snap.Rule(&d))
 		p.Blocked(w, r, v, Blocked{URL: raw, Host: t.Host, Decision: d, Snapshot: snap, Ref: ref})
 	})
 }
