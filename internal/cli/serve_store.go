@@ -55,7 +55,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := feed.Run(bg); err != nil {
+		if err := feed.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			d.log.Error("live overrides feed stopped", "err", err)
 		}
 	}()
