@@ -53,18 +53,19 @@ func (l *liveState) close() {
 // userGroups is a user's groups as serve would find them: the identity
 // store's, joined with the policy file's users: lists.
 func (l *liveState) userGroups(ctx context.Context, snap *policy.Snapshot, user string) (policy.Set, bool, error) {
-	set, found := snap.PolicyUserGroups(user)
-	if l == nil {
-		return set, found, nil
+	_, found := snap.PolicyUserGroups(user)
+	var names []string
+	if l != nil {
+		u, err := l.dir.Lookup(ctx, user)
+		switch {
+		case err == nil:
+			names, found = u.Groups, true
+		case !errors.Is(err, identity.ErrNotFound):
+			return policy.Set{}, false, err
+		}
 	}
-	u, err := l.dir.Lookup(ctx, user)
-	switch {
-	case errors.Is(err, identity.ErrNotFound):
-		return set, found, nil
-	case err != nil:
-		return set, found, err
-	}
-	return set.Or(snap.GroupSet(u.Groups)), true, nil
+	set, _ := snap.UserGroups(user, names)
+	return set, found, nil
 }
 
 // overrides are the live overrides in force at t.

@@ -19,11 +19,8 @@ func stageIdentify(s *Server, r *request) action {
 	if s.sessions != nil {
 		if user, ok := s.sessions.Lookup(ip); ok {
 			r.user = user
-			set, _ := snap.PolicyUserGroups(user)
-			if names, ok := s.users.groups(user); ok {
-				set = set.Or(snap.GroupSet(names))
-			}
-			r.groups = set
+			names, _ := s.users.groups(user)
+			r.groups, _ = snap.UserGroups(user, names)
 		}
 	}
 	if r.groups.Empty() {

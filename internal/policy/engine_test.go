@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -93,5 +94,26 @@ func TestEngineOverrides(t *testing.T) {
 	d, _ = e.Decide(&Query{Host: "facebook.com", Groups: groups, At: at.Add(45 * time.Minute)})
 	if d.Verdict != Block {
 		t.Fatalf("grant expiry is exact: %+v", d)
+	}
+}
+
+// TestUserGroups: an identified user's groups are the identity store's
+// joined with the policy's users: lists, for every enforcement point.
+func TestUserGroups(t *testing.T) {
+	s := loadGolden(t, "testdata/main.policytest")
+	names := func(set Set, ok bool) string { return fmt.Sprint(s.GroupNames(set), ok) }
+	for _, tc := range []struct {
+		user  string
+		store []string
+		want  string
+	}{
+		{"jbloggs", nil, "[nominated-staff staff] true"},
+		{"jbloggs", []string{"pupils-ks2"}, "[nominated-staff staff pupils-ks2] true"},
+		{"pupil7", []string{"pupils-ks2", "no-such-group"}, "[pupils-ks2] true"},
+		{"nobody", nil, "[] false"},
+	} {
+		if got := names(s.UserGroups(tc.user, tc.store)); got != tc.want {
+			t.Errorf("UserGroups(%s, %v) = %s, want %s", tc.user, tc.store, got, tc.want)
+		}
 	}
 }

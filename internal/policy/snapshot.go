@@ -243,6 +243,19 @@ func (s *Snapshot) PolicyUserGroups(user string) (Set, bool) {
 	return set, ok
 }
 
+// UserGroups is an identified user's groups, the same for every
+// enforcement point: the groups the identity store gives them (names;
+// unknown names are ignored) joined with the groups whose users: lists
+// name them. ok is false when neither places the user in any group; the
+// caller then places the client by its IP.
+func (s *Snapshot) UserGroups(user string, names []string) (set Set, ok bool) {
+	set = s.GroupSet(names)
+	if pg, found := s.userGroups[user]; found {
+		set = set.Or(pg)
+	}
+	return set, !set.Empty()
+}
+
 // SafeSearch is the setting of the first group (in declaration order) of
 // set that has one.
 func (s *Snapshot) SafeSearch(set Set) SafeSearch {

@@ -191,15 +191,11 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 	return c.s.ident.ByIP(req.Context(), c.client), true
 }
 
-// userGroups is a user's groups: their own and the policy's users: lists;
-// a user in no group is placed by their IP.
+// userGroups is a user's groups (snap.UserGroups); a user in no group is
+// placed by their IP.
 func userGroups(snap *policy.Snapshot, u *identity.User, client netip.Addr) policy.Set {
-	set := snap.GroupSet(u.Groups)
-	if pg, ok := snap.PolicyUserGroups(u.Username); ok {
-		set = set.Or(pg)
+	if set, ok := snap.UserGroups(u.Username, u.Groups); ok {
+		return set
 	}
-	if set.Empty() {
-		return snap.GroupsForIP(client)
-	}
-	return set
+	return snap.GroupsForIP(client)
 }

@@ -49,11 +49,11 @@ func (id *Identifier) ByIP(ctx context.Context, client netip.Addr) pages.Visitor
 	if id.sessions != nil {
 		if name, ok := id.sessions.Lookup(client); ok {
 			v.User = name
+			var names []string
 			if u := id.lookup(ctx, name); u != nil {
-				v.Groups = userGroups(snap, u, client)
-				return v
+				names = u.Groups
 			}
-			if set, ok := snap.PolicyUserGroups(name); ok && !set.Empty() {
+			if set, ok := snap.UserGroups(name, names); ok {
 				v.Groups = set
 				return v
 			}
