@@ -211,7 +211,7 @@ func domainsLine(st *Stats, n int, b []byte, emit func(Entry)) {
 	if b = stripComment(b); len(b) == 0 {
 		return
 	}
-	if bytes.IndexAny(b, " \t/") >= 0 {
+	if bytes.ContainsAny(b, " \t/") {
 		st.skip(n, b, "not a single host name")
 		return
 	}
@@ -285,7 +285,7 @@ func urlsLine(st *Stats, n int, b []byte, emit func(Entry)) {
 	if b = stripComment(b); len(b) == 0 {
 		return
 	}
-	if bytes.IndexAny(b, " \t") >= 0 {
+	if bytes.ContainsAny(b, " \t") {
 		st.skip(n, b, "not a single URL")
 		return
 	}
