@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,29 +154,11 @@ func dnsStart(t *testing.T, now string, upstream string, edit func(string) strin
 	if now != "" {
 		args = append(args, "--now", now)
 	}
-	in.cmd = exec.Command(bin, args...)
-	in.cmd.Env = append(os.Environ(), "SCHOOLGATE_DATA="+filepath.Join(in.dir, "data"))
-	stderr, err := in.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SCHOOLGATE_DATA="+filepath.Join(in.dir, "data"))
 	in.started = time.Now()
-	if err := in.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan [2]string, 1)
-	go in.readLog(stderr, addrs)
-	go func() { in.cmd.Wait(); close(in.exited) }()
-	t.Cleanup(in.stop)
-	var dnsAddr, admin string
-	select {
-	case a := <-addrs:
-		dnsAddr, admin = a[0], a[1]
-	case <-in.exited:
-		t.Fatalf("serve exited:\n%s", in.logText())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start listening:\n%s", in.logText())
-	}
+	addrs := in.start(t, cmd, dnsListenRe, dnsAdminRe)
+	dnsAddr, admin := addrs[0], addrs[1]
 	in.port = dnsAddr[strings.LastIndexByte(dnsAddr, ':')+1:]
 	in.admin = admin
 	deadline := time.Now().Add(30 * time.Second)
@@ -194,26 +174,6 @@ func dnsStart(t *testing.T, now string, upstream string, edit func(string) strin
 		time.Sleep(20 * time.Millisecond)
 	}
 	return in
-}
-
-func (in *dnsInstance) readLog(r io.Reader, addrs chan<- [2]string) {
-	sc := bufio.NewScanner(r)
-	var dnsAddr, admin string
-	sent := false
-	for sc.Scan() {
-		line := sc.Text()
-		in.appendLog(line)
-		if m := dnsListenRe.FindStringSubmatch(line); m != nil && dnsAddr == "" {
-			dnsAddr = m[1]
-		}
-		if m := dnsAdminRe.FindStringSubmatch(line); m != nil {
-			admin = m[1]
-		}
-		if !sent && dnsAddr != "" && admin != "" {
-			addrs <- [2]string{dnsAddr, admin}
-			sent = true
-		}
-	}
 }
 
 // digRun runs dig against the instance from source address from.

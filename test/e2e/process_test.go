@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -44,4 +47,49 @@ func (p *serveProcess) stop() {
 		p.cmd.Process.Kill()
 		<-p.exited
 	}
+}
+
+// start runs cmd, keeps its log, and waits (up to 60 s) until the log has
+// matched every one of res; it returns each one's first submatch (the
+// address a listener logged) in order. It fails the test if serve exits
+// first.
+func (p *serveProcess) start(t *testing.T, cmd *exec.Cmd, res ...*regexp.Regexp) []string {
+	t.Helper()
+	p.cmd = cmd
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	found := make(chan []string, 1)
+	go func() {
+		got := make([]string, len(res))
+		left := len(res)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.appendLog(line)
+			for i, re := range res {
+				if m := re.FindStringSubmatch(line); m != nil && got[i] == "" {
+					got[i] = m[1]
+					if left--; left == 0 {
+						found <- got
+					}
+				}
+			}
+		}
+	}()
+	go func() { cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.stop)
+	select {
+	case got := <-found:
+		return got
+	case <-p.exited:
+		t.Fatalf("serve exited:\n%s", p.logText())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start listening:\n%s", p.logText())
+	}
+	return nil
 }

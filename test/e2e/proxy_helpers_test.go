@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -12,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -107,27 +105,10 @@ func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInst
 	}
 	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+proxyYAML+extra)
 	in.env = append(append(os.Environ(), "SCHOOLGATE_DATA="+in.data), env...)
-	in.cmd = exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
-	in.cmd.Env = in.env
-	stderr, err := in.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := in.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan [2]string, 1)
-	go in.readLog(stderr, addrs)
-	go func() { in.cmd.Wait(); close(in.exited) }()
-	t.Cleanup(in.stop)
-	select {
-	case a := <-addrs:
-		in.proxy, in.page = a[0], a[1]
-	case <-in.exited:
-		t.Fatalf("serve exited:\n%s", in.logText())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start:\n%s", in.logText())
-	}
+	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
+	cmd.Env = in.env
+	addrs := in.start(t, cmd, proxyListenRe, proxyPageRe)
+	in.proxy, in.page = addrs[0], addrs[1]
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(in.logText(), "schoolgate ready") {
 		if time.Now().After(deadline) {
@@ -139,26 +120,6 @@ func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInst
 		in.admin = m[1]
 	}
 	return in
-}
-
-func (in *proxyInstance) readLog(r io.Reader, addrs chan<- [2]string) {
-	sc := bufio.NewScanner(r)
-	var px, pg string
-	sent := false
-	for sc.Scan() {
-		line := sc.Text()
-		in.appendLog(line)
-		if m := proxyListenRe.FindStringSubmatch(line); m != nil {
-			px = m[1]
-		}
-		if m := proxyPageRe.FindStringSubmatch(line); m != nil {
-			pg = m[1]
-		}
-		if !sent && px != "" && pg != "" {
-			addrs <- [2]string{px, pg}
-			sent = true
-		}
-	}
 }
 
 // cli runs a schoolgate command against the instance's policy and data,
