@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,15 +156,11 @@ func (s *Snapshot) compileGroups() error {
 		}
 		g := group{name: e.Name}
 		for j, n := range e.Value.Networks {
-			p, err := netip.ParsePrefix(n)
+			p, err := config.ParseNetwork(n)
 			if err != nil {
-				a, aerr := netip.ParseAddr(n)
-				if aerr != nil {
-					return fieldErr(c, e.Value.Line, fmt.Sprintf("groups.%s.networks[%d]", e.Name, j), fmt.Sprintf("%q is not a network (e.g. 10.20.0.0/16) or address", n))
-				}
-				p = netip.PrefixFrom(a, a.BitLen())
+				return fieldErr(c, e.Value.Line, fmt.Sprintf("groups.%s.networks[%d]", e.Name, j), err.Error())
 			}
-			g.networks = append(g.networks, p.Masked())
+			g.networks = append(g.networks, p)
 		}
 		ss, set, err := parseSafeSearch(e.Value.SafeSearch)
 		if err != nil {
