@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"schoolgate/internal/policy"
@@ -79,7 +80,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	case *group != "":
 		i, ok := snap.GroupIndex(*group)
 		if !ok {
-			return fmt.Errorf("%w: --group: unknown group %q (groups: %s)", ErrUsage, *group, quoteList(snap.Groups()))
+			return fmt.Errorf("%w: --group: unknown group %q (groups: %s)", ErrUsage, *group, strings.Join(snap.Groups(), ", "))
 		}
 		groups.Add(i)
 	case *user != "":

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"strings"
 
 	"schoolgate/internal/config"
 )
@@ -155,5 +154,3 @@ func (c *commonFlags) configPath(a *App) (string, error) {
 	}
 	return writeEmbeddedDefault(a, c.data)
 }
-
-func quoteList(xs []string) string { return strings.Join(xs, ", ") }

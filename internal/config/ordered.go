@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"reflect"
 
 	"go.yaml.in/yaml/v3"
@@ -97,15 +96,3 @@ func (r *Row) decodeNode(d *decoder, n *yaml.Node, path string) error {
 }
 
 func reflectValue(c *Config) reflect.Value { return reflect.ValueOf(c).Elem() }
-
-// String shows a row as written, for messages.
-func (r Row) String() string {
-	s := "{"
-	for i, c := range r.Cells {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprintf("%s: %s", c.Name, c.Value)
-	}
-	return s + "}"
-}

@@ -62,7 +62,6 @@ func Compile(c *config.Config, opt Options) (*Snapshot, error) {
 		excDomain:  map[string][]int{},
 		excURL:     map[string][]int{},
 		urls:       map[string][]urlRule{},
-		compiled:   start,
 	}
 	loc, err := time.LoadLocation(c.Site.Timezone)
 	if err != nil {

@@ -41,7 +41,6 @@ type Snapshot struct {
 	sources  []SourceStats
 	warnings []string
 	entries  int
-	compiled time.Time
 	took     time.Duration
 }
 
