@@ -25,6 +25,11 @@ type WriterOptions struct {
 	QueueSize     int
 	BatchSize     int           // events per transaction (default 8192)
 	FlushInterval time.Duration // longest an event waits for a batch (default 250ms)
+	// Writers is how many batches may be written at once (default 1).
+	// A store whose server applies each batch in one process
+	// (PostgreSQL's backend per connection) writes faster with two; the
+	// goroutine that fills batches always works one batch ahead.
+	Writers int
 	// Registerer receives the writer's metrics (nil: not registered).
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -36,7 +41,8 @@ type WriterOptions struct {
 const chunkEvents = 256
 
 // Writer is the asynchronous, batching activity Sink: Log puts the event on
-// a bounded queue and returns at once; one goroutine writes batches. When
+// a bounded queue and returns at once; one goroutine fills batches and
+// Writers goroutines write them. When
 // the queue is full the event is dropped and counted (a metric, and a
 // warning in the log at most every 10 seconds), never waited for. Close
 // writes everything still queued.
@@ -47,11 +53,15 @@ type Writer struct {
 	q    *queue
 	stop chan struct{}
 	done chan struct{}
+	work chan []Event // full batches, to the writing goroutines
+	free chan []Event // written batches' buffers, for reuse
+	wg   sync.WaitGroup
 
 	dropped atomic.Uint64
 	written atomic.Uint64
 	once    sync.Once
-	err     error
+	errMu   sync.Mutex
+	err     error // the last batch lost
 
 	mWritten prometheus.Counter
 	mDropped prometheus.Counter
@@ -75,13 +85,15 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 	if opt.FlushInterval <= 0 {
 		opt.FlushInterval = 250 * time.Millisecond
 	}
+	opt.Writers = max(opt.Writers, 1)
 	// A chunk never outgrows a batch, so a batch always has room for the
 	// oldest chunk once it is empty. Written chunks are kept for reuse up
 	// to the queue's bound (a sustained overload then allocates nothing)
 	// and let go when the writer has been idle.
 	chunk := min(chunkEvents, opt.BatchSize)
 	w := &Writer{st: st, opt: opt, log: opt.Logger, q: newQueue(opt.QueueSize, chunk, (opt.QueueSize+chunk-1)/chunk),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}),
+		work: make(chan []Event), free: make(chan []Event, opt.Writers+1)}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,6 +113,10 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 				return nil, fmt.Errorf("activity metrics: %w", err)
 			}
 		}
+	}
+	w.wg.Add(opt.Writers)
+	for range opt.Writers {
+		go w.writeBatches()
 	}
 	go w.run()
 	return w, nil
@@ -133,13 +149,17 @@ func (w *Writer) Close() error {
 		w.q.close()
 		close(w.stop)
 		<-w.done
+		w.errMu.Lock()
 		err = w.err
+		w.errMu.Unlock()
 	})
 	return err
 }
 
 func (w *Writer) run() {
 	defer close(w.done)
+	defer w.wg.Wait()
+	defer close(w.work)
 	var batch []Event
 	var chunks [][]Event
 	tick := time.NewTicker(w.opt.FlushInterval)
@@ -166,6 +186,7 @@ func (w *Writer) run() {
 			if quiet && idle {
 				batch = nil
 				w.q.trim()
+				w.dropBuffers()
 			}
 			idle, lastWritten = quiet, written
 		case <-w.stop:
@@ -204,14 +225,51 @@ func (w *Writer) fill(batch []Event, chunks [][]Event, partial bool) ([]Event, [
 	}
 }
 
-// flush writes a batch, retrying a failed write a few times; a batch that
-// still fails is dropped and counted (the queue must keep moving). The
-// batch comes back empty, its events cleared for the collector.
+// flush hands a batch to a writing goroutine (waiting for one to be free)
+// and returns an empty buffer for the next: a written batch's, or a new
+// one.
 func (w *Writer) flush(batch []Event) []Event {
 	if len(batch) == 0 {
 		return batch
 	}
-	defer clear(batch)
+	w.work <- batch
+	select {
+	case b := <-w.free:
+		return b
+	default:
+		// As big as the last: the backlog is likely the same.
+		return make([]Event, 0, len(batch))
+	}
+}
+
+// dropBuffers lets the spare batch buffers go.
+func (w *Writer) dropBuffers() {
+	for {
+		select {
+		case <-w.free:
+		default:
+			return
+		}
+	}
+}
+
+// writeBatches writes the batches handed over until Close, then keeps each
+// buffer for reuse (its events cleared for the collector).
+func (w *Writer) writeBatches() {
+	defer w.wg.Done()
+	for batch := range w.work {
+		w.write(batch)
+		clear(batch)
+		select {
+		case w.free <- batch[:0]:
+		default:
+		}
+	}
+}
+
+// write writes a batch, retrying a failed write a few times; a batch that
+// still fails is dropped and counted (the queue must keep moving).
+func (w *Writer) write(batch []Event) {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		if attempt > 0 {
@@ -225,14 +283,15 @@ func (w *Writer) flush(batch []Event) []Event {
 			w.mBatch.Observe(time.Since(start).Seconds())
 			w.mWritten.Add(float64(len(batch)))
 			w.written.Add(uint64(len(batch)))
-			return batch[:0]
+			return
 		}
 		w.mErrors.Inc()
 	}
 	w.log.Error("activity log: batch lost after retries", "events", len(batch), "err", err)
 	w.drop(len(batch))
+	w.errMu.Lock()
 	w.err = err
-	return batch[:0]
+	w.errMu.Unlock()
 }
 
 // Written is the number of events written so far.

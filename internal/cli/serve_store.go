@@ -52,7 +52,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		if err := feed.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
@@ -62,6 +62,10 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		st.RunRetention(bg, func() config.Retention { return d.engine.Snapshot().Config().Retention }, time.Hour, d.log)
+	}()
+	go func() {
+		defer wg.Done()
+		st.RunRollups(bg, time.Minute, d.log)
 	}()
 	d.closers = append(d.closers, func() error { cancel(); wg.Wait(); return nil })
 
@@ -73,7 +77,8 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		}
 	})
 
-	w, err := activity.NewWriter(st, activity.WriterOptions{Registerer: d.registry, Logger: d.log})
+	w, err := activity.NewWriter(st, activity.WriterOptions{Registerer: d.registry, Logger: d.log,
+		Writers: st.WriteConcurrency()})
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -57,62 +54,20 @@ func addToBlocks(spans []blockSpan, blk, at int64) []blockSpan {
 	return append(spans, blockSpan{blk: blk, minAt: at, maxAt: at, events: 1})
 }
 
-// hourKey is one row of the hourly aggregates.
-type hourKey struct {
-	hour                              int64
-	subject, category, verdict, point string
-}
-
-// aggregate counts a batch per hour, subject (the user, else the client
-// address), category ("" for none), verdict and enforcement point, in a
-// fixed order so concurrent writers on PostgreSQL lock rows in the same
-// order.
-func aggregate(events []activity.Event) ([]hourKey, []int64) {
-	m := map[hourKey]int64{}
-	for i := range events {
-		e := &events[i]
-		k := hourKey{hour: micro(e.Time.Truncate(time.Hour)), subject: e.User, verdict: e.Verdict, point: string(e.Point)}
-		if k.subject == "" && e.Client.IsValid() {
-			k.subject = e.Client.Unmap().String()
-		}
-		if len(e.Categories) == 0 {
-			m[k]++
-			continue
-		}
-		for _, c := range e.Categories {
-			k.category = c
-			m[k]++
-		}
-	}
-	keys := make([]hourKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b hourKey) int {
-		return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.subject, b.subject), cmp.Compare(a.category, b.category),
-			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point))
-	})
-	counts := make([]int64, len(keys))
-	for i, k := range keys {
-		counts[i] = m[k]
-	}
-	return keys, counts
-}
-
-// InsertEvents writes a batch of events, adds them to the hourly
-// aggregates and to their blocks' time ranges, in one transaction: reused
-// multi-row INSERTs on SQLite, COPY on PostgreSQL. It implements
+// InsertEvents writes a batch of events and widens their blocks' time
+// ranges, in one transaction: reused multi-row INSERTs on SQLite, COPY on
+// PostgreSQL. The hourly aggregates are not touched: Rollup makes them
+// from the events once an hour has ended (rollup.go). It implements
 // activity.Store.
 func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	keys, counts := aggregate(events)
 	if s.dialect == Postgres {
-		return s.insertEventsPG(ctx, events, keys, counts)
+		return s.insertEventsPG(ctx, events)
 	}
 	// Prepared before the transaction takes the writer's one connection.
-	full, hourly, err := s.activityStmts(ctx)
+	full, err := s.activityStmt(ctx)
 	if err != nil {
 		return err
 	}
@@ -127,7 +82,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM activity`).Scan(&last); err != nil {
 		return fmt.Errorf("store: activity: %w", err)
 	}
-	full, hourly = tx.StmtContext(ctx, full), tx.StmtContext(ctx, hourly)
+	full = tx.StmtContext(ctx, full)
 	var spans []blockSpan
 	args := make([]any, 0, sqliteChunk*len(activityCols))
 	for start := 0; start < len(events); start += sqliteChunk {
@@ -154,35 +109,24 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if err := s.upsertBlocks(spans, exec); err != nil {
 		return err
 	}
-	if err := s.upsertHourly(keys, counts, exec, func(args ...any) error {
-		_, err := hourly.ExecContext(ctx, args...)
-		return err
-	}); err != nil {
-		return err
-	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: activity commit: %w", err)
 	}
 	return nil
 }
 
-// activityStmts are SQLite's prepared statements for a full chunk of
-// events and of hourly aggregates on the writer's connection, prepared on
-// first use.
-func (s *Store) activityStmts(ctx context.Context) (insert, hourly *sql.Stmt, err error) {
+// activityStmt is SQLite's prepared statement for a full chunk of events
+// on the writer's connection, prepared on first use.
+func (s *Store) activityStmt(ctx context.Context) (*sql.Stmt, error) {
 	s.insMu.Lock()
 	defer s.insMu.Unlock()
 	if s.insAct == nil {
+		var err error
 		if s.insAct, err = s.w.PrepareContext(ctx, sqliteInsertActivity+s.placeholders(sqliteChunk, len(activityCols))); err != nil {
-			return nil, nil, fmt.Errorf("store: activity: %w", err)
+			return nil, fmt.Errorf("store: activity: %w", err)
 		}
 	}
-	if s.insHourly == nil {
-		if s.insHourly, err = s.w.PrepareContext(ctx, s.hourlyInsert(hourlyChunk)); err != nil {
-			return nil, nil, fmt.Errorf("store: activity: %w", err)
-		}
-	}
-	return s.insAct, s.insHourly, nil
+	return s.insAct, nil
 }
 
 // upsertBlocks widens the blocks' time ranges and counts (one row each,
@@ -206,10 +150,8 @@ func (s *Store) upsertBlocks(spans []blockSpan, exec func(q string, args ...any)
 
 const hourlyUpsert = ` ON CONFLICT (hour, subject, category, verdict, point) DO UPDATE SET count = activity_hourly.count + excluded.count`
 
-// upsertHourly adds counts to the hourly aggregates through exec (a
-// database/sql or a native pgx transaction).
-// full, when not nil, runs the statement of a full chunk (prepared).
-func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error, full func(args ...any) error) error {
+// upsertHourly adds counts to the hourly aggregates through exec.
+func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
 	args := make([]any, 0, hourlyChunk*6)
 	for start := 0; start < len(keys); start += hourlyChunk {
 		end := min(start+hourlyChunk, len(keys))
@@ -218,13 +160,7 @@ func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string,
 			k := keys[i]
 			args = append(args, k.hour, k.subject, k.category, k.verdict, k.point, counts[i])
 		}
-		var err error
-		if full != nil && end-start == hourlyChunk {
-			err = full(args...)
-		} else {
-			err = exec(s.hourlyInsert(end-start), args...)
-		}
-		if err != nil {
+		if err := exec(s.hourlyInsert(end-start), args...); err != nil {
 			return fmt.Errorf("store: activity aggregates: %w", err)
 		}
 	}
@@ -239,7 +175,7 @@ func (s *Store) hourlyInsert(n int) string {
 	return `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(n, 6) + hourlyUpsert
 }
 
-func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, keys []hourKey, counts []int64) error {
+func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) error {
 	return withPgx(ctx, s.w, func(c *pgx.Conn) error {
 		tx, err := c.Begin(ctx)
 		if err != nil {
@@ -266,10 +202,9 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event, key
 			_, err := tx.Exec(ctx, q, args...)
 			return err
 		}
+		// Last, just before the commit: concurrent batches update the
+		// same block's row, and hold its lock until they commit.
 		if err := s.upsertBlocks(spans, exec); err != nil {
-			return err
-		}
-		if err := s.upsertHourly(keys, counts, exec, nil); err != nil {
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {

@@ -38,16 +38,33 @@ type purgeTarget struct {
 const purgeChunk = 20_000
 
 // Purge applies the retention periods: raw DNS events after DNSEvents, the
-// other activity events and the hourly aggregates after Activity, decided
+// other activity events and the hourly aggregates after Activity (rolling
+// up the ended hours first, so no event goes uncounted), decided
 // requests after Requests, ended overrides after Overrides. The audit trail
 // is never purged. dryRun only counts. A purge that removed anything is
 // recorded in the audit trail as by's.
 func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now time.Time, dryRun bool) (PurgeReport, error) {
 	rep := PurgeReport{DryRun: dryRun, ActivityBefore: now.Add(-r.Activity.D()).UTC(), DNSBefore: now.Add(-r.DNSEvents.D()).UTC()}
+	// Events go only once their hour is counted in the aggregates: the
+	// hours Rollup would take now (it runs first), which only a retention
+	// period shorter than an hour reaches.
+	counted := now.Add(-rollupGrace).Truncate(time.Hour)
+	if !dryRun {
+		if _, err := s.Rollup(ctx, now); err != nil {
+			return rep, err
+		}
+	}
+	eventsBefore := func(t time.Time) int64 {
+		if t.After(counted) {
+			t = counted
+		}
+		return micro(t)
+	}
 	targets := []purgeTarget{
-		{"activity", "point = 'dns' AND at < $1", micro(rep.DNSBefore), &rep.DNSEvents},
-		{"activity", "point <> 'dns' AND at < $1", micro(rep.ActivityBefore), &rep.Activity},
+		{"activity", "point = 'dns' AND at < $1", eventsBefore(rep.DNSBefore), &rep.DNSEvents},
+		{"activity", "point <> 'dns' AND at < $1", eventsBefore(rep.ActivityBefore), &rep.Activity},
 		{"activity_hourly", "hour < $1", micro(rep.ActivityBefore), &rep.Hourly},
+		{"activity_rollups", "hour < $1", micro(rep.ActivityBefore), new(int64)},
 		{"requests", "status <> 'pending' AND created < $1", micro(now.Add(-r.Requests.D())), &rep.Requests},
 		{"overrides", "until < $1", micro(now.Add(-r.Overrides.D())), &rep.Overrides},
 	}

@@ -289,3 +289,31 @@ var postgresV2 = []string{
 	activityBlocksTable,
 	activityBlocksFill,
 }
+
+// Version 4 makes the hourly aggregates from the events once an hour has
+// ended (rollup.go) instead of in every batch's transaction.
+// activity_rollups marks the hours done. The hours already counted batch by
+// batch are marked done, except the newest (unless it is over a day old),
+// whose later events the old way would have counted: it is counted again
+// from its events.
+const activityRollupsTable = `CREATE TABLE activity_rollups (
+		hour      BIGINT PRIMARY KEY,
+		events    BIGINT NOT NULL,
+		rolled_at BIGINT NOT NULL
+	)`
+
+var sqliteV4 = []string{
+	activityRollupsTable,
+	`INSERT INTO activity_rollups (hour, events, rolled_at)
+		SELECT hour, -1, 0 FROM activity_hourly
+		WHERE hour < (SELECT MAX(hour) FROM activity_hourly) OR hour < (unixepoch() - 86400) * 1000000
+		GROUP BY hour`,
+}
+
+var postgresV4 = []string{
+	activityRollupsTable,
+	`INSERT INTO activity_rollups (hour, events, rolled_at)
+		SELECT hour, -1, 0 FROM activity_hourly
+		WHERE hour < (SELECT MAX(hour) FROM activity_hourly) OR hour < (extract(epoch from now())::bigint - 86400) * 1000000
+		GROUP BY hour`,
+}

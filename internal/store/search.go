@@ -137,34 +137,3 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
-
-// HourlyCount is one row of the hourly aggregates.
-type HourlyCount struct {
-	Hour     time.Time `json:"hour"`
-	Subject  string    `json:"subject"`
-	Category string    `json:"category"`
-	Verdict  string    `json:"verdict"`
-	Point    string    `json:"point"`
-	Count    int64     `json:"count"`
-}
-
-// HourlyCounts returns the aggregates from since on, oldest first.
-func (s *Store) HourlyCounts(ctx context.Context, since time.Time) ([]HourlyCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT hour, subject, category, verdict, point, count FROM activity_hourly
-		WHERE hour >= $1 ORDER BY hour, subject, category, verdict, point`, micro(since))
-	if err != nil {
-		return nil, fmt.Errorf("store: hourly: %w", err)
-	}
-	defer rows.Close()
-	var out []HourlyCount
-	for rows.Next() {
-		var h HourlyCount
-		var hour int64
-		if err := rows.Scan(&hour, &h.Subject, &h.Category, &h.Verdict, &h.Point, &h.Count); err != nil {
-			return nil, fmt.Errorf("store: hourly: %w", err)
-		}
-		h.Hour = fromMicro(hour)
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}

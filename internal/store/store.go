@@ -22,8 +22,10 @@
 //	Acceptable use (aua.go):
 //	  AcceptAUA, HasAccepted, ListAcceptances, NotAccepted.
 //	Activity (activity.go, search.go, retention.go):
-//	  InsertEvents (multi-row INSERT on SQLite, COPY on PostgreSQL; hourly
-//	  aggregates in the same transaction), SearchActivity, Purge, RunRetention.
+//	  InsertEvents (multi-row INSERT on SQLite, COPY on PostgreSQL),
+//	  WriteConcurrency, SearchActivity, Rollup and HourlyCounts (rollup.go:
+//	  hourly aggregates made from the events once an hour has ended),
+//	  Purge, RunRetention.
 //	Audit (audit.go):
 //	  Audit (a record on its own), AuditHead, VerifyAudit, ListAudit.
 //
@@ -93,11 +95,9 @@ type Store struct {
 	// stopCkpt stops its goroutine and waits for it.
 	ckpt     *sql.DB
 	stopCkpt func()
-	// insAct and insHourly are SQLite's prepared activity statements
-	// (activityStmts).
-	insMu     sync.Mutex
-	insAct    *sql.Stmt
-	insHourly *sql.Stmt
+	// insAct is SQLite's prepared activity statement (activityStmt).
+	insMu  sync.Mutex
+	insAct *sql.Stmt
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
@@ -151,16 +151,25 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 // Dialect reports the back end.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// WriteConcurrency is how many activity batches are best written at once:
+// one on SQLite (one writer), two on PostgreSQL, whose server applies each
+// COPY in a single backend process, so a second connection puts the second
+// core to work.
+func (s *Store) WriteConcurrency() int {
+	if s.dialect == Postgres {
+		return 2
+	}
+	return 1
+}
+
 // Close closes the database.
 func (s *Store) Close() error {
 	if s.stopCkpt != nil {
 		s.stopCkpt()
 	}
 	var err error
-	for _, st := range []*sql.Stmt{s.insAct, s.insHourly} {
-		if st != nil {
-			err = errors.Join(err, st.Close())
-		}
+	if s.insAct != nil {
+		err = errors.Join(err, s.insAct.Close())
 	}
 	if s.ckpt != nil {
 		err = errors.Join(err, s.ckpt.Close())
