@@ -254,3 +254,48 @@ func BenchmarkLogParallel(b *testing.B) {
 	b.ReportMetric(float64(w.Dropped())/float64(b.N), "dropped/op")
 	b.ReportMetric(float64(st.n.Load())/took.Seconds(), "accepted/s")
 }
+
+// slowStore takes a while over each batch and notes how many it was given
+// at once.
+type slowStore struct {
+	n, inFlight, most atomic.Int64
+}
+
+func (s *slowStore) InsertEvents(ctx context.Context, ev []Event) error {
+	now := s.inFlight.Add(1)
+	for {
+		m := s.most.Load()
+		if now <= m || s.most.CompareAndSwap(m, now) {
+			break
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	s.n.Add(int64(len(ev)))
+	s.inFlight.Add(-1)
+	return nil
+}
+
+// TestWriterWriters: with Writers 2 two batches are written at once, never
+// more, and Close still writes every event.
+func TestWriterWriters(t *testing.T) {
+	for _, writers := range []int{1, 2} {
+		st := &slowStore{}
+		w, err := NewWriter(st, WriterOptions{BatchSize: 100, Writers: writers, FlushInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 3000
+		for i := 0; i < n; i++ {
+			w.Log(Event{Host: "x.example"})
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if st.n.Load() != n || w.Written() != n || w.Dropped() != 0 {
+			t.Fatalf("writers %d: stored %d, written %d, dropped %d of %d", writers, st.n.Load(), w.Written(), w.Dropped(), n)
+		}
+		if got := st.most.Load(); got != int64(writers) {
+			t.Fatalf("writers %d: at most %d batches were written at once", writers, got)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -42,6 +44,22 @@ func appendEventRow(args []any, e *activity.Event, blk int64) []any {
 // blockSpan is what a batch adds to one block's entry in activity_blocks.
 type blockSpan struct {
 	blk, minAt, maxAt, events int64
+}
+
+// mergeSpans sorts spans by block and merges those of the same block
+// (events out of order across a block boundary leave several).
+func mergeSpans(spans []blockSpan) []blockSpan {
+	slices.SortFunc(spans, func(a, b blockSpan) int { return cmp.Compare(a.blk, b.blk) })
+	out := spans[:0]
+	for _, sp := range spans {
+		if n := len(out); n > 0 && out[n-1].blk == sp.blk {
+			last := &out[n-1]
+			last.minAt, last.maxAt, last.events = min(last.minAt, sp.minAt), max(last.maxAt, sp.maxAt), last.events+sp.events
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // addToBlocks extends spans (in block order) with an event at at in blk.
@@ -130,13 +148,14 @@ func (s *Store) activityStmt(ctx context.Context) (*sql.Stmt, error) {
 }
 
 // upsertBlocks widens the blocks' time ranges and counts (one row each,
-// usually one or two a batch).
+// usually one or two a batch), in block order: concurrent batches on
+// PostgreSQL then lock the rows they share in the same order.
 func (s *Store) upsertBlocks(spans []blockSpan, exec func(q string, args ...any) error) error {
 	least, greatest := "MIN", "MAX"
 	if s.dialect == Postgres {
 		least, greatest = "LEAST", "GREATEST"
 	}
-	for _, sp := range spans {
+	for _, sp := range mergeSpans(spans) {
 		err := exec(`INSERT INTO activity_blocks (blk, min_at, max_at, events) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (blk) DO UPDATE SET min_at = `+least+`(activity_blocks.min_at, excluded.min_at),
 			max_at = `+greatest+`(activity_blocks.max_at, excluded.max_at), events = activity_blocks.events + excluded.events`,
@@ -175,6 +194,14 @@ func (s *Store) hourlyInsert(n int) string {
 	return `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(n, 6) + hourlyUpsert
 }
 
+// pgBlock is an event's block on PostgreSQL: the hour since the epoch.
+func pgBlock(at int64) int64 {
+	if at < 0 {
+		return 0
+	}
+	return at / hourMicro
+}
+
 func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) error {
 	return withPgx(ctx, s.w, func(c *pgx.Conn) error {
 		tx, err := c.Begin(ctx)
@@ -182,7 +209,7 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) err
 			return fmt.Errorf("store: activity: %w", err)
 		}
 		defer tx.Rollback(ctx)
-		// PostgreSQL's B-trees take random inserts well: one block, 0.
+		// A block an hour (schema.go, version 4).
 		var spans []blockSpan
 		i := 0
 		row := make([]any, 0, len(activityCols))
@@ -190,8 +217,10 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) err
 			if i == len(events) {
 				return nil, nil
 			}
-			row = appendEventRow(row[:0], &events[i], 0)
-			spans = addToBlocks(spans, 0, micro(events[i].Time))
+			at := micro(events[i].Time)
+			blk := pgBlock(at)
+			row = appendEventRow(row[:0], &events[i], blk)
+			spans = addToBlocks(spans, blk, at)
 			i++
 			return row, nil
 		})

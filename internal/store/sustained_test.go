@@ -62,7 +62,9 @@ func (m *sustainedMix) event(at time.Time) activity.Event {
 // BenchmarkIngestSustained drives the real activity.Writer over the store
 // as fast as it will take events, for SCHOOLGATE_BENCH_SUSTAINED events
 // (say 5000000; skipped when unset), and reports the rate over the whole
-// run and over its last fifth, when the table and its indexes are largest.
+// run, over its last fifth, when the table and its indexes are largest,
+// and over its slowest fifth; then how fast Rollup makes the hourly
+// aggregates of it all.
 // The producer waits while the queue is over half full, so nothing is
 // dropped: the figure is what the writer sustains, not what it sheds.
 // Event times advance by 5 ms an event (a busy school's day compressed).
@@ -140,4 +142,18 @@ func benchSustained(b *testing.B, s *Store, total int) {
 	b.ReportMetric(rates[len(rates)-1], "last-fifth-events/s")
 	b.ReportMetric(slices.Min(rates), "slowest-fifth-events/s")
 	b.Logf("%d events in %s; per fifth: %.0f events/s", total, elapsed.Round(time.Millisecond), rates)
+
+	// Then the hourly aggregates of all those hours, as the background
+	// job makes them once each hour ends: its rate against the ingestion
+	// rate is its share of the work.
+	rolled := time.Now()
+	rep, err := s.Rollup(context.Background(), at.Add(2*time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rep.Events != int64(total) {
+		b.Fatalf("rolled up %d events of %d", rep.Events, total)
+	}
+	b.ReportMetric(float64(rep.Events)/time.Since(rolled).Seconds(), "rollup-events/s")
+	b.Logf("rolled up %d hours, %d events, into %d aggregate rows in %s", rep.Hours, rep.Events, rep.Rows, time.Since(rolled).Round(time.Millisecond))
 }
