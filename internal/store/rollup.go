@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -74,9 +75,56 @@ func (h hourCounts) sorted() ([]hourKey, []int64) {
 }
 
 // countEvents groups the events from from (inclusive) to to (exclusive),
-// hour by hour, into h. The hour is worked out in Go: the two dialects
-// share the query.
+// hour by hour, into h, and returns how many there were.
 func (s *Store) countEvents(ctx context.Context, from, to int64, h hourCounts) (int64, error) {
+	if s.dialect == SQLite {
+		return s.countEventsGo(ctx, from, to, h)
+	}
+	return s.countEventsSQL(ctx, from, to, h)
+}
+
+// countEventsGo groups in Go, for SQLite: it has no hash aggregation, and
+// sorting an hour's rows for a GROUP BY took 2.4 times as long. Each row
+// comes as two columns, the time and the group's fields joined by NULs
+// (the driver's cost is per column); none of them can hold a NUL
+// (usernames are checked, the client is an address, the rest are names
+// from the policy).
+func (s *Store) countEventsGo(ctx context.Context, from, to int64, h hourCounts) (int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT at, CASE WHEN username <> '' THEN username ELSE client END
+		|| char(0) || categories || char(0) || verdict || char(0) || point FROM activity WHERE at >= $1 AND at < $2`, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("store: counting events: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	var total, at int64
+	var fields sql.RawBytes
+	key := make([]byte, 0, 128)
+	for rows.Next() {
+		if err := rows.Scan(&at, &fields); err != nil {
+			return 0, fmt.Errorf("store: counting events: %w", err)
+		}
+		key = binary.BigEndian.AppendUint64(key[:0], uint64(at-at%hourMicro))
+		key = append(key, fields...)
+		counts[string(key)]++
+		total++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: counting events: %w", err)
+	}
+	for k, n := range counts {
+		f := strings.SplitN(k[8:], "\x00", 4)
+		if len(f) != 4 {
+			return 0, fmt.Errorf("store: counting events: a group of %d fields", len(f))
+		}
+		h.add(int64(binary.BigEndian.Uint64([]byte(k[:8]))), f[0], f[1], f[2], f[3], n)
+	}
+	return total, nil
+}
+
+// countEventsSQL groups in the server, for PostgreSQL (a hash aggregate:
+// 12 % faster than fetching every row).
+func (s *Store) countEventsSQL(ctx context.Context, from, to int64, h hourCounts) (int64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at - at % `+fmt.Sprint(hourMicro)+`, CASE WHEN username <> '' THEN username ELSE client END,
 		categories, verdict, point, COUNT(*) FROM activity WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5`, from, to)
 	if err != nil {
