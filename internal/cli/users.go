@@ -188,7 +188,7 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		// A bad row must not disable the pupil it describes.
 		return fmt.Errorf("%s: %d bad row(s): fix them before importing with --prune", file, len(parsed.Errors))
 	}
-	sum, err := st.ImportUsers(ctx, actor, parsed.Rows, prune)
+	sum, err := st.ImportUsers(ctx, actor, parsed, prune)
 	if err != nil {
 		return err
 	}

@@ -27,13 +27,19 @@ type RowError struct {
 
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
-// ImportFile is a parsed users CSV: the good rows, the bad ones, and any
-// columns that were ignored.
+// ImportFile is a parsed users CSV: the good rows, the bad ones, the
+// known columns it has and any columns that were ignored.
 type ImportFile struct {
 	Rows    []ImportRow
 	Errors  []RowError
+	Columns []string
 	Ignored []string
 }
+
+// Has reports whether the file has the column: an import leaves a user's
+// field alone when the file does not have its column (an empty cell
+// clears it).
+func (f *ImportFile) Has(column string) bool { return slices.Contains(f.Columns, column) }
 
 // csvColumns are the columns an MIS export gives; username is required.
 var csvColumns = [...]string{"username", "display_name", "role", "year_group", "groups", "email"}
@@ -68,6 +74,7 @@ func ParseUsersCSV(r io.Reader, knownGroup func(string) bool) (*ImportFile, erro
 			return nil, fmt.Errorf("%w: column %q appears twice", ErrCSVHeader, h)
 		}
 		col[h] = i
+		out.Columns = append(out.Columns, h)
 	}
 	if _, ok := col["username"]; !ok {
 		return nil, fmt.Errorf("%w: no username column (want %s)", ErrCSVHeader, strings.Join(csvColumns[:], ","))

@@ -19,12 +19,14 @@ type ImportSummary struct {
 	StillDisabled int `json:"still_disabled"`
 }
 
-// ImportUsers applies parsed CSV rows in one transaction: new users are
-// added (without a password), changed ones updated; with prune, enabled
+// ImportUsers applies a parsed CSV in one transaction: new users are
+// added (without a password), changed ones updated (a field whose column
+// the file does not have is kept: an export without groups does not
+// clear the groups given by hand); with prune, enabled
 // users missing from the file are disabled (not shared class log-ons,
 // which the MIS does not know). Passwords are never touched.
 // Running it twice changes nothing the second time.
-func (s *Store) ImportUsers(ctx context.Context, by Actor, rows []identity.ImportRow, prune bool) (ImportSummary, error) {
+func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFile, prune bool) (ImportSummary, error) {
 	var sum ImportSummary
 	err := s.write(ctx, by, func(t *tx) error {
 		sum = ImportSummary{}
@@ -46,13 +48,16 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, rows []identity.Impor
 			return err
 		}
 		inFile := map[string]bool{}
-		for _, r := range rows {
+		for _, r := range f.Rows {
 			u := r.User
 			if err := CheckUsername(u.Username); err != nil {
 				return errors.Join(err, errors.New("the CSV parser let a bad username through"))
 			}
 			inFile[u.Username] = true
 			old, ok := existing[u.Username]
+			if ok {
+				keepAbsent(f, &old, &u)
+			}
 			switch {
 			case !ok:
 				if err := t.insertUser(ctx, &u, ""); err != nil {
@@ -97,4 +102,24 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, rows []identity.Impor
 		return nil
 	})
 	return sum, err
+}
+
+// keepAbsent copies into u the fields of old whose columns f lacks.
+func keepAbsent(f *identity.ImportFile, old, u *identity.User) {
+	for _, c := range []struct {
+		column   string
+		from, to *string
+	}{
+		{"display_name", &old.DisplayName, &u.DisplayName},
+		{"role", &old.Role, &u.Role},
+		{"year_group", &old.YearGroup, &u.YearGroup},
+		{"email", &old.Email, &u.Email},
+	} {
+		if !f.Has(c.column) {
+			*c.to = *c.from
+		}
+	}
+	if !f.Has("groups") {
+		u.Groups = slices.Clone(old.Groups)
+	}
 }

@@ -123,7 +123,15 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 	if !f.Until.IsZero() {
 		arg("at < $?", micro(f.Until))
 	}
-	q += " ORDER BY at DESC"
+	if f.User != "" || f.Host != "" || f.Ref != "" {
+		// "at + 0" is not the indexed column: PostgreSQL's planner
+		// otherwise walked the whole time index backwards to fill a
+		// LIMIT with one host's events (2 s over 10M events, against
+		// 30 ms through the host index and a sort).
+		q += " ORDER BY at + 0 DESC"
+	} else {
+		q += " ORDER BY at DESC"
+	}
 	switch {
 	case f.Limit == 0:
 		q += " LIMIT 1000"

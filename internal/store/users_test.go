@@ -25,15 +25,15 @@ func TestUsersImportAndDirectory(t *testing.T) {
 		if err != nil || len(f.Errors) != 1 || f.Errors[0].Line != 4 {
 			t.Fatalf("parse: %+v %v", f, err)
 		}
-		sum, err := s.ImportUsers(ctx, staff, f.Rows, false)
+		sum, err := s.ImportUsers(ctx, staff, f, false)
 		if err != nil || sum.Added != 2 {
 			t.Fatalf("import: %+v %v", sum, err)
 		}
-		if sum, _ := s.ImportUsers(ctx, staff, f.Rows, false); sum.Unchanged != 2 || sum.Added+sum.Updated != 0 {
+		if sum, _ := s.ImportUsers(ctx, staff, f, false); sum.Unchanged != 2 || sum.Added+sum.Updated != 0 {
 			t.Fatalf("re-import not idempotent: %+v", sum)
 		}
 		f2, _ := identity.ParseUsersCSV(strings.NewReader("username,display_name,role,year_group,groups\namy,Amy,pupil,6,robotics\n"), nil)
-		sum, err = s.ImportUsers(ctx, staff, f2.Rows, true)
+		sum, err = s.ImportUsers(ctx, staff, f2, true)
 		if err != nil || sum.Updated != 1 || sum.Disabled != 1 {
 			t.Fatalf("prune: %+v %v", sum, err)
 		}
@@ -101,6 +101,47 @@ func TestUsersImportAndDirectory(t *testing.T) {
 			if strings.Contains(r.Before+r.After, "argon2") {
 				t.Fatalf("hash in audit record %d", r.ID)
 			}
+		}
+	})
+}
+
+// TestImportKeepsAbsentColumns: a re-import from an export without a
+// groups (or e-mail) column keeps what the users had; an empty cell in a
+// column the file has clears it.
+func TestImportKeepsAbsentColumns(t *testing.T) {
+	backends(t, func(t *testing.T, open func(func() time.Time) *Store) {
+		ctx := context.Background()
+		s := open(nil)
+		imp := func(csv string) ImportSummary {
+			t.Helper()
+			f, err := identity.ParseUsersCSV(strings.NewReader(csv), nil)
+			if err != nil || len(f.Errors) > 0 {
+				t.Fatalf("parse: %+v %v", f, err)
+			}
+			sum, err := s.ImportUsers(ctx, staff, f, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sum
+		}
+		imp("username,display_name,role,year_group,groups,email\namy,Amy,pupil,5,robotics;choir,amy@school.example\n")
+		if sum := imp("username,display_name,year_group\namy,Amy Smith,6\n"); sum.Updated != 1 {
+			t.Fatalf("update: %+v", sum)
+		}
+		amy, err := s.GetUser(ctx, "amy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(amy.Groups, ";") != "robotics;choir" || amy.Email != "amy@school.example" || amy.Role != "pupil" ||
+			amy.DisplayName != "Amy Smith" || amy.YearGroup != "6" {
+			t.Fatalf("after an import without groups, role and email columns: %+v", amy)
+		}
+		if sum := imp("username,display_name,year_group\namy,Amy Smith,6\n"); sum.Unchanged != 1 {
+			t.Fatalf("re-import: %+v", sum)
+		}
+		imp("username,groups,email\namy,,\n")
+		if amy, _ = s.GetUser(ctx, "amy"); len(amy.Groups) != 0 || amy.Email != "" || amy.Role != "pupil" {
+			t.Fatalf("empty cells should clear: %+v", amy)
 		}
 	})
 }
