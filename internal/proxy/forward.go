@@ -3,8 +3,10 @@ package proxy
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -55,7 +57,14 @@ func (c *conn) forward(req *http.Request) bool {
 	out := req.WithContext(req.Context())
 	out.RequestURI = ""
 	out.Close = false
+	upgrade := websocketUpgrade(req.Header)
 	removeHop(out.Header)
+	if upgrade != "" {
+		// The one upgrade relayed: a WebSocket, whose frames the filter
+		// cannot read but whose page and host it has already decided.
+		out.Header["Connection"] = []string{"Upgrade"}
+		out.Header["Upgrade"] = []string{upgrade}
+	}
 	out.Header.Add("Via", c.s.via)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = nil // do not let Go add its own
@@ -101,7 +110,11 @@ func (c *conn) forward(req *http.Request) bool {
 		defer resp.Body.Close()
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		// Upgrades (WebSocket over plain HTTP) are not relayed.
+		if upgrade != "" && strings.EqualFold(resp.Header.Get("Upgrade"), "websocket") {
+			return c.relayUpgrade(resp)
+		}
+		// Other upgrades (h2c, or one the client did not ask for) are not
+		// relayed.
 		c.s.m.failed(errUpgradeRefused)
 		c.closeUp()
 		return c.writeSimple(closing(req), http.StatusBadGateway, "Protocol upgrades are not supported through the filter.", nil)
@@ -122,3 +135,76 @@ func (c *conn) forward(req *http.Request) bool {
 	}
 	return keep
 }
+
+// websocketUpgrade returns the Upgrade header of a WebSocket handshake
+// (Connection names "upgrade" and Upgrade is "websocket"), else "".
+func websocketUpgrade(h http.Header) string {
+	up := h.Get("Upgrade")
+	if !strings.EqualFold(strings.TrimSpace(up), "websocket") {
+		return ""
+	}
+	for _, v := range h["Connection"] {
+		for _, f := range splitComma(v) {
+			if strings.EqualFold(f, "upgrade") {
+				return strings.TrimSpace(up)
+			}
+		}
+	}
+	return ""
+}
+
+// relayUpgrade passes a site's 101 Switching Protocols to the client and
+// then joins the two connections until either ends (a WebSocket: the
+// client connection carries nothing else afterwards). On plain HTTP the
+// kept site connection is spliced to the client; inside an inspected
+// tunnel the Transport hands over the site connection as the body.
+func (c *conn) relayUpgrade(resp *http.Response) bool {
+	h := resp.Header.Clone()
+	up := h.Get("Upgrade")
+	removeHop(h)
+	h["Connection"] = []string{"Upgrade"}
+	h["Upgrade"] = []string{up}
+	h.Add("Via", c.s.via)
+	c.writeHead(http.StatusSwitchingProtocols, h)
+	if c.flush() != nil {
+		c.closeUp()
+		return false
+	}
+	c.s.m.upgrades.Inc()
+	if c.tunnel != nil {
+		rwc, ok := resp.Body.(io.ReadWriteCloser)
+		if !ok {
+			return false
+		}
+		c.splice(rwcConn{rwc}, nil)
+		return false
+	}
+	u := c.up
+	c.up = nil
+	// Bytes the site sent right behind its 101 were read with the head.
+	if n := u.br.Buffered(); n > 0 {
+		b, _ := u.br.Peek(n)
+		c.c.SetWriteDeadline(time.Now().Add(c.set.idleTimeout))
+		if _, err := c.c.Write(b); err != nil {
+			u.c.Close()
+			c.releaseUp(u)
+			return false
+		}
+	}
+	raw := u.c.Conn
+	c.releaseUp(u)
+	raw.SetDeadline(time.Time{})
+	c.splice(raw, nil)
+	return false
+}
+
+// rwcConn lets splice use the site connection the Transport hands over
+// after a 101 (an io.ReadWriteCloser): it has no deadlines of its own, so
+// the client side's idle timeout ends a silent WebSocket.
+type rwcConn struct{ io.ReadWriteCloser }
+
+func (rwcConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (rwcConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (rwcConn) SetDeadline(time.Time) error      { return nil }
+func (rwcConn) SetReadDeadline(time.Time) error  { return nil }
+func (rwcConn) SetWriteDeadline(time.Time) error { return nil }

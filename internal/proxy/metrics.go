@@ -66,6 +66,7 @@ type metrics struct {
 	tunnels  [2]prometheus.Gauge
 	bytes    [2]prometheus.Counter
 	latency  [2]prometheus.Observer // http, https
+	upgrades prometheus.Counter     // WebSockets relayed
 }
 
 // newMetrics builds the metrics and registers them on reg (nil: kept but
@@ -91,6 +92,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Name: "schoolgate_proxy_bytes_total",
 		Help: "Body and tunnel bytes relayed, by direction (to_client, to_site).",
 	}, []string{"direction"})
+	upgrades := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "schoolgate_proxy_websockets_total",
+		Help: "WebSocket upgrades relayed (each then open as a spliced tunnel until it ends).",
+	})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "schoolgate_proxy_request_duration_seconds",
 		Help:    "Time from a request's head being read to its answer being sent, by point (http, https inspected).",
@@ -103,10 +108,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	tunnels = register(reg, tunnels, &err)
 	bytes = register(reg, bytes, &err)
 	latency = register(reg, latency, &err)
+	upgrades = register(reg, upgrades, &err)
 	if err != nil {
 		return nil, err
 	}
-	m := &metrics{conns: conns}
+	m := &metrics{conns: conns, upgrades: upgrades}
 	for p := range numPoints {
 		for i, v := range []policy.Verdict{policy.Allow, policy.Warn, policy.Block} {
 			m.requests[p][i] = requests.WithLabelValues(pointNames[p], v.String())

@@ -140,11 +140,17 @@ func (c *conn) closeUp() {
 		return
 	}
 	c.up.c.Close()
-	c.up.br.Reset(nil)
-	c.s.upReaders.Put(c.up.br)
-	c.up.bw.Reset(nil)
-	c.s.writers.Put(c.up.bw)
+	c.releaseUp(c.up)
 	c.up = nil
+}
+
+// releaseUp gives a site connection's buffers back to their pools (the
+// connection itself is closed, or handed on, by the caller).
+func (c *conn) releaseUp(u *upstream) {
+	u.br.Reset(nil)
+	c.s.upReaders.Put(u.br)
+	u.bw.Reset(nil)
+	c.s.writers.Put(u.bw)
 }
 
 // getUpReader returns a pooled 8 KiB reader for a site connection.
