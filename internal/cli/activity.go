@@ -5,7 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"schoolgate/internal/activity"
@@ -14,8 +17,11 @@ import (
 
 const activityUsage = `usage: schoolgate activity search [--user U] [--client IP] [--host H] [--category C] [--verdict V] [--point dns|proxy]
                                  [--since T] [--until T] [--limit N] [--format csv|json] --by NAME
+       schoolgate activity summary [--since T] [--until T] [--count-by day,category,verdict] [--format table|csv|json] --by NAME
        schoolgate activity purge [--dry-run]
-T is an RFC 3339 time, a date (2026-03-09), or a duration back from now (24h, 7d).`
+T is an RFC 3339 time, a date (2026-03-09), or a duration back from now (24h, 7d).
+summary counts from the hourly aggregates (kept the whole activity period) by any of
+day, hour, subject (user or client address), category, verdict, point.`
 
 func runActivity(ctx context.Context, a *App, args []string) error {
 	if len(args) == 0 {
@@ -36,7 +42,8 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	since := fs.String("since", "", "search: from")
 	until := fs.String("until", "", "search: before")
 	fs.IntVar(&f.Limit, "limit", 1000, "search: at most N events, newest first (-1: all)")
-	format := fs.String("format", "csv", "search: csv or json (one object a line)")
+	format := fs.String("format", "", "search: csv (default) or json (one object a line); summary: table (default), csv or json")
+	countBy := fs.String("count-by", "day,category,verdict", "summary: what to count by, comma-separated")
 	by := fs.String("by", "", "who is searching (recorded in the audit trail; default: the login name)")
 	dry := fs.Bool("dry-run", false, "purge: only say what would go")
 	pos, err := parse(fs, args)
@@ -48,12 +55,29 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	}
 	now := time.Now()
 	switch sub {
-	case "search":
+	case "search", "summary":
 		if f.Since, err = parseWhen("--since", *since, now); err != nil {
 			return err
 		}
 		if f.Until, err = parseWhen("--until", *until, now); err != nil {
 			return err
+		}
+		if sub == "summary" {
+			for k := range strings.SplitSeq(*countBy, ",") {
+				if !slices.Contains(store.SummaryKeys, strings.TrimSpace(k)) {
+					return fmt.Errorf("%w: --count-by %q (want some of %s)", ErrUsage, k, strings.Join(store.SummaryKeys, ","))
+				}
+			}
+			if *format == "" {
+				*format = "table"
+			}
+			if *format != "table" && *format != "csv" && *format != "json" {
+				return fmt.Errorf("%w: --format %q (want table, csv or json)", ErrUsage, *format)
+			}
+			break
+		}
+		if *format == "" {
+			*format = "csv"
 		}
 		if *format != "csv" && *format != "json" {
 			return fmt.Errorf("%w: --format %q (want csv or json)", ErrUsage, *format)
@@ -83,6 +107,17 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides\n",
 			verb, rep.DNSEvents, rep.DNSBefore.Format(time.RFC3339), rep.Activity, rep.Hourly, rep.ActivityBefore.Format(time.RFC3339), rep.Requests, rep.Overrides)
 		return nil
+	}
+	if sub == "summary" {
+		keys := strings.Split(*countBy, ",")
+		for i := range keys {
+			keys[i] = strings.TrimSpace(keys[i])
+		}
+		rows, err := st.Summarize(ctx, actor, f.Since, f.Until, keys)
+		if err != nil {
+			return err
+		}
+		return writeSummary(a, *format, keys, rows)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(a.Stdout)
@@ -125,4 +160,46 @@ func eventJSON(e *activity.Event) map[string]any {
 		m["illegal"] = true
 	}
 	return m
+}
+
+// writeSummary prints a summary as an aligned table, CSV, or JSON (one
+// object a line).
+func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(a.Stdout)
+		for _, r := range rows {
+			m := map[string]any{"count": r.Count}
+			for i, k := range keys {
+				m[k] = r.Values[i]
+			}
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "csv":
+		w := csv.NewWriter(a.Stdout)
+		w.Write(append(slices.Clone(keys), "count"))
+		for _, r := range rows {
+			w.Write(append(slices.Clone(r.Values), strconv.FormatInt(r.Count, 10)))
+		}
+		w.Flush()
+		return w.Error()
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.ToUpper(strings.Join(keys, "\t"))+"\tCOUNT")
+	var total int64
+	for _, r := range rows {
+		vals := slices.Clone(r.Values)
+		for i, v := range vals {
+			if v == "" {
+				vals[i] = "-"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\n", strings.Join(vals, "\t"), r.Count)
+		total += r.Count
+	}
+	fmt.Fprintf(tw, "%s\t%d\n", "TOTAL"+strings.Repeat("\t", len(keys)-1), total)
+	return tw.Flush()
 }

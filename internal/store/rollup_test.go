@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
@@ -237,4 +238,42 @@ func TestMigrationV4(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSummarize counts by the keys asked for, over rolled-up and live
+// hours alike, and records the read.
+func TestSummarize(t *testing.T) {
+	backends(t, func(t *testing.T, open func(func() time.Time) *Store) {
+		ctx := context.Background()
+		clk := newClock()
+		s := open(clk.Now)
+		start := clk.Now()
+		if err := s.InsertEvents(ctx, benchEvents(5000, start)); err != nil { // 1 ms apart: one hour
+			t.Fatal(err)
+		}
+		if err := s.InsertEvents(ctx, benchEvents(1000, start.Add(26*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Rollup(ctx, start.Add(3*time.Hour)); err != nil { // the first day's hour only
+			t.Fatal(err)
+		}
+		rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, start, time.Time{}, []string{"day", "verdict"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprint(rows)
+		if want := "[{[2026-03-09 allow] 4500} {[2026-03-09 block] 500} {[2026-03-10 allow] 900} {[2026-03-10 block] 100}]"; got != want {
+			t.Fatalf("summary %s, want %s", got, want)
+		}
+		if rows, _ := s.Summarize(ctx, Actor{Name: "esafety"}, start, start.Add(24*time.Hour), []string{"point"}); fmt.Sprint(rows) != "[{[dns] 3333} {[proxy] 1667}]" {
+			t.Fatalf("until: %v", rows)
+		}
+		if _, err := s.Summarize(ctx, Actor{Name: "esafety"}, start, time.Time{}, []string{"colour"}); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("bad key: %v", err)
+		}
+		audits, err := s.ListAudit(ctx, AuditFilter{Action: "activity.summary"})
+		if err != nil || len(audits) != 2 {
+			t.Fatalf("audited %d summaries, %v", len(audits), err)
+		}
+	})
 }
