@@ -70,6 +70,8 @@ func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time,
 		index[key] = len(rows)
 		rows = append(rows, SummaryRow{Values: slices.Clone(vals), Count: h.Count})
 	}
-	slices.SortFunc(rows, func(a, b SummaryRow) int { return cmp.Compare(strings.Join(a.Values, "\x00"), strings.Join(b.Values, "\x00")) })
+	slices.SortFunc(rows, func(a, b SummaryRow) int {
+		return cmp.Compare(strings.Join(a.Values, "\x00"), strings.Join(b.Values, "\x00"))
+	})
 	return rows, nil
 }
