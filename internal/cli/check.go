@@ -103,6 +103,11 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		groups = snap.GroupsForIP(ip)
 	}
 
+	// A device's own overrides (a Continue) apply to its address.
+	var clientIP netip.Addr
+	if *client != "" {
+		clientIP, _ = netip.ParseAddr(*client)
+	}
 	out := bufio.NewWriter(a.Stdout)
 	defer out.Flush()
 	enc := json.NewEncoder(out)
@@ -112,7 +117,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		groupNames = []string{}
 	}
 	one := func(t string) error {
-		r := checkOne(snap, t, *user, groups, groupNames, when, ovs)
+		r := checkOne(snap, t, *user, clientIP, groups, groupNames, when, ovs)
 		return enc.Encode(r)
 	}
 	for _, t := range targets {
@@ -143,7 +148,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	return nil
 }
 
-func checkOne(snap *policy.Snapshot, target, user string, groups policy.Set, groupNames []string, at time.Time, ovs *policy.Overrides) checkResult {
+func checkOne(snap *policy.Snapshot, target, user string, client netip.Addr, groups policy.Set, groupNames []string, at time.Time, ovs *policy.Overrides) checkResult {
 	r := checkResult{Target: target, Groups: groupNames, Categories: []string{}}
 	t, err := policy.ParseTarget(target)
 	if err != nil {
@@ -151,7 +156,7 @@ func checkOne(snap *policy.Snapshot, target, user string, groups policy.Set, gro
 		return r
 	}
 	r.Host = t.Host
-	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path, User: user, Groups: groups, At: at, Overrides: ovs})
+	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path, User: user, Client: client, Groups: groups, At: at, Overrides: ovs})
 	r.Verdict = d.Verdict.String()
 	r.Categories = snap.CategoryNames(&d)
 	r.Illegal = d.Illegal

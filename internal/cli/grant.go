@@ -187,6 +187,9 @@ func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) e
 		if o.Group != "" {
 			subject = "group:" + o.Group
 		}
+		if o.Client.IsValid() {
+			subject = "ip:" + o.Client.String()
+		}
 		if o.Category != "" {
 			scope = "category:" + o.Category
 		} else if o.Target != "" {

@@ -24,7 +24,7 @@ func stageDecide(s *Server, r *request) action {
 		return next
 	}
 	v := r.v
-	q := policy.Query{Host: r.name, User: r.user, Groups: r.groups, At: r.now, Overrides: s.engine.Overrides()}
+	q := policy.Query{Host: r.name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: s.engine.Overrides()}
 	r.d = v.snap.Decide(&q)
 	r.decided = true
 	if !r.d.Until.IsZero() {

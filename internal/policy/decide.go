@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ type Query struct {
 	Path   string
 	User   string
 	Groups Set
+	// Client is the device's address: an unidentified query (no User)
+	// also takes the overrides made for that address.
+	Client netip.Addr
 	At     time.Time
 	// Overrides are the live grants, unblocks and sanctions (may be nil).
 	Overrides *Overrides
@@ -161,6 +165,8 @@ func (s *Snapshot) Decide(q *Query) Decision {
 		}
 		if q.User != "" {
 			consider(q.Overrides.byUser[q.User])
+		} else if len(q.Overrides.byClient) > 0 && q.Client.IsValid() {
+			consider(q.Overrides.byClient[q.Client.Unmap()])
 		}
 		if len(q.Overrides.byGroup) > 0 {
 			q.Groups.Each(func(g int) {

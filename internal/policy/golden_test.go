@@ -93,8 +93,11 @@ func runCase(t *testing.T, s *Snapshot, file string, line int, text string) {
 			}
 			groupsSet = true
 		case "client":
-			q.Groups = s.GroupsForIP(netip.MustParseAddr(v))
-			groupsSet = true
+			q.Client = netip.MustParseAddr(v)
+			if !groupsSet {
+				q.Groups = s.GroupsForIP(q.Client)
+				groupsSet = true
+			}
 		case "user":
 			q.User = v
 			if g, ok := s.PolicyUserGroups(v); ok && !groupsSet {
@@ -108,7 +111,8 @@ func runCase(t *testing.T, s *Snapshot, file string, line int, text string) {
 			}
 			q.At = at
 		case "override":
-			// kind:subject:scope:verdict:until, subject user/NAME or group/NAME,
+			// kind:subject:scope:verdict:until, subject user/NAME,
+			// group/NAME or client/IP,
 			// scope cat/NAME, host/TARGET or all.
 			p := strings.SplitN(v, ":", 5)
 			if len(p) != 5 {
@@ -116,9 +120,12 @@ func runCase(t *testing.T, s *Snapshot, file string, line int, text string) {
 			}
 			o := Override{ID: int64(len(ovs) + 1), Kind: p[0]}
 			sk, sv, _ := strings.Cut(p[1], "/")
-			if sk == "user" {
+			switch sk {
+			case "user":
 				o.User = sv
-			} else {
+			case "client":
+				o.Client = netip.MustParseAddr(sv)
+			default:
 				o.Group = sv
 			}
 			if sc, sv, _ := strings.Cut(p[2], "/"); sc == "cat" {

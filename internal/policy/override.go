@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -12,9 +13,13 @@ import (
 type Override struct {
 	ID   int64
 	Kind string // grant, unblock, continue, suspension
-	// Subject: exactly one of User or Group.
-	User  string
-	Group string
+	// Subject: exactly one of User, Group or Client. A Client override
+	// (an unidentified device's warning click-through) applies only to
+	// queries with no user: whoever logs in on that device later has
+	// their own.
+	User   string
+	Group  string
+	Client netip.Addr
 	// Scope: a Category, or a Target (host or host/path); neither means
 	// every site (a suspension).
 	Category string
@@ -28,8 +33,14 @@ type Override struct {
 
 // Validate checks an override's shape.
 func (o *Override) Validate() error {
-	if (o.User == "") == (o.Group == "") {
-		return fmt.Errorf("override: give exactly one of a user or a group")
+	subjects := 0
+	for _, set := range []bool{o.User != "", o.Group != "", o.Client.IsValid()} {
+		if set {
+			subjects++
+		}
+	}
+	if subjects != 1 {
+		return fmt.Errorf("override: give exactly one of a user, a group or a client address")
 	}
 	if o.Category != "" && o.Target != "" {
 		return fmt.Errorf("override: give a category or a target, not both")
@@ -56,14 +67,15 @@ type liveOverride struct {
 // Overrides is an immutable set of live overrides, indexed by subject.
 // Build a new one when the stored set changes.
 type Overrides struct {
-	byUser  map[string][]liveOverride
-	byGroup map[string][]liveOverride
-	n       int
+	byUser   map[string][]liveOverride
+	byGroup  map[string][]liveOverride
+	byClient map[netip.Addr][]liveOverride
+	n        int
 }
 
 // NewOverrides indexes a list; invalid entries are skipped.
 func NewOverrides(list []Override) *Overrides {
-	o := &Overrides{byUser: map[string][]liveOverride{}, byGroup: map[string][]liveOverride{}}
+	o := &Overrides{byUser: map[string][]liveOverride{}, byGroup: map[string][]liveOverride{}, byClient: map[netip.Addr][]liveOverride{}}
 	for i := range list {
 		ov := &list[i]
 		if ov.Validate() != nil {
@@ -73,10 +85,14 @@ func NewOverrides(list []Override) *Overrides {
 		if ov.Target != "" {
 			lo.host, lo.path, _ = ParseTargetEntry(ov.Target)
 		}
-		if ov.User != "" {
+		switch {
+		case ov.User != "":
 			o.byUser[ov.User] = append(o.byUser[ov.User], lo)
-		} else {
+		case ov.Group != "":
 			o.byGroup[ov.Group] = append(o.byGroup[ov.Group], lo)
+		default:
+			a := ov.Client.Unmap()
+			o.byClient[a] = append(o.byClient[a], lo)
 		}
 		o.n++
 	}
@@ -97,14 +113,20 @@ func (o *Overrides) NextExpiry(now time.Time) time.Time {
 	if o == nil {
 		return next
 	}
-	for _, m := range []map[string][]liveOverride{o.byUser, o.byGroup} {
-		for _, l := range m {
-			for _, x := range l {
-				if x.Until.After(now) && (next.IsZero() || x.Until.Before(next)) {
-					next = x.Until
-				}
+	earliest := func(l []liveOverride) {
+		for _, x := range l {
+			if x.Until.After(now) && (next.IsZero() || x.Until.Before(next)) {
+				next = x.Until
 			}
 		}
+	}
+	for _, m := range []map[string][]liveOverride{o.byUser, o.byGroup} {
+		for _, l := range m {
+			earliest(l)
+		}
+	}
+	for _, l := range o.byClient {
+		earliest(l)
 	}
 	return next
 }

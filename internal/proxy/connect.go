@@ -77,7 +77,7 @@ func (c *conn) connect(req *http.Request) bool {
 // clicked through counts as allowed.
 func (c *conn) decideHost(snap *policy.Snapshot, v pages.Visitor, host string) policy.Decision {
 	now := c.s.d.Now()
-	q := policy.Query{Host: host, User: v.User, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
+	q := policy.Query{Host: host, User: v.User, Client: v.Client, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
 	d := snap.Decide(&q)
 	if d.Verdict == policy.Warn && c.s.d.Pages != nil && c.s.d.Pages.Continued(v, host, now) {
 		d.Verdict = policy.Allow

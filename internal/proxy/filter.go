@@ -39,7 +39,7 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 	}
 	snap := c.s.d.Engine.Snapshot()
 	now := c.s.d.Now()
-	q := policy.Query{Host: host, Path: path, User: v.User, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
+	q := policy.Query{Host: host, Path: path, User: v.User, Client: v.Client, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
 	d := snap.Decide(&q)
 	search := searchTerms(host, req.URL)
 	ev := c.event(snap, &d, v, host, req.URL.String())

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"schoolgate/internal/proxy/pages"
@@ -43,8 +44,8 @@ func (b *storeBackend) CreateConcern(ctx context.Context, c pages.Concern) (int6
 	return got.ID, err
 }
 
-func (b *storeBackend) RecordContinue(ctx context.Context, user, host, url string, until time.Time) error {
-	_, err := b.st.RecordContinue(ctx, user, "", host, until)
+func (b *storeBackend) RecordContinue(ctx context.Context, user string, client netip.Addr, host, url string, until time.Time) error {
+	_, err := b.st.RecordContinue(ctx, user, client, host, until)
 	return err
 }
 

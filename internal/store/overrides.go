@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -33,6 +34,7 @@ type overrideAudit struct {
 	Kind     string `json:"kind"`
 	User     string `json:"user,omitempty"`
 	Group    string `json:"group,omitempty"`
+	Client   string `json:"client,omitempty"`
 	Category string `json:"category,omitempty"`
 	Target   string `json:"target,omitempty"`
 	Verdict  string `json:"verdict"`
@@ -41,8 +43,16 @@ type overrideAudit struct {
 }
 
 func auditOverride(o *policy.Override) overrideAudit {
-	return overrideAudit{o.ID, o.Kind, o.User, o.Group, o.Category, o.Target, o.Verdict.String(),
+	return overrideAudit{o.ID, o.Kind, o.User, o.Group, clientText(o.Client), o.Category, o.Target, o.Verdict.String(),
 		o.Until.UTC().Format(time.RFC3339Nano), o.Reason}
+}
+
+// clientText is an override's client address as stored ("" for none).
+func clientText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.Unmap().String()
 }
 
 // CreateOverride stores a live override and returns it with its ID and
@@ -75,9 +85,9 @@ func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID in
 	if !o.Until.After(now) {
 		return o, fmt.Errorf("store: %w: override ends at %s, which is not in the future", ErrInvalid, o.Until.Format(time.RFC3339))
 	}
-	err := t.QueryRowContext(ctx, `INSERT INTO overrides (kind, username, grp, category, target, verdict, created, until, by_user, reason, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		o.Kind, o.User, o.Group, o.Category, o.Target, o.Verdict.String(), micro(o.Created), micro(o.Until), o.By, o.Reason, requestID).Scan(&o.ID)
+	err := t.QueryRowContext(ctx, `INSERT INTO overrides (kind, username, grp, client, category, target, verdict, created, until, by_user, reason, request_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		o.Kind, o.User, o.Group, clientText(o.Client), o.Category, o.Target, o.Verdict.String(), micro(o.Created), micro(o.Until), o.By, o.Reason, requestID).Scan(&o.ID)
 	if err != nil {
 		return o, fmt.Errorf("store: insert override: %w", err)
 	}
@@ -88,16 +98,17 @@ func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID in
 }
 
 // RecordContinue stores a warn click-through: user (or, for an
-// unidentified client, nobody: then group) may continue to target until
-// until. It is the user's own action, so it goes to the activity log, not
-// the audit trail.
-func (s *Store) RecordContinue(ctx context.Context, user, group, target string, until time.Time) (policy.Override, error) {
+// unidentified device, its address client) may continue to target until
+// until. It is the visitor's own action, so it goes to the activity log,
+// not the audit trail.
+func (s *Store) RecordContinue(ctx context.Context, user string, client netip.Addr, target string, until time.Time) (policy.Override, error) {
+	o := policy.Override{Kind: KindContinue, User: user, Target: target, Verdict: policy.Allow, Until: until, Reason: "warning page: continue"}
 	by := user
-	if by == "" {
-		by = "group:" + group
+	if user == "" {
+		o.Client = client
+		by = "ip:" + clientText(client)
 	}
-	return s.CreateOverride(ctx, Actor{Name: by}, policy.Override{Kind: KindContinue, User: user, Group: group,
-		Target: target, Verdict: policy.Allow, Until: until, Reason: "warning page: continue"})
+	return s.CreateOverride(ctx, Actor{Name: by}, o)
 }
 
 // RevokeOverride ends an override now.
@@ -119,16 +130,23 @@ func (s *Store) RevokeOverride(ctx context.Context, by Actor, id int64, reason s
 	})
 }
 
-const overrideCols = `id, kind, username, grp, category, target, verdict, created, until, by_user, reason, revoked_at`
+const overrideCols = `id, kind, username, grp, client, category, target, verdict, created, until, by_user, reason, revoked_at`
 
 type rowScanner interface{ Scan(...any) error }
 
 func scanOverride(r rowScanner) (policy.Override, bool, error) {
 	var o policy.Override
-	var verdict string
+	var verdict, client string
 	var created, until, revoked int64
-	if err := r.Scan(&o.ID, &o.Kind, &o.User, &o.Group, &o.Category, &o.Target, &verdict, &created, &until, &o.By, &o.Reason, &revoked); err != nil {
+	if err := r.Scan(&o.ID, &o.Kind, &o.User, &o.Group, &client, &o.Category, &o.Target, &verdict, &created, &until, &o.By, &o.Reason, &revoked); err != nil {
 		return o, false, err
+	}
+	if client != "" {
+		a, err := netip.ParseAddr(client)
+		if err != nil {
+			return o, false, fmt.Errorf("store: override %d: client %q: %w", o.ID, client, err)
+		}
+		o.Client = a
 	}
 	v, err := policy.ParseVerdict(verdict)
 	if err != nil {

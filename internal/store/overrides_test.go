@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -65,12 +66,24 @@ func TestOverridesLifecycle(t *testing.T) {
 		if act, _ := s.ActiveOverrides(ctx, clk.Now()); len(act) != 1 || act[0].ID != o.ID {
 			t.Fatalf("after revoke: %+v", act)
 		}
-		c, err := s.RecordContinue(ctx, "amy", "", "games.example", clk.Now().Add(10*time.Minute))
+		c, err := s.RecordContinue(ctx, "amy", netip.Addr{}, "games.example", clk.Now().Add(10*time.Minute))
 		if err != nil || c.Kind != KindContinue || c.Verdict != policy.Allow {
 			t.Fatalf("continue: %+v %v", c, err)
 		}
+		// An unidentified device's Continue belongs to its address.
+		ip := netip.MustParseAddr("10.20.3.4")
+		dev, err := s.RecordContinue(ctx, "", ip, "games.example", clk.Now().Add(10*time.Minute))
+		if err != nil || dev.Client != ip || dev.User != "" || dev.By != "ip:10.20.3.4" {
+			t.Fatalf("device continue: %+v %v", dev, err)
+		}
+		if got, _, err := s.GetOverride(ctx, dev.ID); err != nil || got.Client != ip {
+			t.Fatalf("device continue read back: %+v %v", got, err)
+		}
+		if ovs := policy.NewOverrides(mustActive(t, s, clk.Now())); ovs.Len() != 3 {
+			t.Fatalf("%d live overrides, want 3 (one for the device)", ovs.Len())
+		}
 		all, err := s.ListOverrides(ctx, time.Time{}, 0)
-		if err != nil || len(all) != 3 {
+		if err != nil || len(all) != 4 {
 			t.Fatalf("list: %d %v", len(all), err)
 		}
 		// Every admin change is audited; the click-through is not.
@@ -93,3 +106,14 @@ func TestOverridesLifecycle(t *testing.T) {
 		}
 	})
 }
+
+func mustActive(t *testing.T, s *Store, now time.Time) []policy.Override {
+	t.Helper()
+	act, err := s.ActiveOverrides(ctx0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return act
+}
+
+var ctx0 = context.Background()

@@ -321,3 +321,11 @@ var postgresV4 = []string{
 		WHERE hour < (SELECT MAX(hour) FROM activity_hourly) OR hour < (extract(epoch from now())::bigint - 86400) * 1000000
 		GROUP BY hour`,
 }
+
+// Version 5 lets a live override's subject be a client address: a warning
+// page's Continue from a device nobody has logged in on (policy.Override).
+var sqliteV5 = []string{
+	`ALTER TABLE overrides ADD COLUMN client TEXT NOT NULL DEFAULT ''`,
+}
+
+var postgresV5 = sqliteV5

@@ -4,8 +4,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -326,5 +328,56 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 			t.Fatalf("timed out waiting: %s", what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDNSHonoursDeviceContinue: a pupil's device nobody has logged in on
+// gets the warning page for a warn name (through DNS, the block page
+// address); its Continue there is stored as an override for its address,
+// so DNS then answers that device with the site's own address. Another
+// pupil device still gets the warning.
+func TestDNSHonoursDeviceContinue(t *testing.T) {
+	in := dnsStart(t, "", "", func(s string) string {
+		s = strings.Replace(s, "pupils: {networks: [127.0.0.2/32]", "pupils: {networks: [127.0.0.2/32, 127.0.0.5/32]", 1)
+		return s + "blockpage: {listen: 127.0.0.1:0}\n"
+	})
+	m := regexp.MustCompile(`msg="block page listening" addr=(\S+)`).FindStringSubmatch(in.logText())
+	if m == nil {
+		t.Fatalf("no block page listener:\n%s", in.logText())
+	}
+	site := dnstest.AddrFor("games.test").String()
+	for _, from := range []string{"127.0.0.2", "127.0.0.5"} {
+		if out := in.dig(t, from, "+short", "games.test"); strings.TrimSpace(out) != "127.0.0.1" {
+			t.Fatalf("%s games.test before Continue: %q, want the block page", from, out)
+		}
+	}
+	// The browser on 127.0.0.2 shows the warning and posts Continue.
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 5 * time.Second}
+	req, _ := http.NewRequest("POST", "http://"+m[1]+"/.schoolgate/continue", strings.NewReader(url.Values{"url": {"http://games.test/play"}}.Encode()))
+	req.Host = "games.test"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "http://games.test/play" {
+		t.Fatalf("Continue answered %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		out := strings.TrimSpace(in.dig(t, "127.0.0.2", "+short", "games.test"))
+		if out == site {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after Continue 127.0.0.2 still gets %q, want %s", out, site)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := in.dig(t, "127.0.0.5", "+short", "games.test"); strings.TrimSpace(out) != "127.0.0.1" {
+		t.Fatalf("another device got %q after the first one's Continue", out)
 	}
 }

@@ -64,7 +64,7 @@ func (p *Pages) decide(v Visitor, raw string) (policy.Target, policy.Decision, *
 		return t, policy.Decision{}, nil, err
 	}
 	snap := p.o.Engine.Snapshot()
-	q := policy.Query{Host: t.Host, Path: t.Path, User: v.User, Groups: v.Groups, At: p.o.Now(), Overrides: p.o.Engine.Overrides()}
+	q := policy.Query{Host: t.Host, Path: t.Path, User: v.User, Client: v.Client, Groups: v.Groups, At: p.o.Now(), Overrides: p.o.Engine.Overrides()}
 	return t, snap.Decide(&q), snap, nil
 }
 
@@ -190,8 +190,8 @@ func (p *Pages) continueTo(w http.ResponseWriter, r *http.Request, v Visitor, sc
 		p.mu.Lock()
 		p.rememberContinue(v.subject()+"\x00"+t.Host, until, p.o.Now())
 		p.mu.Unlock()
-		if v.User != "" && p.o.Continues != nil {
-			if err := p.o.Continues.RecordContinue(r.Context(), v.User, t.Host, raw, until); err != nil {
+		if (v.User != "" || v.Client.IsValid()) && p.o.Continues != nil {
+			if err := p.o.Continues.RecordContinue(r.Context(), v.User, v.Client, t.Host, raw, until); err != nil {
 				p.o.Log.Error("pages: continue not stored", "err", err)
 			}
 		}

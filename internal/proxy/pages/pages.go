@@ -94,9 +94,10 @@ type Concerns interface {
 }
 
 // Continues records a warning click-through as a time-limited override of
-// kind "continue" for a user.
+// kind "continue" for a user, or for an unidentified visitor's address
+// (then the DNS filter honours it too, for that address).
 type Continues interface {
-	RecordContinue(ctx context.Context, user, host, url string, until time.Time) error
+	RecordContinue(ctx context.Context, user string, client netip.Addr, host, url string, until time.Time) error
 }
 
 // Agreements records and looks up acceptable-use agreements.
