@@ -116,22 +116,29 @@ func (s *Store) RunRetention(ctx context.Context, retention func() config.Retent
 	if log == nil {
 		log = s.log
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, interval, func() {
 		rep, err := s.Purge(ctx, Actor{Name: "schoolgate", From: "retention"}, retention(), s.now(), false)
 		switch {
 		case ctx.Err() != nil:
-			return nil
 		case err != nil:
 			log.Error("retention purge failed", "err", err)
 		case rep.Total() > 0:
 			log.Info("retention purge", "activity", rep.Activity, "dns_events", rep.DNSEvents, "hourly", rep.Hourly,
 				"requests", rep.Requests, "overrides", rep.Overrides)
 		}
+	})
+	return nil
+}
+
+// every runs f now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		f()
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.C:
 		}
 	}

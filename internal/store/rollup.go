@@ -312,22 +312,15 @@ func (s *Store) RunRollups(ctx context.Context, interval time.Duration, log *slo
 	if log == nil {
 		log = s.log
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, interval, func() {
 		rep, err := s.Rollup(ctx, s.now())
 		switch {
 		case ctx.Err() != nil:
-			return nil
 		case err != nil:
 			log.Error("activity rollup failed", "err", err)
 		case rep.Hours > 0:
 			log.Info("activity rolled up", "hours", rep.Hours, "events", rep.Events, "aggregates", rep.Rows)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	})
+	return nil
 }
