@@ -52,6 +52,10 @@ type entry struct {
 	stored  time.Time
 	expires time.Time
 	qlen    int
+	// cnames are the names the answer's CNAME records point to (lower
+	// case, no trailing dot), decided like the name asked: an allowed
+	// name that is an alias of a blocked one is blocked (cloaking).
+	cnames []string
 }
 
 const (
@@ -149,7 +153,7 @@ func newEntry(m *dns.Msg, now time.Time) (*entry, uint32, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	e := &entry{wire: wire, stored: now, qlen: headerLen}
+	e := &entry{wire: wire, stored: now, qlen: headerLen, cnames: cnameTargets(m)}
 	if off := skipName(wire, headerLen); off > 0 && len(m.Question) == 1 {
 		e.qlen = off + 4 - headerLen
 	}
@@ -207,6 +211,11 @@ func (e *entry) ageMsg(m *dns.Msg, now time.Time) {
 // question (in its own letter case), TTLs aged and capped, OPT for EDNS
 // clients, and TC with no records when it is too big for UDP.
 func (r *request) answerEntry(e *entry) action {
+	if len(e.cnames) > 0 && r.decided {
+		if act, blocked := r.cloaked(e); blocked {
+			return act
+		}
+	}
 	b := append(r.out[:0], e.wire...)
 	binary.BigEndian.PutUint16(b, r.id)
 	flags := binary.BigEndian.Uint16(b[2:])

@@ -1,6 +1,7 @@
 package dnsfilter
 
 import (
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -24,7 +25,8 @@ func stageDecide(s *Server, r *request) action {
 		return next
 	}
 	v := r.v
-	q := policy.Query{Host: r.name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: s.engine.Overrides()}
+	r.ovs = s.engine.Overrides()
+	q := policy.Query{Host: r.name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: r.ovs}
 	r.d = v.snap.Decide(&q)
 	r.decided = true
 	if !r.d.Until.IsZero() {
@@ -74,4 +76,47 @@ func (r *request) block(mode string, res result, ede uint16, text string) action
 		return r.answerAddr(r.v.v6, ttl, res, ede, text)
 	}
 	return r.answerAddr(r.v.v4, ttl, res, ede, text)
+}
+
+// cloaked decides the names an answer's CNAMEs point to, as the client
+// asking: an allowed name that is an alias of a blocked or illegal one
+// (CNAME cloaking, or a mirror of a blocked site behind a harmless name)
+// is answered as that name would be. The block page would judge the name
+// asked, which is allowed, so such a block is never sent there: it gets
+// NXDOMAIN in blockpage mode. The event logged is the target's decision.
+func (r *request) cloaked(e *entry) (action, bool) {
+	for _, name := range e.cnames {
+		if name == r.name {
+			continue
+		}
+		q := policy.Query{Host: name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: r.ovs}
+		d := r.v.snap.Decide(&q)
+		if d.Verdict == policy.Allow && !d.Illegal {
+			continue
+		}
+		r.d = d
+		mode, res, ede := r.v.blockMode, resBlocked, uint16(edeFiltered)
+		text := "an alias of a name blocked by school policy"
+		if d.Illegal {
+			mode, res, ede = r.v.illegalMode, resIllegal, edeBlocked
+			text = "an alias of a blocked name"
+		}
+		if mode == "blockpage" {
+			mode = "nxdomain"
+		}
+		return r.block(mode, res, ede, text), true
+	}
+	return done, false
+}
+
+// cnameTargets lists the targets of an answer's CNAME records (nil when
+// it has none, as most have).
+func cnameTargets(m *dns.Msg) []string {
+	var out []string
+	for _, rr := range m.Answer {
+		if c, ok := rr.(*dns.CNAME); ok {
+			out = append(out, strings.ToLower(strings.TrimSuffix(c.Target, ".")))
+		}
+	}
+	return out
 }

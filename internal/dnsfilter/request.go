@@ -76,6 +76,7 @@ type request struct {
 	groups  policy.Set
 	gi      *groupInfo
 	decided bool
+	ovs     *policy.Overrides // the live overrides decide used
 	d       policy.Decision
 	ttlCap  uint32
 	res     result

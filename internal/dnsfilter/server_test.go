@@ -296,3 +296,32 @@ func TestServfailWhenAllDown(t *testing.T) {
 		}
 	}
 }
+
+// TestCNAMECloaking: an allowed name that is an alias (CNAME) of a blocked
+// or illegal one is answered as that name would be, from the upstream and
+// from the cache alike; the block page is never the answer (it would judge
+// the allowed name). Staff, for whom the target is allowed, get the alias.
+func TestCNAMECloaking(t *testing.T) {
+	e := startTest(t, nil)
+	for round := range 2 { // the second answer comes from the cache
+		r := e.query(t, "127.0.0.2", "www--bet--test.cname.test", dns.TypeA)
+		if code, text := ede(r); r.Rcode != dns.RcodeNameError || code != edeFiltered || !strings.Contains(text, "alias") {
+			t.Fatalf("round %d: pupil, alias of a gambling name: %s EDE %d %q\n%v", round, dns.RcodeToString[r.Rcode], code, text, r)
+		}
+		if ev := e.sink.last(); ev.Host != "www--bet--test.cname.test" || ev.Verdict != "block" || len(ev.Categories) != 1 || ev.Categories[0] != "gambling" {
+			t.Fatalf("round %d: event %+v", round, ev)
+		}
+		r = e.query(t, "127.0.0.3", "www--bet--test.cname.test", dns.TypeA)
+		if r.Rcode != dns.RcodeSuccess || firstAddr(r) != dnstest.AddrFor("www.bet.test") {
+			t.Fatalf("round %d: staff: %v", round, r)
+		}
+		r = e.query(t, "127.0.0.3", "x--illegal--test.cname.test", dns.TypeA)
+		if code, _ := ede(r); r.Rcode != dns.RcodeNameError || code != edeBlocked {
+			t.Fatalf("round %d: staff, alias of an illegal name: %v", round, r)
+		}
+		r = e.query(t, "127.0.0.2", "www--ok--test.cname.test", dns.TypeA)
+		if r.Rcode != dns.RcodeSuccess || firstAddr(r) != dnstest.AddrFor("www.ok.test") {
+			t.Fatalf("round %d: alias of an allowed name: %v", round, r)
+		}
+	}
+}

@@ -51,6 +51,15 @@ func TestDNSPerGroup(t *testing.T) {
 		t.Errorf("pupil games.test (warn): %q", out)
 	}
 
+	// An allowed name that is an alias of a blocked one (CNAME cloaking).
+	out = in.dig(t, "127.0.0.2", "www--bet--test.cname.test")
+	if !strings.Contains(out, "status: NXDOMAIN") || !strings.Contains(out, "EDE: 17 (Filtered)") {
+		t.Errorf("pupil, alias of www.bet.test:\n%s", out)
+	}
+	if out = in.dig(t, "127.0.0.3", "+short", "www--bet--test.cname.test"); !strings.Contains(out, "www.bet.test.\n"+dnstest.AddrFor("www.bet.test").String()) {
+		t.Errorf("staff, alias of www.bet.test: %q", out)
+	}
+
 	// Illegal: NXDOMAIN for everyone, EDE 15 Blocked, never the entry.
 	for _, from := range []string{"127.0.0.2", "127.0.0.3"} {
 		out = in.dig(t, from, "x.illegal.test")

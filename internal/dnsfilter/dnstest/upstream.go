@@ -22,6 +22,8 @@ import (
 //	big.*       TXT records too big for 512-byte UDP (TC over UDP)
 //	slow.*      answered after a 3 s delay
 //	fail.*      SERVFAIL
+//	X.cname.test  a CNAME to X with "--" read as "." (www--bet--test.cname.test
+//	            is an alias of www.bet.test), then X's own records
 //
 // Every other name has one A (AddrFor) and one AAAA record, and an HTTPS
 // record carrying an ECH config.
@@ -107,6 +109,15 @@ func Answer(req *dns.Msg, ttl uint32) *dns.Msg {
 	}
 	q := req.Question[0]
 	name := strings.ToLower(q.Name)
+	if alias, ok := strings.CutSuffix(name, ".cname.test."); ok && alias != "" {
+		target := strings.ReplaceAll(alias, "--", ".") + "."
+		inner := new(dns.Msg)
+		inner.SetQuestion(target, q.Qtype)
+		a := Answer(inner, ttl)
+		a.Answer = append([]dns.RR{&dns.CNAME{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: ttl}, Target: target}}, a.Answer...)
+		m.Rcode, m.Answer, m.Ns = a.Rcode, a.Answer, a.Ns
+		return m
+	}
 	hdr := func(t uint16) dns.RR_Header {
 		return dns.RR_Header{Name: q.Name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
 	}
