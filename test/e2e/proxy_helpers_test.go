@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -179,7 +180,14 @@ type proxyOrigins struct {
 func proxyStartOrigins(t *testing.T) *proxyOrigins {
 	t.Helper()
 	h := func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "origin says hello %s %s", r.Host, r.URL.RequestURI())
+		switch r.URL.Path {
+		case "/ws-page":
+			io.WriteString(w, wsPage)
+		case "/ws":
+			wsEcho(w, r)
+		default:
+			fmt.Fprintf(w, "origin says hello %s %s", r.Host, r.URL.RequestURI())
+		}
 	}
 	hs := httptest.NewServer(http.HandlerFunc(h))
 	t.Cleanup(hs.Close)
