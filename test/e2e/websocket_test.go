@@ -152,4 +152,3 @@ func TestWebSocketChromium(t *testing.T) {
 		t.Errorf("the WebSocket is not counted:\n%s", grepLines(string(body), "websocket"))
 	}
 }
-
