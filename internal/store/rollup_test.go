@@ -268,11 +268,32 @@ func TestSummarize(t *testing.T) {
 		if rows, _ := s.Summarize(ctx, Actor{Name: "esafety"}, start, start.Add(24*time.Hour), []string{"point"}); fmt.Sprint(rows) != "[{[dns] 3333} {[proxy] 1667}]" {
 			t.Fatalf("until: %v", rows)
 		}
+		// Every key, over the rolled-up day: 2,000 clients and 500 users,
+		// a tenth of events in one of four categories.
+		rows, err = s.Summarize(ctx, Actor{Name: "esafety"}, start, start.Add(24*time.Hour), []string{"hour", "subject", "category", "verdict", "point"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total, games int64
+		subjects := map[string]bool{}
+		for _, r := range rows {
+			total += r.Count
+			subjects[r.Values[1]] = true
+			if r.Values[0] != "2026-03-09T09:00Z" {
+				t.Fatalf("hour %q", r.Values[0])
+			}
+			if r.Values[2] == "games" {
+				games += r.Count
+			}
+		}
+		if total != 5000 || games != 125 || len(subjects) != 2000+500 {
+			t.Fatalf("by every key: %d events, %d games, %d subjects", total, games, len(subjects))
+		}
 		if _, err := s.Summarize(ctx, Actor{Name: "esafety"}, start, time.Time{}, []string{"colour"}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("bad key: %v", err)
 		}
 		audits, err := s.ListAudit(ctx, AuditFilter{Action: "activity.summary"})
-		if err != nil || len(audits) != 2 {
+		if err != nil || len(audits) != 3 {
 			t.Fatalf("audited %d summaries, %v", len(audits), err)
 		}
 	})

@@ -19,59 +19,147 @@ type SummaryRow struct {
 	Count  int64
 }
 
+// summaryExpr is each key's expression over activity_hourly.
+var summaryExpr = map[string]string{
+	"day":      "hour - hour % " + fmt.Sprint(24*hourMicro),
+	"hour":     "hour",
+	"subject":  "subject",
+	"category": "category",
+	"verdict":  "verdict",
+	"point":    "point",
+}
+
 // Summarize counts the events from since to until (each rounded down to
-// its hour) by keys, from the hourly aggregates, so it reaches back the
-// whole activity retention period, long after the raw DNS events have
-// gone. Like the aggregates, it counts an event in two categories once
-// under each (most events have one or none). Counting by "subject" names
-// users and client addresses; every summary is recorded in the audit
-// trail as by's.
+// its hour; zero until is now) by keys, from the hourly aggregates, so it
+// reaches back the whole activity retention period, long after the raw DNS
+// events have gone. Like the aggregates, it counts an event in two
+// categories once under each (most events have one or none). The rolled-up
+// hours are grouped by the database, so a year of a big school's
+// aggregates costs memory for the answer's rows only; the hours not yet
+// rolled up are counted from their events. Counting by "subject" names
+// users and client addresses; every summary is recorded in the audit trail
+// as by's.
 func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time, keys []string) ([]SummaryRow, error) {
-	for _, k := range keys {
-		if !slices.Contains(SummaryKeys, k) {
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("store: %w: nothing to count by", ErrInvalid)
+	}
+	exprs := make([]string, len(keys))
+	for i, k := range keys {
+		e, ok := summaryExpr[k]
+		if !ok {
 			return nil, fmt.Errorf("store: %w: cannot count by %q (want %s)", ErrInvalid, k, strings.Join(SummaryKeys, ", "))
 		}
+		exprs[i] = e
 	}
 	if err := s.Audit(ctx, by, "activity.summary", "activity", nil, map[string]any{"since": since, "until": until, "by": keys}); err != nil {
 		return nil, err
 	}
-	hourly, err := s.HourlyCounts(ctx, since)
+	from, to := micro(since.Truncate(time.Hour)), int64(1)<<62
+	if !until.IsZero() {
+		to = micro(until.Truncate(time.Hour))
+	}
+	upTo, err := s.rolledUpTo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	index := map[string]int{}
-	var rows []SummaryRow
-	vals := make([]string, len(keys))
-	for _, h := range hourly {
-		if !until.IsZero() && !h.Hour.Before(until.Truncate(time.Hour)) {
-			continue
+	sum := summary{keys: keys, index: map[string]int{}}
+
+	// Rolled-up hours, grouped by the database.
+	group := make([]string, len(keys))
+	for i := range keys {
+		group[i] = fmt.Sprint(i + 1)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM activity_hourly
+		WHERE hour >= $1 AND hour < $2 AND hour < $3 GROUP BY `+strings.Join(group, ", "), from, to, upTo)
+	if err != nil {
+		return nil, fmt.Errorf("store: summary: %w", err)
+	}
+	defer rows.Close()
+	dest := make([]any, len(keys)+1)
+	vals := make([]any, len(keys))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	var n int64
+	dest[len(keys)] = &n
+	text := make([]string, len(keys))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: summary: %w", err)
 		}
 		for i, k := range keys {
-			switch k {
-			case "day":
-				vals[i] = h.Hour.Format(time.DateOnly)
-			case "hour":
-				vals[i] = h.Hour.Format("2006-01-02T15:04Z")
+			text[i] = summaryValue(k, vals[i])
+		}
+		sum.add(text, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: summary: %w", err)
+	}
+
+	// The hours not rolled up yet (the last hour or so), from the events.
+	live := hourCounts{}
+	if _, err := s.countEvents(ctx, max(from, upTo), to, live); err != nil {
+		return nil, err
+	}
+	for k, c := range live {
+		for i, key := range keys {
+			switch key {
+			case "day", "hour":
+				text[i] = summaryValue(key, k.hour)
 			case "subject":
-				vals[i] = h.Subject
+				text[i] = k.subject
 			case "category":
-				vals[i] = h.Category
+				text[i] = k.category
 			case "verdict":
-				vals[i] = h.Verdict
+				text[i] = k.verdict
 			case "point":
-				vals[i] = h.Point
+				text[i] = k.point
 			}
 		}
-		key := strings.Join(vals, "\x00")
-		if i, ok := index[key]; ok {
-			rows[i].Count += h.Count
-			continue
-		}
-		index[key] = len(rows)
-		rows = append(rows, SummaryRow{Values: slices.Clone(vals), Count: h.Count})
+		sum.add(text, c)
 	}
-	slices.SortFunc(rows, func(a, b SummaryRow) int {
+	slices.SortFunc(sum.rows, func(a, b SummaryRow) int {
 		return cmp.Compare(strings.Join(a.Values, "\x00"), strings.Join(b.Values, "\x00"))
 	})
-	return rows, nil
+	return sum.rows, nil
+}
+
+// summaryValue prints a key's value: days and hours (stored as
+// microseconds) as UTC dates and times, the rest as text.
+func summaryValue(key string, v any) string {
+	var t int64
+	switch x := v.(type) {
+	case int64:
+		t = x
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+	switch key {
+	case "day":
+		return fromMicro(t - t%(24*hourMicro)).Format(time.DateOnly)
+	case "hour":
+		return fromMicro(t).Format("2006-01-02T15:04Z")
+	}
+	return fmt.Sprint(t)
+}
+
+// summary adds up rows by their values.
+type summary struct {
+	keys  []string
+	index map[string]int
+	rows  []SummaryRow
+}
+
+func (s *summary) add(values []string, n int64) {
+	k := strings.Join(values, "\x00")
+	if i, ok := s.index[k]; ok {
+		s.rows[i].Count += n
+		return
+	}
+	s.index[k] = len(s.rows)
+	s.rows = append(s.rows, SummaryRow{Values: slices.Clone(values), Count: n})
 }
