@@ -35,7 +35,7 @@ fi
 export SCHOOLGATE_SHARED="${SCHOOLGATE_SHARED:-$(cd .. && pwd)/shared}"
 echo "== go vet"
 go vet ./...
-echo "== go test -race (policy engine)"
-go test -race -count=1 ./internal/policy/...
+echo "== go test -race (policy engine, activity writer, proxy)"
+go test -race -count=1 ./internal/policy/... ./internal/activity ./internal/proxy/...
 echo "== go test"
 go test -count=1 -timeout 15m ./... 2>&1 | tee /tmp/schoolgate-test.log
