@@ -45,13 +45,22 @@ const purgeChunk = 20_000
 // recorded in the audit trail as by's.
 func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now time.Time, dryRun bool) (PurgeReport, error) {
 	rep := PurgeReport{DryRun: dryRun, ActivityBefore: now.Add(-r.Activity.D()).UTC(), DNSBefore: now.Add(-r.DNSEvents.D()).UTC()}
-	// Events go only once their hour is counted in the aggregates: the
-	// hours Rollup would take now (it runs first), which only a retention
-	// period shorter than an hour reaches.
+	// Events go only once their hour is counted in the aggregates: a dry
+	// run counts on the hours Rollup would take now; a purge rolls up
+	// first and goes no further than the hours rolled up (another node
+	// may be rolling up still). Only a retention period shorter than an
+	// hour, or roll-ups that have stopped, reach that limit.
 	counted := now.Add(-rollupGrace).Truncate(time.Hour)
 	if !dryRun {
 		if _, err := s.Rollup(ctx, now); err != nil {
 			return rep, err
+		}
+		upTo, err := s.rolledUpTo(ctx)
+		if err != nil {
+			return rep, err
+		}
+		if up := fromMicro(upTo); up.Before(counted) {
+			counted = up
 		}
 	}
 	eventsBefore := func(t time.Time) int64 {

@@ -169,9 +169,27 @@ func (s *Store) rolledUpTo(ctx context.Context) (int64, error) {
 
 // Rollup makes the hourly aggregates of every hour that has events, ended
 // at least rollupGrace before now and is not yet rolled up, oldest first,
-// one transaction an hour.
+// one transaction an hour. On PostgreSQL, while one node rolls up, the
+// others' Rollup returns at once with nothing done.
 func (s *Store) Rollup(ctx context.Context, now time.Time) (RollupReport, error) {
 	var rep RollupReport
+	if s.dialect == Postgres {
+		// One node rolls up at a time; the others skip this round
+		// rather than count the same hours for nothing.
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return rep, fmt.Errorf("store: rollup: %w", err)
+		}
+		defer conn.Close()
+		var mine bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(7313)`).Scan(&mine); err != nil {
+			return rep, fmt.Errorf("store: rollup lock: %w", err)
+		}
+		if !mine {
+			return rep, nil
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7313)`)
+	}
 	end := micro(now.Add(-rollupGrace).Truncate(time.Hour)) // hours before this one have ended
 	from, err := s.rolledUpTo(ctx)
 	if err != nil {
