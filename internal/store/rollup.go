@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
@@ -188,7 +189,13 @@ func (s *Store) Rollup(ctx context.Context, now time.Time) (RollupReport, error)
 		if !mine {
 			return rep, nil
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7313)`)
+		defer func() {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7313)`); err != nil {
+				// Drop the session, and the lock with it, rather than
+				// pool a connection that still holds it.
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
 	}
 	end := micro(now.Add(-rollupGrace).Truncate(time.Hour)) // hours before this one have ended
 	from, err := s.rolledUpTo(ctx)
