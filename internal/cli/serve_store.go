@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"schoolgate/internal/activity"
 	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
@@ -77,6 +79,20 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		}
 	})
 
+	rolled := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schoolgate_activity_rolled_up_to_seconds",
+		Help: "End of the newest hour whose activity is rolled up into the hourly aggregates (Unix time; 0: none yet). Far behind time() - 3600: roll-ups have stopped."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			t, err := st.RolledUpTo(ctx)
+			if err != nil || t.IsZero() {
+				return 0
+			}
+			return float64(t.Unix())
+		})
+	if err := d.registry.Register(rolled); err != nil {
+		return err
+	}
 	w, err := activity.NewWriter(st, activity.WriterOptions{Registerer: d.registry, Logger: d.log,
 		Writers: st.WriteConcurrency()})
 	if err != nil {

@@ -168,6 +168,15 @@ func (s *Store) rolledUpTo(ctx context.Context) (int64, error) {
 	return last.Int64 + hourMicro, nil
 }
 
+// RolledUpTo is the end of the newest hour rolled up (zero when none is):
+// hourly counts before it come from activity_hourly, after it from the
+// events. Behind the clock by much more than an hour and rollupGrace, the
+// roll-ups have stopped (and the retention purge waits for them).
+func (s *Store) RolledUpTo(ctx context.Context) (time.Time, error) {
+	upTo, err := s.rolledUpTo(ctx)
+	return fromMicro(upTo), err
+}
+
 // Rollup makes the hourly aggregates of every hour that has events, ended
 // at least rollupGrace before now and is not yet rolled up, oldest first,
 // one transaction an hour. On PostgreSQL, while one node rolls up, the

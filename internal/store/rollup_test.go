@@ -106,6 +106,9 @@ func TestRollup(t *testing.T) {
 		if rolledHours(t, s) != 4 {
 			t.Fatalf("%d hours marked rolled up, want 4", rolledHours(t, s))
 		}
+		if upTo, err := s.RolledUpTo(ctx); err != nil || !upTo.Equal(day.Add(2*24*time.Hour+9*time.Hour)) {
+			t.Fatalf("rolled up to %v %v", upTo, err)
+		}
 		// Again: nothing to do, nothing changes.
 		rep, err = s.Rollup(ctx, day.Add(5*24*time.Hour))
 		if err != nil || rep.Hours != 0 {
