@@ -83,7 +83,8 @@ func (r *request) block(mode string, res result, ede uint16, text string) action
 // (CNAME cloaking, or a mirror of a blocked site behind a harmless name)
 // is answered as that name would be. The block page would judge the name
 // asked, which is allowed, so such a block is never sent there: it gets
-// NXDOMAIN in blockpage mode. The event logged is the target's decision.
+// NXDOMAIN in blockpage mode. The event logged is the target's decision,
+// its rule naming the target (unless illegal: those never name an entry).
 func (r *request) cloaked(e *entry) (action, bool) {
 	for _, name := range e.cnames {
 		if name == r.name {
@@ -94,7 +95,7 @@ func (r *request) cloaked(e *entry) (action, bool) {
 		if d.Verdict == policy.Allow && !d.Illegal {
 			continue
 		}
-		r.d = d
+		r.d, r.via = d, name
 		mode, res, ede := r.v.blockMode, resBlocked, uint16(edeFiltered)
 		text := "an alias of a name blocked by school policy"
 		if d.Illegal {

@@ -49,6 +49,13 @@ func (s *Server) finishAt(r *request, end time.Time) {
 			ev.Categories = v.categoryNames(d)
 		}
 		ev.Rule = v.rule(d)
+		if r.via != "" {
+			if d.Illegal {
+				ev.Rule += " (an alias of a blocked name)"
+			} else {
+				ev.Rule += " (an alias of " + r.via + ")"
+			}
+		}
 	default:
 		ev.Verdict = policy.Allow.String()
 	}

@@ -77,6 +77,7 @@ type request struct {
 	gi      *groupInfo
 	decided bool
 	ovs     *policy.Overrides // the live overrides decide used
+	via     string            // the CNAME target that decided (cloaking), if any
 	d       policy.Decision
 	ttlCap  uint32
 	res     result

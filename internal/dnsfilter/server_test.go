@@ -308,7 +308,8 @@ func TestCNAMECloaking(t *testing.T) {
 		if code, text := ede(r); r.Rcode != dns.RcodeNameError || code != edeFiltered || !strings.Contains(text, "alias") {
 			t.Fatalf("round %d: pupil, alias of a gambling name: %s EDE %d %q\n%v", round, dns.RcodeToString[r.Rcode], code, text, r)
 		}
-		if ev := e.sink.last(); ev.Host != "www--bet--test.cname.test" || ev.Verdict != "block" || len(ev.Categories) != 1 || ev.Categories[0] != "gambling" {
+		if ev := e.sink.last(); ev.Host != "www--bet--test.cname.test" || ev.Verdict != "block" || len(ev.Categories) != 1 || ev.Categories[0] != "gambling" ||
+			!strings.HasSuffix(ev.Rule, " (an alias of www.bet.test)") {
 			t.Fatalf("round %d: event %+v", round, ev)
 		}
 		r = e.query(t, "127.0.0.3", "www--bet--test.cname.test", dns.TypeA)
@@ -318,6 +319,9 @@ func TestCNAMECloaking(t *testing.T) {
 		r = e.query(t, "127.0.0.3", "x--illegal--test.cname.test", dns.TypeA)
 		if code, _ := ede(r); r.Rcode != dns.RcodeNameError || code != edeBlocked {
 			t.Fatalf("round %d: staff, alias of an illegal name: %v", round, r)
+		}
+		if ev := e.sink.last(); !ev.Illegal || strings.Contains(ev.Rule, "illegal.test") || !strings.Contains(ev.Rule, "an alias of a blocked name") {
+			t.Fatalf("round %d: illegal alias event names the entry or not the alias: %+v", round, ev)
 		}
 		r = e.query(t, "127.0.0.2", "www--ok--test.cname.test", dns.TypeA)
 		if r.Rcode != dns.RcodeSuccess || firstAddr(r) != dnstest.AddrFor("www.ok.test") {
