@@ -19,30 +19,8 @@ func TestProxyChromium(t *testing.T) {
 	o := proxyStartOrigins(t)
 	in := proxyStart(t, "", "")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.ProxyServer("http://"+in.proxy),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1000, 1100),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-
+	ctx := startChromium(t, chromium, in.proxy, chromedp.WindowSize(1000, 1100))
 	blocked := "http://bet.test:" + o.http + "/roulette"
-	// The first Run starts the browser: it must not carry the timeout.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
 	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelT()
 	text := func(sel string) string {
@@ -102,6 +80,35 @@ func TestProxyChromium(t *testing.T) {
 	if body := text("body"); !strings.Contains(body, "origin says hello game.test") {
 		t.Fatalf("after continue: %q", body)
 	}
+}
+
+// startChromium starts headless Chromium in a throwaway profile, its
+// traffic through the proxy at proxyAddr, and returns its context (the
+// browser stops when the test ends). The flags keep it off the network
+// beyond the proxy (this machine has none).
+func startChromium(t *testing.T, chromium, proxyAddr string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.ProxyServer("http://"+proxyAddr),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser: it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
 }
 
 // proxySaveShot keeps a screenshot in the test's temp dir and, when

@@ -101,28 +101,8 @@ func TestWebSocketChromium(t *testing.T) {
 	chromium := proxyNeed(t, "chromium", "chromium")
 	o := proxyStartOrigins(t)
 	in := proxyStart(t, "  connect_ports: [443, "+o.https+"]\n  inspect: [pupils]\n", "", "SSL_CERT_FILE="+o.caFile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.ProxyServer("http://"+in.proxy),
-		// The school CA is not installed in this throwaway profile.
-		chromedp.Flag("ignore-certificate-errors", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	// The school CA is not installed in the throwaway profile.
+	ctx := startChromium(t, chromium, in.proxy, chromedp.Flag("ignore-certificate-errors", true))
 	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	defer cancelT()
 	if err := chromedp.Do(tctx, chromedp.Navigate("https://ok.test:"+o.https+"/ws-page")); err != nil {
