@@ -129,9 +129,15 @@ type Pages struct {
 
 	aua atomic.Pointer[auaSet]
 
-	mu        sync.Mutex
-	continued map[string]time.Time // subject "\x00" host → until
-	accepted  map[string]bool      // subject "\x00" group "\x00" version
+	mu sync.Mutex
+	// continued holds this process's click-throughs (subject "\x00" host
+	// → until) beside the override each is stored as. Without it a
+	// Continue would send the visitor straight back to the warning: with
+	// no store configured, when the store write fails, and in the moment
+	// before the override feed (a goroutine woken by the write) has
+	// republished the engine's overrides, which the redirect races.
+	continued map[string]time.Time
+	accepted  map[string]bool // subject "\x00" group "\x00" version
 }
 
 // New parses the embedded templates.
