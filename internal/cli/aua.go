@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 )
@@ -62,13 +61,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(a.Stdout)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(a.Stdout, rows)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tVERSION\tUSER\tNAME")

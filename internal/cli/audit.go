@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -69,12 +68,6 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(a.Stdout)
-		for _, r := range recs {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(a.Stdout, recs)
 	}
 }

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -67,14 +65,8 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	if len(pos) != 0 {
 		return fmt.Errorf("%w: unexpected %q\n%s", ErrUsage, pos[0], grantUsage)
 	}
-	var missing []string
-	for _, f := range []struct{ name, v string }{{"--to", *to}, {"--for", *dur}, {"--by", *by}, {"--reason", *reason}} {
-		if strings.TrimSpace(f.v) == "" {
-			missing = append(missing, f.name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w: missing %s\n%s", ErrUsage, strings.Join(missing, ", "), grantUsage)
+	if err := requireFlags(grantUsage, flagValue{"--to", *to}, flagValue{"--for", *dur}, flagValue{"--by", *by}, flagValue{"--reason", *reason}); err != nil {
+		return err
 	}
 	scopes := 0
 	for _, b := range []bool{*category != "", *target != "", *everything} {
@@ -172,13 +164,7 @@ func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) e
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(a.Stdout)
-		for _, o := range list {
-			if err := enc.Encode(o); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(a.Stdout, list)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tSUBJECT\tSCOPE\tVERDICT\tUNTIL\tBY\tREASON")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,17 +48,12 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("%w: requests %s takes one request ID\n%s", ErrUsage, sub, requestsUsage)
 		}
-		var missing []string
-		for _, f := range []struct{ name, v string }{{"--by", *by}, {"--reason", *reason}} {
-			if strings.TrimSpace(f.v) == "" {
-				missing = append(missing, f.name)
-			}
+		required := []flagValue{{"--by", *by}, {"--reason", *reason}}
+		if sub == "approve" {
+			required = append(required, flagValue{"--for", *dur})
 		}
-		if sub == "approve" && strings.TrimSpace(*dur) == "" {
-			missing = append(missing, "--for")
-		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%w: missing %s\n%s", ErrUsage, strings.Join(missing, ", "), requestsUsage)
+		if err := requireFlags(requestsUsage, required...); err != nil {
+			return err
 		}
 	}
 	st, cfg, err := cliStore(ctx, a, &cf)
@@ -150,13 +144,7 @@ func requester(r store.Request) string {
 
 func printRequests(a *App, list []store.Request, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(a.Stdout)
-		for _, r := range list {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(a.Stdout, list)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tWHO\tSITE\tCATEGORIES\tSTATUS\tREASON")
