@@ -118,11 +118,11 @@ func TestProxyRequestApprovedThenAllowed(t *testing.T) {
 	if req.User != "amy" || req.Host != "social.test" || req.Status != "pending" || !strings.Contains(req.Reason, "online safety") {
 		t.Fatalf("stored request: %+v", req)
 	}
-	if _, _, err := in.cliRun("", "requests", "approve", "1", "--by", "mrsmith"); err == nil {
-		t.Error("approve without --for and --reason succeeded")
+	if _, errOut, err := in.cliRun("", "requests", "approve", "1", "--by", "mrsmith"); err == nil || !strings.Contains(errOut, "missing --reason, --for") {
+		t.Errorf("approve without --for and --reason: err %v\n%s", err, errOut)
 	}
 	out = in.cli(t, "", "requests", "approve", "1", "--by", "mrsmith", "--for", "1h", "--reason", "project work")
-	if !strings.Contains(out, "approved") {
+	if !strings.HasPrefix(out, "request 1 approved: override ") || !strings.Contains(out, " allows social.test for amy until ") {
 		t.Errorf("approve: %s", out)
 	}
 	deadline := time.Now().Add(10 * time.Second)
