@@ -419,7 +419,7 @@ func (s *Snapshot) loadLists(opt Options) error {
 				s.urls[host] = append(rules, urlRule{path: strings.Clone(e.Path), cats: cs})
 			default:
 				add := e.Kind == lists.Domain
-				if strings.IndexByte(e.Host, '.') < 0 {
+				if strings.IndexAny(e.Host, ".:") < 0 { // a bare TLD, not an IPv6 address
 					s.domains.singleLabel = true
 				}
 				s.domains.upsert(nameKey(e.Host), func(old uint16, found bool) uint16 {
