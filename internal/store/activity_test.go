@@ -93,10 +93,7 @@ func TestActivityWriteSearchPurge(t *testing.T) {
 		if _, err := s.ListAudit(ctx, AuditFilter{Action: "activity.search"}); err != nil {
 			t.Fatal(err)
 		}
-		hourly, err := s.HourlyCounts(ctx, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		hourly := hourlyCounts(t, s, time.Time{})
 		var total, games int64
 		for _, h := range hourly {
 			if h.Category == "games" {

@@ -153,10 +153,7 @@ func TestHourlyManyKeys(t *testing.T) {
 				t.Fatalf("rollup: %+v %v", rep, err)
 			}
 		}
-		hourly, err := s.HourlyCounts(ctx, time.Time{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		hourly := hourlyCounts(t, s, time.Time{})
 		var total int64
 		for _, h := range hourly {
 			total += h.Count

@@ -24,7 +24,7 @@ import (
 // events in one GROUP BY and writes the hour's aggregates and its mark in
 // activity_rollups, in one transaction. The events stay the source of
 // truth, so a crash loses no counts, and rolling an hour up again gives
-// the same rows. Until an hour is rolled up, HourlyCounts counts it from
+// the same rows. Until an hour is rolled up, Summarize counts it from
 // the events.
 
 // rollupGrace is how long after an hour ends its events may still arrive
@@ -285,56 +285,6 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 		return 0, 0, false, fmt.Errorf("store: rollup commit: %w", err)
 	}
 	return events, len(keys), true, nil
-}
-
-// HourlyCount is one row of the hourly aggregates.
-type HourlyCount struct {
-	Hour     time.Time `json:"hour"`
-	Subject  string    `json:"subject"`
-	Category string    `json:"category"`
-	Verdict  string    `json:"verdict"`
-	Point    string    `json:"point"`
-	Count    int64     `json:"count"`
-}
-
-// HourlyCounts returns the aggregates of the hours from since's on, oldest
-// first: those rolled up from activity_hourly, the others counted from the
-// events.
-func (s *Store) HourlyCounts(ctx context.Context, since time.Time) ([]HourlyCount, error) {
-	from := micro(since.Truncate(time.Hour))
-	upTo, err := s.rolledUpTo(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT hour, subject, category, verdict, point, count FROM activity_hourly
-		WHERE hour >= $1 AND hour < $2 ORDER BY hour, subject, category, verdict, point`, from, upTo)
-	if err != nil {
-		return nil, fmt.Errorf("store: hourly: %w", err)
-	}
-	defer rows.Close()
-	var out []HourlyCount
-	for rows.Next() {
-		var h HourlyCount
-		var hour int64
-		if err := rows.Scan(&hour, &h.Subject, &h.Category, &h.Verdict, &h.Point, &h.Count); err != nil {
-			return nil, fmt.Errorf("store: hourly: %w", err)
-		}
-		h.Hour = fromMicro(hour)
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: hourly: %w", err)
-	}
-	live := hourCounts{}
-	if _, err := s.countEvents(ctx, max(from, upTo), 1<<62, live); err != nil {
-		return nil, err
-	}
-	keys, counts := live.sorted()
-	for i, k := range keys {
-		out = append(out, HourlyCount{Hour: fromMicro(k.hour), Subject: k.subject, Category: k.category,
-			Verdict: k.verdict, Point: k.point, Count: counts[i]})
-	}
-	return out, nil
 }
 
 // RunRollups rolls up now and then every interval (default a minute) until

@@ -14,17 +14,45 @@ import (
 	"schoolgate/internal/config"
 )
 
-// hourlyTotals sums HourlyCounts by "hour category" (category "" is
-// events without one) and overall.
-func hourlyTotals(t *testing.T, s *Store, since time.Time) (map[string]int64, int64) {
+// hourlyCount is one row of the hourly aggregates.
+type hourlyCount struct {
+	Hour                              time.Time
+	Subject, Category, Verdict, Point string
+	Count                             int64
+}
+
+// hourlyCounts is every aggregate row from since's hour on, rolled up or
+// still counted from the events, as Summarize counts by all its keys
+// (without its audit record).
+func hourlyCounts(t *testing.T, s *Store, since time.Time) []hourlyCount {
 	t.Helper()
-	rows, err := s.HourlyCounts(context.Background(), since)
+	keys := []string{"hour", "subject", "category", "verdict", "point"}
+	exprs := make([]string, len(keys))
+	for i, k := range keys {
+		exprs[i] = summaryExpr[k]
+	}
+	rows, err := s.summarize(context.Background(), micro(since.Truncate(time.Hour)), 1<<62, keys, exprs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := make([]hourlyCount, len(rows))
+	for i, r := range rows {
+		hour, err := time.Parse("2006-01-02T15:04Z", r.Values[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = hourlyCount{hour, r.Values[1], r.Values[2], r.Values[3], r.Values[4], r.Count}
+	}
+	return out
+}
+
+// hourlyTotals sums hourlyCounts by "hour category" (category "" is
+// events without one) and overall.
+func hourlyTotals(t *testing.T, s *Store, since time.Time) (map[string]int64, int64) {
+	t.Helper()
 	m := map[string]int64{}
 	var all int64
-	for _, r := range rows {
+	for _, r := range hourlyCounts(t, s, since) {
 		m[r.Hour.Format("Jan02T15")+" "+r.Category] += r.Count
 		all += r.Count
 	}

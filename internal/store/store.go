@@ -23,9 +23,9 @@
 //	  AcceptAUA, HasAccepted, ListAcceptances, NotAccepted.
 //	Activity (activity.go, search.go, retention.go):
 //	  InsertEvents (multi-row INSERT on SQLite, COPY on PostgreSQL),
-//	  WriteConcurrency, SearchActivity, Rollup and HourlyCounts (rollup.go:
-//	  hourly aggregates made from the events once an hour has ended),
-//	  Purge, RunRetention.
+//	  WriteConcurrency, SearchActivity, Rollup (rollup.go: hourly
+//	  aggregates made from the events once an hour has ended), Summarize
+//	  (summary.go), Purge, RunRetention.
 //	Audit (audit.go):
 //	  Audit (a record on its own), AuditHead, VerifyAudit, ListAudit.
 //

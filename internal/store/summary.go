@@ -58,6 +58,13 @@ func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time,
 	if !until.IsZero() {
 		to = micro(until.Truncate(time.Hour))
 	}
+	return s.summarize(ctx, from, to, keys, exprs)
+}
+
+// summarize counts the hours from from to to (microseconds, exclusive) by
+// keys, whose expressions over activity_hourly are exprs: the rolled-up
+// hours from the aggregates, the others from their events.
+func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []string) ([]SummaryRow, error) {
 	upTo, err := s.rolledUpTo(ctx)
 	if err != nil {
 		return nil, err
