@@ -161,8 +161,11 @@ func TestProxyAUAGate(t *testing.T) {
 	os.WriteFile(aua, []byte("I will be kind online.\nI will tell a teacher if I see something upsetting.\n"), 0o644)
 	in := proxyStart(t, "  auth: basic\n", "aua:\n  pupils: {version: \"2026-1\", file: "+aua+"}\n")
 	in.cli(t, "Volcano-Lava-Magma-42\n", "users", "add", "amy", "--groups", "pupils", "--password-stdin", "--by", "admin")
-	if out := in.cli(t, "", "aua", "status"); !strings.Contains(out, "amy") {
-		t.Errorf("aua status before: %s", out)
+	if out, errOut, err := in.cliRun("", "aua", "status"); err != nil || !strings.Contains(out, "amy") || !strings.Contains(errOut, "1 not accepted") {
+		t.Errorf("aua status before: %v\n%s%s", err, out, errOut)
+	}
+	if out := in.cli(t, "", "aua", "status", "--json"); out != `{"group":"pupils","version":"2026-1","user":"amy"}`+"\n" {
+		t.Errorf("aua status --json before: %q", out)
 	}
 	user := []string{"--proxy-user", "amy:Volcano-Lava-Magma-42"}
 	site := "http://ok.test:" + o.http + "/start"
@@ -178,8 +181,8 @@ func TestProxyAUAGate(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "origin says hello") {
 		t.Errorf("after accepting: %d\n%s", code, body)
 	}
-	if out := in.cli(t, "", "aua", "status"); strings.Contains(out, "amy") {
-		t.Errorf("aua status after: %s", out)
+	if out, errOut, err := in.cliRun("", "aua", "status"); err != nil || strings.Contains(out, "amy") || !strings.Contains(errOut, "0 not accepted") {
+		t.Errorf("aua status after: %v\n%s%s", err, out, errOut)
 	}
 }
 
