@@ -144,8 +144,8 @@ func websocketUpgrade(h http.Header) string {
 		return ""
 	}
 	for _, v := range h["Connection"] {
-		for _, f := range splitComma(v) {
-			if strings.EqualFold(f, "upgrade") {
+		for f := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.Trim(f, " \t"), "upgrade") {
 				return strings.TrimSpace(up)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -118,10 +119,13 @@ var hopHeaders = [...]string{
 }
 
 // removeHop removes the hop-by-hop headers, and those named by Connection.
+// It allocates nothing: the names are split in place, and one that is a
+// hop-by-hop header anyway (a browser's "keep-alive") is left to the
+// second loop rather than canonicalised for Del.
 func removeHop(h http.Header) {
 	for _, v := range h["Connection"] {
-		for _, f := range splitComma(v) {
-			if f != "" {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.Trim(f, " \t"); f != "" && !isHop(f) {
 				h.Del(f)
 			}
 		}
@@ -131,27 +135,14 @@ func removeHop(h http.Header) {
 	}
 }
 
-func splitComma(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) && s[i] != ',' {
-			i++
+// isHop reports whether name is one of hopHeaders, in any case.
+func isHop(name string) bool {
+	for _, k := range hopHeaders {
+		if strings.EqualFold(name, k) {
+			return true
 		}
-		f := s[:i]
-		for len(f) > 0 && (f[0] == ' ' || f[0] == '\t') {
-			f = f[1:]
-		}
-		for len(f) > 0 && (f[len(f)-1] == ' ' || f[len(f)-1] == '\t') {
-			f = f[:len(f)-1]
-		}
-		out = append(out, f)
-		if i == len(s) {
-			break
-		}
-		s = s[i+1:]
 	}
-	return out
+	return false
 }
 
 // writeUpstream relays a site's response: hop-by-hop headers removed, Via
