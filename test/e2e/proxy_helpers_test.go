@@ -3,16 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"schoolgate/internal/ca"
 )
 
 // The proxy end-to-end tests run the real binary (built once, shared with
@@ -191,24 +186,23 @@ func proxyStartOrigins(t *testing.T) *proxyOrigins {
 	}
 	hs := httptest.NewServer(http.HandlerFunc(h))
 	t.Cleanup(hs.Close)
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "E2E origin CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	caCert, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "origin"},
-		DNSNames:  []string{"ok.test", "bet.test", "game.test", "social.test", "bank.test", "bad.test", "www.google.com"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, _ := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	// The origins' CA is one more school-style CA (internal/ca), distinct
+	// from the one the proxy inspects with.
+	caDir := filepath.Join(t.TempDir(), "origin-ca")
+	auth, err := ca.LoadOrCreate(caDir, "E2E origin CA", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(h))
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der, caDER}, PrivateKey: key}}}
+	ts.TLS = &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		if hello.ServerName == "" {
+			return auth.Leaf("127.0.0.1")
+		}
+		return auth.Leaf(hello.ServerName)
+	}}
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
-	caFile := filepath.Join(t.TempDir(), "origin-ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	caFile := filepath.Join(caDir, ca.CertFile)
 	return &proxyOrigins{http: proxyPort(hs.URL), https: proxyPort(ts.URL), caFile: caFile}
 }
 
