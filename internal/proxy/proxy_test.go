@@ -153,10 +153,23 @@ func TestBlockWarnAndContinue(t *testing.T) {
 	if string(body) != "the site" {
 		t.Errorf("after continue: %d %s", resp.StatusCode, body)
 	}
-	var sawContinue bool
+	// The click-through is this pupil's: another still gets the warning.
+	resp, err = h.client(t, "127.0.0.3", nil).Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Continue to the site") {
+		t.Errorf("another pupil after the continue: %d %s, want the warning", resp.StatusCode, body)
+	}
+	var sawContinue, sawAllowed bool
 	for _, e := range h.events.all() {
 		if e.Action == "continue" && e.Host == "game.test" {
 			sawContinue = true
+		}
+		if e.Action == "" && e.Host == "game.test" && e.Verdict == "allow" && e.Rule == "continue" {
+			sawAllowed = true
 		}
 		if e.Illegal && e.URL != "" {
 			t.Errorf("illegal event carries its URL: %+v", e)
@@ -164,6 +177,9 @@ func TestBlockWarnAndContinue(t *testing.T) {
 	}
 	if !sawContinue {
 		t.Error("the click-through was not logged")
+	}
+	if !sawAllowed {
+		t.Error("the visit after the click-through was not logged as allowed by it (rule continue)")
 	}
 	// Staff (127.0.0.2) are allowed games without a warning.
 	resp, err = h.client(t, "127.0.0.2", nil).Get(u)
