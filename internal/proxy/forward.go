@@ -159,7 +159,7 @@ func websocketUpgrade(h http.Header) string {
 // kept site connection is spliced to the client; inside an inspected
 // tunnel the Transport hands over the site connection as the body.
 func (c *conn) relayUpgrade(resp *http.Response) bool {
-	h := resp.Header.Clone()
+	h := resp.Header // the response goes no further: edited in place
 	up := h.Get("Upgrade")
 	removeHop(h)
 	h["Connection"] = []string{"Upgrade"}
