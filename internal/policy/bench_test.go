@@ -148,22 +148,7 @@ func compileFile(b *testing.B, path string) *Snapshot {
 // BenchmarkDecide: one decision on an already-parsed host, random targets
 // across the whole 2M table.
 func BenchmarkDecide(b *testing.B) {
-	d := benchSetup(b)
-	s := compileFile(b, d.policy)
-	var pupils Set
-	pupils.Add(1)
-	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	blocked := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		q := Query{Host: d.targets[i&(len(d.targets)-1)], Groups: pupils, At: at}
-		if s.Decide(&q).Verdict == Block {
-			blocked++
-		}
-	}
-	b.StopTimer()
-	if blocked == 0 {
+	if benchDecide(b, 1, len(benchSetup(b).targets), 1, 0) == 0 {
 		b.Fatal("nothing blocked")
 	}
 }
@@ -171,39 +156,37 @@ func BenchmarkDecide(b *testing.B) {
 // BenchmarkDecideListed and BenchmarkDecideUnlisted split the mix: a
 // listed name costs one cache miss into the table; most unlisted names are
 // refused by the in-cache filter without one.
-func BenchmarkDecideListed(b *testing.B) { benchDecideHalf(b, 0) }
-
-func BenchmarkDecideUnlisted(b *testing.B) { benchDecideHalf(b, 1) }
-
-func benchDecideHalf(b *testing.B, half int) {
-	d := benchSetup(b)
-	s := compileFile(b, d.policy)
-	var pupils Set
-	pupils.Add(1)
-	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	n := len(d.targets) / 2
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		q := Query{Host: d.targets[(i%n)*2+half], Groups: pupils, At: at}
-		s.Decide(&q)
+func BenchmarkDecideListed(b *testing.B) {
+	if benchDecide(b, 1, len(benchSetup(b).targets)/2, 2, 0) == 0 {
+		b.Fatal("no listed name blocked")
 	}
 }
 
+func BenchmarkDecideUnlisted(b *testing.B) { benchDecide(b, 1, len(benchSetup(b).targets)/2, 2, 1) }
+
 // BenchmarkDecideSchedule: the same through an "allow during" cell, which
 // converts the time to the site's zone.
-func BenchmarkDecideSchedule(b *testing.B) {
+func BenchmarkDecideSchedule(b *testing.B) { benchDecide(b, 0, len(benchSetup(b).targets), 1, 0) }
+
+// benchDecide decides targets[(i mod n)*step+off] for group (0 staff, 1
+// pupils) and returns how many were blocked; n is a power of two.
+func benchDecide(b *testing.B, group, n, step, off int) int {
 	d := benchSetup(b)
 	s := compileFile(b, d.policy)
-	var staff Set
-	staff.Add(0)
+	var groups Set
+	groups.Add(group)
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	blocked := 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		q := Query{Host: d.targets[i&(len(d.targets)-1)], Groups: staff, At: at}
-		s.Decide(&q)
+		q := Query{Host: d.targets[(i&(n-1))*step+off], Groups: groups, At: at}
+		if s.Decide(&q).Verdict == Block {
+			blocked++
+		}
 	}
+	b.StopTimer()
+	return blocked
 }
 
 // BenchmarkCompile: entries/s, bytes per entry held after compile, and the
