@@ -3,14 +3,11 @@ package policy
 import (
 	"bufio"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"schoolgate/internal/config"
 )
 
 // TestGolden runs every testdata/*.policytest file: a policy, a line of
@@ -31,24 +28,7 @@ func TestGolden(t *testing.T) {
 }
 
 func runGolden(t *testing.T, file string) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	policyPart, cases, ok := strings.Cut(string(data), "\n----\n")
-	if !ok {
-		t.Fatalf("%s: no ---- separator", file)
-	}
-	abs, _ := filepath.Abs(file)
-	c, err := config.Parse(file, abs, []byte(policyPart))
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	s, err := Compile(c, Options{DataDir: t.TempDir(), Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
-	base := strings.Count(policyPart, "\n") + 2
+	s, cases, base := compileGolden(t, file)
 	sc := bufio.NewScanner(strings.NewReader(cases))
 	line := base
 	n := 0
