@@ -26,17 +26,8 @@ func stageDecide(s *Server, r *request) action {
 	}
 	v := r.v
 	r.ovs = s.engine.Overrides()
-	q := policy.Query{Host: r.name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: r.ovs}
-	r.d = v.snap.Decide(&q)
+	r.d = r.decide(r.name)
 	r.decided = true
-	if !r.d.Until.IsZero() {
-		left := r.d.Until.Sub(r.now)
-		secs := uint32(0)
-		if left > 0 {
-			secs = uint32(min(left/time.Second, noCap))
-		}
-		r.ttlCap = min(r.ttlCap, secs)
-	}
 	d := &r.d
 	switch {
 	case d.Illegal:
@@ -49,6 +40,22 @@ func stageDecide(s *Server, r *request) action {
 		return r.block(v.blockMode, resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.block }))
 	}
 	return next
+}
+
+// decide asks the policy about host for the client asking, and caps the
+// answer's TTL at the moment that decision may change (Until).
+func (r *request) decide(host string) policy.Decision {
+	q := policy.Query{Host: host, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: r.ovs}
+	d := r.v.snap.Decide(&q)
+	if !d.Until.IsZero() {
+		left := d.Until.Sub(r.now)
+		secs := uint32(0)
+		if left > 0 {
+			secs = uint32(min(left/time.Second, noCap))
+		}
+		r.ttlCap = min(r.ttlCap, secs)
+	}
+	return d
 }
 
 // catText picks the EDE text of the deciding category.
@@ -85,13 +92,14 @@ func (r *request) block(mode string, res result, ede uint16, text string) action
 // asked, which is allowed, so such a block is never sent there: it gets
 // NXDOMAIN in blockpage mode. The event logged is the target's decision,
 // its rule naming the target (unless illegal: those never name an entry).
+// Each target's decision caps the TTL as the name asked's does: an alias
+// of a name allowed until 15:00 is not cached past 15:00.
 func (r *request) cloaked(e *entry) (action, bool) {
 	for _, name := range e.cnames {
 		if name == r.name {
 			continue
 		}
-		q := policy.Query{Host: name, User: r.user, Client: r.client.Addr(), Groups: r.groups, At: r.now, Overrides: r.ovs}
-		d := r.v.snap.Decide(&q)
+		d := r.decide(name)
 		if d.Verdict == policy.Allow && !d.Illegal {
 			continue
 		}

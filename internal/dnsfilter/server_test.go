@@ -171,6 +171,19 @@ func TestTTLCaps(t *testing.T) {
 	if r := e.query(t, "127.0.0.2", "allowed.gambling.test", dns.TypeA); r.Answer[0].Header().Ttl != 30 {
 		t.Errorf("exception TTL %d", r.Answer[0].Header().Ttl)
 	}
+	// So does it for an alias of that name (a CNAME to it), from the
+	// upstream and the cache: the alias must not outlive the exception.
+	for round := range 2 {
+		r := e.query(t, "127.0.0.2", "allowed--gambling--test.cname.test", dns.TypeA)
+		if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 2 || firstAddr(r) != dnstest.AddrFor("allowed.gambling.test") {
+			t.Fatalf("round %d: alias of an excepted name: %v", round, r)
+		}
+		for _, rr := range r.Answer {
+			if rr.Header().Ttl != 30 {
+				t.Errorf("round %d: alias of an excepted name: %s TTL %d, want 30", round, dns.TypeToString[rr.Header().Rrtype], rr.Header().Ttl)
+			}
+		}
+	}
 	// Shopping opens for pupils at 12:00: ten seconds before, the block
 	// lasts ten seconds; during lunch the answer lasts until 13:00 at most.
 	e.clock.Set(time.Date(2026, 3, 2, 11, 59, 50, 0, time.UTC))
