@@ -65,6 +65,9 @@ func BenchmarkHandle(b *testing.B) {
 		for _, c := range []struct{ name, host string }{
 			{"allowed-cached", "www.example.test."},
 			{"blocked", "www.site777.gambling.test."},
+			// The answer's CNAME target is decided too (cloaking).
+			{"alias-cached", "www--example--test.cname.test."},
+			{"alias-blocked", "www--site777--gambling--test.cname.test."},
 		} {
 			m := new(dns.Msg)
 			m.SetQuestion(c.host, dns.TypeA)
@@ -73,17 +76,54 @@ func BenchmarkHandle(b *testing.B) {
 			e.handle(raw, "127.0.0.2") // warm the cache
 			b.Run(fmt.Sprintf("%s/log=%v", c.name, logging), func(b *testing.B) {
 				b.ReportAllocs()
-				s := e.srv
 				for b.Loop() {
-					r := s.getRequest()
-					r.raw = append(r.in[:0], raw...)
-					r.client = e.clientAddr
-					s.begin(r)
-					s.runChain(r)
-					s.finish(r)
-					s.putRequest(r)
+					e.handleRaw(raw)
 				}
 			})
+		}
+	}
+}
+
+// handleRaw runs one query through the chain as a pupil, without sockets
+// and without waiting on an upstream (a cache miss is parked, unanswered),
+// and says how it was answered.
+func (e *testEnv) handleRaw(raw []byte) (res result, cached bool) {
+	s := e.srv
+	r := s.getRequest()
+	r.raw = append(r.in[:0], raw...)
+	r.client = e.clientAddr
+	s.begin(r)
+	s.runChain(r)
+	res, cached = r.res, r.cached
+	s.finish(r)
+	s.putRequest(r)
+	return res, cached
+}
+
+// TestHandleNoAllocs: with logging off, a query answered from the cache
+// or blocked, its CNAME targets decided too, allocates nothing.
+func TestHandleNoAllocs(t *testing.T) {
+	e := startTest(t, func(s string) string { return s + "  log_queries: false\n" })
+	for _, c := range []struct {
+		host   string
+		res    result
+		cached bool
+	}{
+		{"cached.test.", resAllowed, true},
+		{"www.bet.test.", resBlocked, false},
+		{"www--ok--test.cname.test.", resAllowed, true},
+		{"www--bet--test.cname.test.", resBlocked, true}, // the alias, from the cache
+	} {
+		m := new(dns.Msg)
+		m.SetQuestion(c.host, dns.TypeA)
+		m.SetEdns0(1232, false)
+		raw, _ := m.Pack()
+		e.handle(raw, "127.0.0.2") // warm the cache
+		if res, cached := e.handleRaw(raw); res != c.res || cached != c.cached {
+			t.Fatalf("%s: %s (cached %v), want %s (cached %v)", c.host, resultNames[res], cached, resultNames[c.res], c.cached)
+		}
+		if n := testing.AllocsPerRun(100, func() { e.handleRaw(raw) }); n != 0 {
+			t.Errorf("%s: %v allocations a query", c.host, n)
 		}
 	}
 }
