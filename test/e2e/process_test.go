@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -92,4 +95,31 @@ func (p *serveProcess) start(t *testing.T, cmd *exec.Cmd, res ...*regexp.Regexp)
 		t.Fatalf("serve did not start listening:\n%s", p.logText())
 	}
 	return nil
+}
+
+// fetchMetrics returns the Prometheus text an admin listener serves.
+func fetchMetrics(t *testing.T, admin string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %d %v", resp.StatusCode, err)
+	}
+	return string(body)
+}
+
+// metricValue is the value of the sample series (a name and its labels,
+// exactly as exported) in a /metrics body; ok is false when it is absent.
+func metricValue(body, series string) (v float64, ok bool) {
+	for _, l := range strings.Split(body, "\n") {
+		if rest, found := strings.CutPrefix(l, series+" "); found {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
 }

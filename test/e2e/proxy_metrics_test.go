@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -20,12 +18,7 @@ func TestProxyMetrics(t *testing.T) {
 	in.curl(t, "127.0.0.2", "http://bet.test:"+o.http+"/")
 	in.curl(t, "127.0.0.2", "--cacert", o.caFile, "https://ok.test:"+o.https+"/s")
 	in.curl(t, "127.0.0.2", "--cacert", o.caFile, "https://ok.test:25/")
-	resp, err := http.Get("http://" + in.admin + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body := fetchMetrics(t, in.admin)
 	for _, want := range []string{
 		`schoolgate_proxy_requests_total{point="http",verdict="allow"} 1`,
 		`schoolgate_proxy_requests_total{point="http",verdict="block"} 1`,
@@ -35,12 +28,12 @@ func TestProxyMetrics(t *testing.T) {
 		`schoolgate_proxy_tunnels{mode="spliced"} 0`,
 		`schoolgate_proxy_bytes_total{direction="to_client"}`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 	if t.Failed() {
-		t.Logf("/metrics:\n%s", grepLines(string(body), "schoolgate_proxy_"))
+		t.Logf("/metrics:\n%s", grepLines(body, "schoolgate_proxy_"))
 	}
 }
 
