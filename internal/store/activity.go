@@ -33,11 +33,7 @@ const blockShift = 16
 const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk) VALUES "
 
 func appendEventRow(args []any, e *activity.Event, blk int64) []any {
-	client := ""
-	if e.Client.IsValid() {
-		client = e.Client.Unmap().String()
-	}
-	return append(args, micro(e.Time), client, e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
+	return append(args, micro(e.Time), clientText(e.Client), e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
 		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk)
 }
 

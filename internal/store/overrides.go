@@ -47,7 +47,8 @@ func auditOverride(o *policy.Override) overrideAudit {
 		o.Until.UTC().Format(time.RFC3339Nano), o.Reason}
 }
 
-// clientText is an override's client address as stored ("" for none).
+// clientText is a client address as stored, in overrides and activity
+// events ("" for none).
 func clientText(a netip.Addr) string {
 	if !a.IsValid() {
 		return ""
