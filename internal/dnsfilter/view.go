@@ -50,7 +50,6 @@ type catInfo struct {
 	warn     string
 	perm     string
 	illegal  string
-	category string
 }
 
 // maxGroupSets bounds the per-view group cache (sets seen are few: one
@@ -100,12 +99,11 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 	v.cats = make([]catInfo, len(names))
 	for i, n := range names {
 		v.cats[i] = catInfo{
-			blocks:   s.m.blocks.WithLabelValues(n),
-			category: n,
-			block:    "blocked: " + n,
-			warn:     "warning page: " + n,
-			perm:     "needs staff permission: " + n,
-			illegal:  "illegal content: " + n,
+			blocks:  s.m.blocks.WithLabelValues(n),
+			block:   "blocked: " + n,
+			warn:    "warning page: " + n,
+			perm:    "needs staff permission: " + n,
+			illegal: "illegal content: " + n,
 		}
 	}
 	return v, nil
