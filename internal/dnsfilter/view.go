@@ -45,11 +45,11 @@ type groupInfo struct {
 
 // catInfo is per category: its blocks counter and EDE texts.
 type catInfo struct {
-	blocks   prometheus.Counter
-	block    string
-	warn     string
-	perm     string
-	illegal  string
+	blocks  prometheus.Counter
+	block   string
+	warn    string
+	perm    string
+	illegal string
 }
 
 // maxGroupSets bounds the per-view group cache (sets seen are few: one
