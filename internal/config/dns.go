@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -100,7 +101,7 @@ func (d *DNS) Validate() error {
 		return fmt.Errorf("%w: dns.blockpage_ipv6: %q is not an IPv6 address", ErrInvalid, d.BlockPageIPv6)
 	}
 	for i, l := range d.Listen {
-		if _, _, err := splitHostPort(l); err != nil {
+		if _, _, err := net.SplitHostPort(l); err != nil {
 			return fmt.Errorf("%w: dns.listen[%d]: %q: want host:port (%v)", ErrInvalid, i, l, err)
 		}
 	}
@@ -146,16 +147,4 @@ func checkUpstream(u string) error {
 		return fmt.Errorf("unknown scheme %q (want host:port, tcp://, tls:// or https://)", p.Scheme)
 	}
 	return nil
-}
-
-func splitHostPort(hp string) (string, string, error) {
-	ap, err := netip.ParseAddrPort(hp)
-	if err == nil {
-		return ap.Addr().String(), fmt.Sprint(ap.Port()), nil
-	}
-	i := strings.LastIndexByte(hp, ':')
-	if i < 0 {
-		return "", "", fmt.Errorf("missing port")
-	}
-	return hp[:i], hp[i+1:], nil
 }

@@ -48,6 +48,8 @@ func TestBadPolicies(t *testing.T) {
 		{"bad duration", head + "retention: {activity: forever}\n", "retention.activity: bad duration \"forever\""},
 		{"reserved group name", head + "groups:\n  others: {}\n", "groups.others: reserved"},
 		{"bad dns block response", head + "dns: {block_response: maybe}\n", "dns.block_response: unknown value \"maybe\""},
+		{"dns listen without a port", head + "dns: {listen: [\"10.0.0.1\"]}\n", "dns.listen[0]: \"10.0.0.1\": want host:port"},
+		{"dns listen bare IPv6", head + "dns: {listen: [\"::1:53\"]}\n", "dns.listen[0]: \"::1:53\": want host:port"},
 		{"bad dns upstream", head + "dns: {upstreams: [\"ftp://x\"]}\n", "dns.upstreams[0]"},
 		{"bad proxy auth", head + "proxy: {auth: kerberos}\n", "proxy.auth: \"kerberos\""},
 	}
