@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -214,7 +215,7 @@ func (s *Server) reload(snap *policy.Snapshot) {
 		return
 	}
 	s.view.Store(v)
-	if !sameStrings(snap.Config().DNS.Listen, s.listen) {
+	if !slices.Equal(snap.Config().DNS.Listen, s.listen) {
 		s.log.Warn("dns.listen changed: restart schoolgate to listen on the new addresses", "listening", s.listen, "configured", snap.Config().DNS.Listen)
 	}
 	if snap.Config().DNS.CacheSize != s.cacheSize {
@@ -246,16 +247,4 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Wait()
 	s.inflight.Wait()
 	return ctx.Err()
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

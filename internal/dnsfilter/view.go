@@ -2,6 +2,7 @@ package dnsfilter
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -79,7 +80,7 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 	a6, _ := netip.ParseAddr(cfg.BlockPageIPv6)
 	b4, b6 := a4.As4(), a6.As16()
 	v.v4, v.v6 = b4[:], b6[:]
-	if old != nil && sameStrings(old.cfg.Upstreams, cfg.Upstreams) && old.cfg.UpstreamCA == cfg.UpstreamCA && old.cfg.Timeout == cfg.Timeout {
+	if old != nil && slices.Equal(old.cfg.Upstreams, cfg.Upstreams) && old.cfg.UpstreamCA == cfg.UpstreamCA && old.cfg.Timeout == cfg.Timeout {
 		v.up = old.up
 	} else {
 		up, err := newUpstreams(cfg.Upstreams, cfg.Timeout.D(), snap.Config().Path(cfg.UpstreamCA), s.m)
