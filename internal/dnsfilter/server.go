@@ -70,7 +70,6 @@ const (
 type Server struct {
 	engine   *policy.Engine
 	sessions *identity.Sessions
-	dir      identity.Directory
 	sink     activity.Sink
 	log      *slog.Logger
 	now      func() time.Time
@@ -155,7 +154,6 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		engine:   opt.Engine,
 		sessions: opt.Sessions,
-		dir:      opt.Directory,
 		sink:     opt.Activity,
 		log:      opt.Logger,
 		now:      opt.Now,
