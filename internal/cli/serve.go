@@ -48,9 +48,7 @@ type serveDeps struct {
 	closers []func() error
 	ready   chan struct{}
 
-	st  storeParts // serve_store.go
-	dns dnsParts   // serve_dns.go
-	px  proxyParts // serve_proxy.go
+	st storeParts // serve_store.go
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {

@@ -5,11 +5,6 @@ import (
 	"schoolgate/internal/identity"
 )
 
-// dnsParts is what the DNS resolver adds to serve.
-type dnsParts struct {
-	srv *dnsfilter.Server
-}
-
 // dnsServices builds the DNS filtering resolver from the policy's dns:
 // section. An empty dns.listen turns it off. Its listeners are bound here,
 // before serve reports ready, so a busy or privileged port fails early.
@@ -35,6 +30,5 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.dns.srv = srv
 	return []service{srv}, nil
 }

@@ -14,12 +14,6 @@ import (
 	"schoolgate/internal/proxy/pages"
 )
 
-// proxyParts is what the proxy and block page add to serve.
-type proxyParts struct {
-	srv   *proxy.Server
-	pages *pages.Pages
-}
-
 // proxyServices builds the web proxy (proxy.listen) and the block-page
 // listener (blockpage.listen); an empty address turns that listener off.
 // Both listeners are bound here, before serve reports ready.
@@ -42,7 +36,6 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.px.pages = pg
 	var services []service
 	if cfg.Proxy.Listen != "" {
 		var authority *ca.Authority
@@ -64,7 +57,6 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
 		}
 		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
-		d.px.srv = srv
 		services = append(services, &proxyService{srv: srv, ln: ln})
 	}
 	if cfg.BlockPage.Listen != "" {

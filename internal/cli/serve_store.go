@@ -19,12 +19,11 @@ import (
 	"schoolgate/internal/store"
 )
 
-// storeParts is what storage adds to serve: the database, the user
-// directory (identity.Directory) and the activity writer.
+// storeParts is what storage adds to serve for the other parts: the
+// database and the user directory (identity.Directory).
 type storeParts struct {
-	store  *store.Store
-	dir    *store.Directory
-	writer *activity.Writer
+	store *store.Store
+	dir   *store.Directory
 }
 
 // openStorage opens the database, starts the activity writer, the live
@@ -98,7 +97,6 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.st.writer = w
 	d.activity = w
 	d.closers = append(d.closers, func() error {
 		err := w.Close()
