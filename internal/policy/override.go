@@ -106,27 +106,3 @@ func (o *Overrides) Len() int {
 	}
 	return o.n
 }
-
-// NextExpiry is the earliest Until after now, or zero.
-func (o *Overrides) NextExpiry(now time.Time) time.Time {
-	var next time.Time
-	if o == nil {
-		return next
-	}
-	earliest := func(l []liveOverride) {
-		for _, x := range l {
-			if x.Until.After(now) && (next.IsZero() || x.Until.Before(next)) {
-				next = x.Until
-			}
-		}
-	}
-	for _, m := range []map[string][]liveOverride{o.byUser, o.byGroup} {
-		for _, l := range m {
-			earliest(l)
-		}
-	}
-	for _, l := range o.byClient {
-		earliest(l)
-	}
-	return next
-}
