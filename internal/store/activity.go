@@ -163,33 +163,6 @@ func (s *Store) upsertBlocks(spans []blockSpan, exec func(q string, args ...any)
 	return nil
 }
 
-const hourlyUpsert = ` ON CONFLICT (hour, subject, category, verdict, point) DO UPDATE SET count = activity_hourly.count + excluded.count`
-
-// upsertHourly adds counts to the hourly aggregates through exec.
-func (s *Store) upsertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
-	args := make([]any, 0, hourlyChunk*6)
-	for start := 0; start < len(keys); start += hourlyChunk {
-		end := min(start+hourlyChunk, len(keys))
-		args = args[:0]
-		for i := start; i < end; i++ {
-			k := keys[i]
-			args = append(args, k.hour, k.subject, k.category, k.verdict, k.point, counts[i])
-		}
-		if err := exec(s.hourlyInsert(end-start), args...); err != nil {
-			return fmt.Errorf("store: activity aggregates: %w", err)
-		}
-	}
-	return nil
-}
-
-// hourlyChunk is the aggregate rows per upsert statement.
-const hourlyChunk = 400
-
-// hourlyInsert is the upsert of n aggregate rows.
-func (s *Store) hourlyInsert(n int) string {
-	return `INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES ` + s.placeholders(n, 6) + hourlyUpsert
-}
-
 // pgBlock is an event's block on PostgreSQL: the hour since the epoch.
 func pgBlock(at int64) int64 {
 	if at < 0 {

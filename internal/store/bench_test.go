@@ -125,8 +125,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkIngest measures InsertEvents with 8,192-event batches (the
-// writer's default), aggregates included.
+// BenchmarkIngest measures InsertEvents (the events and their blocks'
+// time ranges) with 8,192-event batches, the writer's default; the
+// aggregates are rolled up later (BenchmarkRollup).
 func BenchmarkIngest(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		s, err := Open(context.Background(), Options{SQLitePath: filepath.Join(b.TempDir(), "b.db")})

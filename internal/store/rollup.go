@@ -275,7 +275,7 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 	if err := exec(`DELETE FROM activity_hourly WHERE hour = $1`, hour); err != nil {
 		return 0, 0, false, fmt.Errorf("store: rollup: %w", err)
 	}
-	if err := s.upsertHourly(keys, counts, exec); err != nil {
+	if err := s.insertHourly(keys, counts, exec); err != nil {
 		return 0, 0, false, err
 	}
 	if err := exec(`INSERT INTO activity_rollups (hour, events, rolled_at) VALUES ($1, $2, $3)`, hour, events, micro(now)); err != nil {
@@ -285,6 +285,27 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 		return 0, 0, false, fmt.Errorf("store: rollup commit: %w", err)
 	}
 	return events, len(keys), true, nil
+}
+
+// hourlyChunk is the aggregate rows per INSERT.
+const hourlyChunk = 400
+
+// insertHourly writes an hour's aggregates (its old rows deleted first, so
+// every key is new) through exec, hourlyChunk rows a statement.
+func (s *Store) insertHourly(keys []hourKey, counts []int64, exec func(q string, args ...any) error) error {
+	args := make([]any, 0, hourlyChunk*6)
+	for start := 0; start < len(keys); start += hourlyChunk {
+		end := min(start+hourlyChunk, len(keys))
+		args = args[:0]
+		for i := start; i < end; i++ {
+			k := keys[i]
+			args = append(args, k.hour, k.subject, k.category, k.verdict, k.point, counts[i])
+		}
+		if err := exec(`INSERT INTO activity_hourly (hour, subject, category, verdict, point, count) VALUES `+s.placeholders(end-start, 6), args...); err != nil {
+			return fmt.Errorf("store: activity aggregates: %w", err)
+		}
+	}
+	return nil
 }
 
 // RunRollups rolls up now and then every interval (default a minute) until
