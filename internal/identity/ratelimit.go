@@ -23,7 +23,7 @@ type failures struct {
 }
 
 // maxLimiterKeys bounds the map; beyond it expired keys are swept, then
-// the oldest are dropped.
+// keys taken at random (map order) are dropped.
 const maxLimiterKeys = 100_000
 
 // NewFailureLimiter makes a limiter; now may be nil (time.Now).
