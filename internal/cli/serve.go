@@ -182,28 +182,46 @@ func (d *serveDeps) adminService(addr string) (service, error) {
 		return nil, fmt.Errorf("admin listener %s: %w", addr, err)
 	}
 	d.log.Info("admin listening", "addr", ln.Addr().String())
-	return &httpService{name: "admin", ln: ln, srv: &http.Server{Handler: d.adminMux, ReadHeaderTimeout: 5 * time.Second}}, nil
+	return &listenerService{name: "admin", ln: ln, srv: &http.Server{Handler: d.adminMux, ReadHeaderTimeout: 5 * time.Second}}, nil
 }
 
-// httpService runs an http.Server on a listener until ctx ends.
-type httpService struct {
+// server is what a listenerService runs: an *http.Server or the proxy.
+type server interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// listenerService runs a server on a listener until ctx ends, then stops
+// taking connections and shuts it down gracefully (in-flight requests get
+// 5 seconds).
+type listenerService struct {
 	name string
 	ln   net.Listener
-	srv  *http.Server
+	srv  server
 }
 
-func (h *httpService) Name() string { return h.name }
+func (h *listenerService) Name() string { return h.name }
 
-func (h *httpService) Run(ctx context.Context) error {
+func (h *listenerService) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- h.srv.Serve(h.ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+		// The proxy's Shutdown leaves the listener to its owner; an
+		// http.Server's finds it closed already.
+		h.ln.Close()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return h.srv.Shutdown(sctx)
+		err := h.srv.Shutdown(sctx)
+		if errors.Is(err, net.ErrClosed) {
+			err = nil
+		}
+		if serr := <-errc; serr != nil && !errors.Is(serr, net.ErrClosed) && !errors.Is(serr, http.ErrServerClosed) {
+			return serr
+		}
+		return err
 	}
 }
 

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -57,7 +55,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
 		}
 		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
-		services = append(services, &proxyService{srv: srv, ln: ln})
+		services = append(services, &listenerService{name: "proxy", ln: ln, srv: srv})
 	}
 	if cfg.BlockPage.Listen != "" {
 		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
@@ -66,7 +64,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		}
 		d.log.Info("block page listening", "addr", ln.Addr().String())
 		id := proxy.NewIdentifier(d.engine, d.sessions, dir, d.now)
-		services = append(services, &httpService{name: "blockpage", ln: ln, srv: &http.Server{
+		services = append(services, &listenerService{name: "blockpage", ln: ln, srv: &http.Server{
 			Handler:           pg.BlockPageHandler(id.Request),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
@@ -85,33 +83,6 @@ type proxyBackends struct {
 	continues  pages.Continues
 	agreements pages.Agreements
 	dir        identity.Directory
-}
-
-// proxyService runs the proxy until ctx ends, then shuts it down
-// gracefully (in-flight requests get 5 seconds).
-type proxyService struct {
-	srv *proxy.Server
-	ln  net.Listener
-}
-
-func (p *proxyService) Name() string { return "proxy" }
-
-func (p *proxyService) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- p.srv.Serve(p.ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		p.ln.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := p.srv.Shutdown(sctx)
-		if serr := <-errc; serr != nil && !errors.Is(serr, net.ErrClosed) {
-			return serr
-		}
-		return err
-	}
 }
 
 // proxyBackends returns the storage the proxy's pages and log-ins use, or
