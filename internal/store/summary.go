@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -125,9 +124,7 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 		}
 		sum.add(text, c)
 	}
-	slices.SortFunc(sum.rows, func(a, b SummaryRow) int {
-		return cmp.Compare(strings.Join(a.Values, "\x00"), strings.Join(b.Values, "\x00"))
-	})
+	slices.SortFunc(sum.rows, func(a, b SummaryRow) int { return slices.Compare(a.Values, b.Values) })
 	return sum.rows, nil
 }
 
