@@ -43,6 +43,8 @@ type Result struct {
 	Entries  int
 	Changed  bool
 	Err      error
+
+	format string // the source's list format
 }
 
 // Update downloads every url: source of c. It returns one result per
@@ -67,7 +69,7 @@ func (u *Updater) Update(ctx context.Context, c *config.Config) ([]Result, error
 				todo = append(todo, Result{Category: cat.Name, URL: s.URL, Err: fmt.Errorf("format ut1 is a folder: download a domains or urls file instead")})
 				continue
 			}
-			todo = append(todo, Result{Category: cat.Name, URL: s.URL, File: policy.CachePath(u.CacheDir, s.URL)})
+			todo = append(todo, Result{Category: cat.Name, URL: s.URL, File: policy.CachePath(u.CacheDir, s.URL), format: s.Format})
 		}
 	}
 	var failed int
@@ -77,13 +79,7 @@ func (u *Updater) Update(ctx context.Context, c *config.Config) ([]Result, error
 			if u.Progress != nil {
 				fmt.Fprintf(u.Progress, "[%d/%d] %s %s ... ", i+1, len(todo), r.Category, r.URL)
 			}
-			format := ""
-			for _, s := range mustSources(c, r.Category) {
-				if s.URL == r.URL {
-					format = s.Format
-				}
-			}
-			r.Entries, r.Changed, r.Err = u.fetch(ctx, r.URL, format, r.File)
+			r.Entries, r.Changed, r.Err = u.fetch(ctx, r.URL, r.format, r.File)
 			if u.Progress != nil {
 				if r.Err != nil {
 					fmt.Fprintf(u.Progress, "failed: %v\n", r.Err)
@@ -101,11 +97,6 @@ func (u *Updater) Update(ctx context.Context, c *config.Config) ([]Result, error
 		return todo, fmt.Errorf("%d of %d list downloads failed", failed, len(todo))
 	}
 	return todo, nil
-}
-
-func mustSources(c *config.Config, cat string) []config.Source {
-	v, _ := c.Categories.Get(cat)
-	return v.Sources
 }
 
 func (u *Updater) fetch(ctx context.Context, url, format, dest string) (int, bool, error) {
