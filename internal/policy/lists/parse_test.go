@@ -29,7 +29,7 @@ func TestFormats(t *testing.T) {
 	}{
 		{FormatDomains, "\ufeffExample.COM\r\n# comment\r\n\r\n*.wild.example.\nbad host\nunder_score.example # note\n1.2.3.4\n::1\nbücher.example\n",
 			[]Entry{{Domain, "example.com", "", 1}, {Domain, "wild.example", "", 4}, {Domain, "under_score.example", "", 6}, {Domain, "1.2.3.4", "", 7}, {Domain, "::1", "", 8}, {Domain, "xn--bcher-kva.example", "", 9}}, 1, 0},
-		{FormatHosts, "0.0.0.0 a.example b.example\n127.0.0.1\tc.example # x\n0.0.0.0 localhost\nd.example\n::1 ip6-localhost\n:: e.example\n",
+		{FormatHosts, "0.0.0.0 a.example b.example\n127.0.0.1\tc.example # x\n0.0.0.0 localhost\nd.example\n::1 ip6-localhost\n:: e.example\n127.0.0.1 LocalHost.LocalDomain BroadcastHost IP6-AllNodes 0.0.0.0\n",
 			[]Entry{{Domain, "a.example", "", 1}, {Domain, "b.example", "", 1}, {Domain, "c.example", "", 2}, {Domain, "e.example", "", 6}}, 1, 0},
 		{FormatAdblock, "! comment\n[Adblock Plus]\n||a.example^\n@@||b.a.example^\n||c.example^$important\n||d.example^$third-party\nexample.com##.ad\n/regex/\n||e.example/path\n||f.example^|\n# comment\n",
 			[]Entry{{Domain, "a.example", "", 3}, {Unlist, "b.a.example", "", 4}, {Domain, "c.example", "", 5}, {Domain, "f.example", "", 10}}, 4, 4},
