@@ -1,62 +1,40 @@
 package dnsfilter
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/miekg/dns"
 
+	"schoolgate/internal/ca"
 	"schoolgate/internal/dnsfilter/dnstest"
 )
 
-// selfSigned makes a certificate for 127.0.0.1 and writes it as a PEM CA
-// file.
-func selfSigned(t *testing.T, dir string) (tls.Certificate, string) {
+// testCA makes a CA with the project's own ca package and a certificate
+// it signed for 127.0.0.1; it returns that certificate and the CA file
+// (what dns.upstream_ca names).
+func testCA(t *testing.T, dir string) (tls.Certificate, string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caDir := filepath.Join(dir, "ca")
+	a, err := ca.LoadOrCreate(caDir, "test resolver", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test resolver"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	leaf, err := a.Leaf("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, path
+	return *leaf, filepath.Join(caDir, ca.CertFile)
 }
 
 func TestEncryptedUpstreams(t *testing.T) {
 	dir := t.TempDir()
-	cert, caFile := selfSigned(t, dir)
+	cert, caFile := testCA(t, dir)
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}}
 
 	// DNS over TLS.
@@ -89,15 +67,19 @@ func TestEncryptedUpstreams(t *testing.T) {
 	for _, up := range []string{"tls://" + ln.Addr().String(), doh.URL + "/dns-query"} {
 		t.Run(strings.SplitN(up, ":", 2)[0], func(t *testing.T) {
 			e := startTest(t, func(s string) string {
-				i := strings.Index(s, "  upstreams: [")
-				j := strings.Index(s[i:], "]\n")
-				return s[:i] + "  upstreams: [\"" + up + "\"]\n  upstream_ca: " + caFile + "\n" + s[i+j+2:]
+				return onlyUpstream(s, up) + "  upstream_ca: " + caFile + "\n"
 			})
 			for _, name := range []string{"one.test", "two.test", "three.test"} {
 				r := e.query(t, "127.0.0.3", name, dns.TypeA)
 				if firstAddr(r) != dnstest.AddrFor(name) {
 					t.Errorf("%s via %s: %v", name, up, r)
 				}
+			}
+			// Without upstream_ca the certificate is not trusted: the
+			// upstream is not used (certificates are verified).
+			e = startTest(t, func(s string) string { return onlyUpstream(s, up) })
+			if r := e.query(t, "127.0.0.3", "one.test", dns.TypeA); r.Rcode != dns.RcodeServerFailure {
+				t.Errorf("via %s without upstream_ca: %v", up, r)
 			}
 		})
 	}
