@@ -242,3 +242,10 @@ func readFile(t testing.TB, dir, name string) string {
 }
 
 func dnstestAddr(name string) string { return dnstest.AddrFor(name).String() }
+
+// onlyUpstream edits a test policy to use up as its only upstream.
+func onlyUpstream(s, up string) string {
+	i := strings.Index(s, "  upstreams: [")
+	j := strings.Index(s[i:], "]\n")
+	return s[:i] + "  upstreams: [\"" + up + "\"]\n" + s[i+j+2:]
+}

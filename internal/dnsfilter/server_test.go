@@ -291,11 +291,7 @@ func TestServfailWhenAllDown(t *testing.T) {
 	silent, _ := net.ListenPacket("udp", "127.0.0.1:0")
 	defer silent.Close()
 	for _, up := range []string{dead, silent.LocalAddr().String()} {
-		e := startTest(t, func(s string) string {
-			i := strings.Index(s, "  upstreams: [")
-			j := strings.Index(s[i:], "]\n")
-			return s[:i] + "  upstreams: [\"" + up + "\"]\n" + s[i+j+2:]
-		})
+		e := startTest(t, func(s string) string { return onlyUpstream(s, up) })
 		start := time.Now()
 		r := e.query(t, "127.0.0.3", "down.test", dns.TypeA)
 		if r.Rcode != dns.RcodeServerFailure {
