@@ -51,6 +51,13 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	if *group != "" && *client != "" {
 		return fmt.Errorf("%w: give --group or --client, not both", ErrUsage)
 	}
+	// A device's own overrides (a Continue) apply to its address.
+	var clientIP netip.Addr
+	if *client != "" {
+		if clientIP, err = netip.ParseAddr(*client); err != nil {
+			return fmt.Errorf("%w: --client: %q is not an IP address", ErrUsage, *client)
+		}
+	}
 	path, err := cf.configPath(a)
 	if err != nil {
 		return err
@@ -93,20 +100,11 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		}
 		groups = g
 	default:
-		ip := netip.IPv4Unspecified()
-		if *client != "" {
-			ip, err = netip.ParseAddr(*client)
-			if err != nil {
-				return fmt.Errorf("%w: --client: %q is not an IP address", ErrUsage, *client)
-			}
+		ip := clientIP
+		if !ip.IsValid() {
+			ip = netip.IPv4Unspecified()
 		}
 		groups = snap.GroupsForIP(ip)
-	}
-
-	// A device's own overrides (a Continue) apply to its address.
-	var clientIP netip.Addr
-	if *client != "" {
-		clientIP, _ = netip.ParseAddr(*client)
 	}
 	out := bufio.NewWriter(a.Stdout)
 	defer out.Flush()

@@ -163,6 +163,12 @@ func TestCheckErrors(t *testing.T) {
 	if code, _, _ := run(t, "", "check", "-c", p); code != 2 {
 		t.Errorf("no target: exit %d", code)
 	}
+	// A bad --client is an error even where it only names the device.
+	for _, args := range [][]string{{"--client", "10.0.0.300"}, {"--user", "amy", "--client", "nope"}} {
+		if code, _, errs := run(t, "", append(append([]string{"check", "-c", p}, args...), "x.example")...); code != 2 || !strings.Contains(errs, "--client") {
+			t.Errorf("check %v: %d %q", args, code, errs)
+		}
+	}
 	if code, _, _ := run(t, "", "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d", code)
 	}
