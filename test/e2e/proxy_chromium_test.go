@@ -73,6 +73,9 @@ func TestProxyChromium(t *testing.T) {
 	if !strings.Contains(out, "bet.test") || !strings.Contains(out, "betting adverts") {
 		t.Errorf("request not stored:\n%s", out)
 	}
+	if out := in.cli(t, "", "audit", "list", "--action", "concern.create"); !strings.Contains(out, "bet.test") {
+		t.Errorf("concern not stored:\n%s", out)
+	}
 
 	step("warning page", chromedp.Navigate("http://game.test:"+o.http+"/play"), chromedp.WaitVisible(chromedp.ID("continue")))
 	shot("warnpage.png")
