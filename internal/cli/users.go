@@ -137,13 +137,11 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		if *asJSON {
-			enc := json.NewEncoder(a.Stdout)
-			for _, u := range users {
-				if err := enc.Encode(userJSON(u, identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), false)); err != nil {
-					return err
-				}
+			rows := make([]map[string]any, len(users))
+			for i, u := range users {
+				rows[i] = userJSON(u, identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), false)
 			}
-			return nil
+			return writeJSONLines(a.Stdout, rows)
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tYEAR\tPOLICY GROUPS\tSTATE")

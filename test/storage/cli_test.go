@@ -81,6 +81,11 @@ func TestUsersGrantAudit(t *testing.T) {
 	if !strings.Contains(out, `"policy_groups":["pupils-ks2"]`) || !strings.Contains(out, `"password_set":true`) {
 		t.Fatalf("show: %s", out)
 	}
+	out, _, _ = run(t, data, "", "users", "list", "--json")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.Contains(out, `"username":"amy"`) ||
+		!strings.Contains(out, `"username":"tom"`) || !strings.Contains(out, `"policy_groups":["pupils-ks2"]`) {
+		t.Fatalf("list --json: %s", out)
+	}
 	if _, errOut, code := run(t, data, "", "users", "add", "class2", "--role", "staff", "--shared"); code != 2 || !strings.Contains(errOut, "not a KS1 group") {
 		t.Fatalf("shared staff: %d %s", code, errOut)
 	}
