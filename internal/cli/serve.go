@@ -10,6 +10,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -261,13 +262,28 @@ func (d *serveDeps) fileStamp() string {
 	}
 	var b []byte
 	for _, f := range files {
-		if fi, err := os.Stat(f); err == nil {
-			b = fmt.Appendf(b, "%s:%d:%d;", f, fi.ModTime().UnixNano(), fi.Size())
-		} else if fi, err := os.Stat(f + "/domains"); err == nil {
-			b = fmt.Appendf(b, "%s:%d:%d;", f, fi.ModTime().UnixNano(), fi.Size())
-		}
+		b = appendStamp(b, f)
 	}
 	return string(b)
+}
+
+// appendStamp appends a file's name, modification time and size; for a
+// UT1 category folder, its domains and urls files' too (rewriting a file
+// in place leaves the folder's own time alone).
+func appendStamp(b []byte, f string) []byte {
+	fi, err := os.Stat(f)
+	if err != nil {
+		return b
+	}
+	b = fmt.Appendf(b, "%s:%d:%d;", f, fi.ModTime().UnixNano(), fi.Size())
+	if fi.IsDir() {
+		for _, part := range []string{"domains", "urls"} {
+			if sub, err := os.Stat(filepath.Join(f, part)); err == nil && !sub.IsDir() {
+				b = fmt.Appendf(b, "%s:%d:%d;", part, sub.ModTime().UnixNano(), sub.Size())
+			}
+		}
+	}
+	return b
 }
 
 // releaseDelay is how long after a reload the old snapshot may still be
