@@ -52,17 +52,6 @@ func dnsBinary(t *testing.T) string {
 	return dnsBinPath
 }
 
-// dnsNeedDig skips without dig, unless CI is set (then it fails).
-func dnsNeedDig(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("dig"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("dig is not installed (Debian package bind9-dnsutils)")
-		}
-		t.Skip("dig is not installed (apt-get install bind9-dnsutils)")
-	}
-}
-
 // dnsInstance is one running `schoolgate serve`.
 type dnsInstance struct {
 	serveProcess
@@ -130,7 +119,7 @@ var (
 // given fake time and waits until a query is answered.
 func dnsStart(t *testing.T, now string, upstream string, edit func(string) string) *dnsInstance {
 	t.Helper()
-	dnsNeedDig(t)
+	needTool(t, "dig", "bind9-dnsutils")
 	bin := dnsBinary(t)
 	in := &dnsInstance{dir: t.TempDir(), serveProcess: newServeProcess()}
 	if upstream == "" {

@@ -123,3 +123,16 @@ func metricValue(body, series string) (v float64, ok bool) {
 	}
 	return 0, false
 }
+
+// needTool skips without a tool, unless CI is set (then it fails).
+func needTool(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (Debian package %s)", tool, pkg)
+		}
+		t.Skipf("%s is not installed (apt-get install %s)", tool, pkg)
+	}
+	return p
+}

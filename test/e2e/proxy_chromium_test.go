@@ -15,7 +15,7 @@ import (
 // page is shown (and photographed), both of its forms are submitted, and a
 // warning is clicked through.
 func TestProxyChromium(t *testing.T) {
-	chromium := proxyNeed(t, "chromium", "chromium")
+	chromium := needTool(t, "chromium", "chromium")
 	o := proxyStartOrigins(t)
 	in := proxyStart(t, "", "")
 

@@ -76,24 +76,11 @@ type proxyInstance struct {
 	env   []string
 }
 
-// proxyNeed skips without a tool, unless CI is set (then it fails).
-func proxyNeed(t *testing.T, tool, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (Debian package %s)", tool, pkg)
-		}
-		t.Skipf("%s is not installed (apt-get install %s)", tool, pkg)
-	}
-	return p
-}
-
 // proxyStart writes the policy (proxyYAML appended under proxy:, extra
 // appended at the end) and runs serve, with env added to its environment.
 func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
 	t.Helper()
-	proxyNeed(t, "curl", "curl")
+	needTool(t, "curl", "curl")
 	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
 	in.data = filepath.Join(in.dir, "data")
 	for name, body := range proxyLists {

@@ -98,7 +98,7 @@ func wsReadFrame(br *bufio.Reader) (byte, []byte, error) {
 // WebSocket's handshake is decided and relayed through the inspected
 // tunnel, and the frames pass both ways.
 func TestWebSocketChromium(t *testing.T) {
-	chromium := proxyNeed(t, "chromium", "chromium")
+	chromium := needTool(t, "chromium", "chromium")
 	o := proxyStartOrigins(t)
 	in := proxyStart(t, "  connect_ports: [443, "+o.https+"]\n  inspect: [pupils]\n", "", "SSL_CERT_FILE="+o.caFile)
 	// The school CA is not installed in the throwaway profile.
