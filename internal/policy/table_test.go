@@ -52,6 +52,12 @@ func TestTable(t *testing.T) {
 				t.Fatalf("lookup h%d = %d, %v", i+j, vals[j], found[j])
 			}
 		}
+		// A stored key between unstored ones is found at its own index.
+		mixed := []uint64{nameKey("nowhere.example"), keys[0], nameKey("nor.here.example")}
+		vals, found = [maxSuffixes]uint16{}, [maxSuffixes]bool{}
+		if hits := tb.lookup(mixed, &vals, &found); hits != 1 || found[0] || !found[1] || found[2] || vals[1] != uint16(i) {
+			t.Fatalf("lookup of a mix from h%d: %d hits, found %v, value %d", i, hits, found[:3], vals[1])
+		}
 	}
 	passed := 0
 	for i := 0; i < n; i++ {
