@@ -50,6 +50,7 @@ func writeLabel(r *rand.Rand, sb *strings.Builder, n int) {
 }
 
 type benchData struct {
+	dir     string // removed by TestMain
 	policy  string
 	listed  []string
 	targets []string
@@ -59,6 +60,15 @@ var (
 	benchOnce sync.Once
 	benchD    benchData
 )
+
+// TestMain removes the benchmarks' generated lists (32 MB) after the run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchD.dir != "" {
+		os.RemoveAll(benchD.dir)
+	}
+	os.Exit(code)
+}
 
 func benchSetup(b *testing.B) benchData {
 	benchOnce.Do(func() {
@@ -128,7 +138,7 @@ func benchSetup(b *testing.B) benchData {
 			targets[i] = packed[off : off+n]
 			off += n
 		}
-		benchD = benchData{policy: pp, listed: listed, targets: targets}
+		benchD = benchData{dir: dir, policy: pp, listed: listed, targets: targets}
 	})
 	return benchD
 }
