@@ -11,11 +11,12 @@ import (
 
 func runLists(ctx context.Context, a *App, args []string) error {
 	if len(args) == 0 || args[0] != "update" {
-		return fmt.Errorf("%w: schoolgate lists update -c policy.yaml", ErrUsage)
+		return fmt.Errorf("%w: schoolgate lists update -c policy.yaml [--force]", ErrUsage)
 	}
 	fs := newFlags(a, "lists update")
 	var cf commonFlags
 	cf.register(a, fs)
+	force := fs.Bool("force", false, "accept a download with fewer than half the entries of the copy it replaces")
 	if _, err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -27,13 +28,18 @@ func runLists(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	u := &listsync.Updater{CacheDir: policy.CacheDir(c, cf.data), Progress: a.Stderr, Log: a.Log}
+	u := &listsync.Updater{CacheDir: policy.CacheDir(c, cf.data), Progress: a.Stderr, Force: *force}
 	res, err := u.Update(ctx, c)
+	// One line per source, the only place a failure is described.
 	for _, r := range res {
 		status := "updated"
 		switch {
+		case r.Err != nil && r.Kept:
+			status = fmt.Sprintf("FAILED (kept the last good copy, %d entries): %v", r.Entries, r.Err)
 		case r.Err != nil:
-			status = "FAILED (kept the last good copy): " + r.Err.Error()
+			status = fmt.Sprintf("FAILED (no previous copy: category %s has no entries from this source): %v", r.Category, r.Err)
+		case r.NotModified:
+			status = "not modified"
 		case !r.Changed:
 			status = "unchanged"
 		}

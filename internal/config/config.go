@@ -92,13 +92,6 @@ type Exception struct {
 	Line    int      `yaml:"-"`
 }
 
-// Lists configures downloaded list sources.
-type Lists struct {
-	// CacheDir holds downloaded copies of url: sources. Default: "lists"
-	// inside the data directory.
-	CacheDir string `yaml:"cache_dir"`
-}
-
 // Load reads and strictly decodes the policy file at path. It checks the
 // shape of the file only; policy.Compile checks its meaning.
 func Load(path string) (*Config, error) {
@@ -155,6 +148,7 @@ func (c *Config) applyDefaults() error {
 	if c.Site.Timezone == "" {
 		c.Site.Timezone = "UTC"
 	}
+	c.Lists.applyDefaults()
 	c.DNS.applyDefaults()
 	c.Proxy.applyDefaults()
 	c.BlockPage.applyDefaults()
