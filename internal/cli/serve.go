@@ -109,7 +109,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices}
+	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
+	"time"
 
+	"schoolgate/internal/listsync"
 	"schoolgate/internal/policy"
 )
 
@@ -13,6 +16,7 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	var cf commonFlags
 	cf.register(a, fs)
 	verbose := fs.Bool("v", false, "print every skipped line kept as an example")
+	allowEmpty := fs.Bool("allow-empty", false, "exit 0 even when a category has no entries or a downloaded list is missing or stale")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,8 +50,22 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 			fmt.Fprintf(a.Stdout, "skipped %s\n", ex)
 		}
 	}
+	problems := listsync.Health(snap, time.Now())
 	for _, w := range snap.Warnings() {
+		if len(problems) > 0 && strings.Contains(w, " has not been downloaded yet") {
+			continue // said below, as an error
+		}
 		fmt.Fprintf(a.Stdout, "warning: %s\n", w)
+	}
+	level := "error"
+	if *allowEmpty {
+		level = "warning"
+	}
+	for _, p := range problems {
+		fmt.Fprintf(a.Stdout, "%s: %s:%d: category %s: %s\n", level, path, p.Line, p.Category, p)
+	}
+	if len(problems) > 0 && !*allowEmpty {
+		return fmt.Errorf("%s: %d categories filter less than the policy says (--allow-empty accepts this)", path, len(problems))
 	}
 	fmt.Fprintf(a.Stdout, "%s: OK: %d categories, %d groups, %d distinct entries, compiled in %s\n",
 		path, len(snap.Categories()), len(snap.Groups()), snap.Entries(), snap.CompileTime().Round(1e6))

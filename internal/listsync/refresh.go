@@ -21,6 +21,9 @@ type Refresher struct {
 	// files) are read again on every pass, so a reload that adds a url:
 	// source gets it downloaded.
 	Snapshot func() *policy.Snapshot
+	// Interval between downloads of a source; 0 takes the policy's
+	// lists.refresh on every pass (so a reload changes it), where 0 is
+	// off: nothing is downloaded, not even a missing copy.
 	Interval time.Duration
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -64,13 +67,29 @@ func (r *Refresher) now() time.Time {
 // Run refreshes until ctx ends. It always returns nil: a failed download
 // is logged and retried, never fatal to serve.
 func (r *Refresher) Run(ctx context.Context) error {
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
 	wake := r.wakeChan()
 	due := map[string]*schedule{} // by URL
 	for {
+		snap := r.Snapshot()
+		interval := r.Interval
+		if interval == 0 {
+			interval = snap.Config().Lists.Refresh
+		}
+		if interval <= 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-wake:
+				continue
+			}
+		}
 		now := r.now()
-		next := now.Add(r.Interval)
+		next := now.Add(interval)
 		seen := map[string]bool{}
-		for _, s := range urlSources(r.Snapshot()) {
+		for _, s := range urlSources(snap) {
 			if seen[s.url] {
 				continue
 			}
@@ -79,7 +98,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 			if sc == nil {
 				sc = &schedule{at: now}
 				if c := ReadCopy(s.file); c.Exists {
-					sc.at = c.Checked.Add(r.jitter(r.Interval))
+					sc.at = c.Checked.Add(jitter(interval))
 				}
 				due[s.url] = sc
 			}
@@ -88,7 +107,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				r.record(s, sc, res)
+				r.record(s, sc, res, interval)
 			}
 			next = minTime(next, sc.at)
 		}
@@ -112,7 +131,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 // record schedules a source's next download and logs what needs saying:
 // the first failure of a streak, the recovery, a changed copy. A list's
 // URL is not personal data; nothing here names a user.
-func (r *Refresher) record(s source, sc *schedule, res Result) {
+func (r *Refresher) record(s source, sc *schedule, res Result, interval time.Duration) {
 	now := r.now()
 	if res.Err == nil {
 		if sc.failures > 0 {
@@ -122,11 +141,11 @@ func (r *Refresher) record(s source, sc *schedule, res Result) {
 			r.Log.Info("list downloaded", "category", s.category, "url", s.url, "entries", res.Entries)
 		}
 		sc.failures = 0
-		sc.at = now.Add(r.jitter(r.Interval))
+		sc.at = now.Add(jitter(interval))
 		return
 	}
 	sc.failures++
-	sc.at = now.Add(r.backoff(sc.failures))
+	sc.at = now.Add(backoff(sc.failures, interval))
 	if sc.failures > 1 {
 		return
 	}
@@ -138,14 +157,14 @@ func (r *Refresher) record(s source, sc *schedule, res Result) {
 }
 
 // jitter spreads d by ±10%, so that many schools do not all ask at once.
-func (r *Refresher) jitter(d time.Duration) time.Duration {
+func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
 }
 
 // backoff is the wait before retry n of a failing source: a minute,
 // doubling, never longer than the refresh interval.
-func (r *Refresher) backoff(n int) time.Duration {
-	return min(r.Interval, time.Minute<<min(n-1, 16))
+func backoff(n int, interval time.Duration) time.Duration {
+	return min(interval, time.Minute<<min(n-1, 16))
 }
 
 // urlSources lists snap's url: sources with their cache files.
