@@ -185,9 +185,27 @@ func TestInitValidate(t *testing.T) {
 		t.Errorf("init over an existing policy: %d %q", code, errs)
 	}
 	p := filepath.Join(dir, "schoolgate.yaml")
+	// Offline, its url: categories are empty (and so is the school's own
+	// illegal list until filled in): validate says so and fails...
 	code, out, errs := run(t, "", "validate", "-c", p, "--data", t.TempDir())
-	if code != 0 || !strings.Contains(out, "OK:") || !strings.Contains(out, "not downloaded yet") {
-		t.Fatalf("validate: %d\n%s\n%s", code, out, errs)
+	if code != 1 || strings.Contains(out, "OK:") || !strings.Contains(errs, "13 categories filter less than the policy says") {
+		t.Fatalf("validate offline: %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"error: " + p + ":29: category adult: no entries: it filters nothing; https://raw.githubusercontent.com/olbat/ut1-blacklists/master/blacklists/adult/domains (line 32) has not been downloaded yet",
+		"error: " + p + ":24: category illegal: no entries: it filters nothing; lists/illegal.txt (line 28) has 0 entries",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate offline lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "category video") || strings.Contains(out, "category education") {
+		t.Errorf("local lists with entries reported:\n%s", out)
+	}
+	// ... unless the school accepts it.
+	code, out, errs = run(t, "", "validate", "-c", p, "--data", t.TempDir(), "--allow-empty")
+	if code != 0 || !strings.Contains(out, "OK:") || !strings.Contains(out, "warning: "+p+":50: category gambling: no entries") {
+		t.Fatalf("validate --allow-empty: %d\n%s\n%s", code, out, errs)
 	}
 	_, out, _ = run(t, "", "check", "-c", p, "--data", t.TempDir(), "--client", "10.30.0.5", "example.com", "bbc.co.uk")
 	rs := decodeLines(t, out)
@@ -202,7 +220,7 @@ func TestValidateReportsJunk(t *testing.T) {
 	p := writePolicy(t, issuePolicy, map[string]string{
 		"lists/gambling.txt": "bet365.com\nnot a host\n\nok.example\n",
 		"lists/social.txt":   "facebook.com\n",
-		"lists/iwf.txt":      "",
+		"lists/iwf.txt":      "secret.example\n",
 	})
 	code, out, errs := run(t, "", "validate", "-c", p)
 	if code != 0 {
@@ -227,6 +245,7 @@ func TestListsUpdate(t *testing.T) {
 			http.Error(w, "gone", http.StatusBadGateway)
 		case 2:
 			fmt.Fprintln(w, "<html>this is not a hosts file</html>")
+		case 3: // an empty list never replaces one
 		}
 	}))
 	defer srv.Close()
@@ -238,7 +257,15 @@ func TestListsUpdate(t *testing.T) {
 	if !strings.Contains(out, `"verdict":"allow"`) {
 		t.Fatalf("before download: %s", out)
 	}
+	// A failure with no copy to keep says so, once.
+	mode.Store(1)
 	code, out, errs := run(t, "", "lists", "update", "-c", p, "--data", data)
+	if code != 1 || !strings.Contains(out, "0 entries\tFAILED (no previous copy: category gambling has no entries from this source): HTTP 502") ||
+		strings.Count(out+errs, "502") != 1 || strings.Contains(out, "kept") {
+		t.Fatalf("first download failing: %d %q %q", code, out, errs)
+	}
+	mode.Store(0)
+	code, out, errs = run(t, "", "lists", "update", "-c", p, "--data", data)
 	if code != 0 || !strings.Contains(out, "2 entries\tupdated") || !strings.Contains(errs, "[1/1]") {
 		t.Fatalf("update: %d %q %q", code, out, errs)
 	}
@@ -246,11 +273,11 @@ func TestListsUpdate(t *testing.T) {
 	if !strings.Contains(out, `"verdict":"block"`) {
 		t.Fatalf("after download: %s", out)
 	}
-	for _, m := range []int32{1, 2} {
+	for _, m := range []int32{1, 2, 3} {
 		mode.Store(m)
-		code, out, _ = run(t, "", "lists", "update", "-c", p, "--data", data)
-		if code != 1 || !strings.Contains(out, "FAILED (kept the last good copy)") {
-			t.Fatalf("mode %d: %d %q", m, code, out)
+		code, out, errs = run(t, "", "lists", "update", "-c", p, "--data", data)
+		if code != 1 || !strings.Contains(out, "2 entries\tFAILED (kept the last good copy, 2 entries): ") || strings.Contains(errs, "kept") {
+			t.Fatalf("mode %d: %d %q %q", m, code, out, errs)
 		}
 		_, out, _ = run(t, "", "check", "-c", p, "--data", data, "--group", "staff", "poker.example")
 		if !strings.Contains(out, `"verdict":"block"`) {
