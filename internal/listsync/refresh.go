@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"schoolgate/internal/policy"
@@ -28,7 +29,8 @@ type Refresher struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 
-	wake chan struct{}
+	wakeOnce sync.Once
+	wake     chan struct{}
 }
 
 // source is one url: source to keep fresh.
@@ -51,9 +53,7 @@ func (r *Refresher) Wake() {
 }
 
 func (r *Refresher) wakeChan() chan struct{} {
-	if r.wake == nil {
-		r.wake = make(chan struct{}, 1)
-	}
+	r.wakeOnce.Do(func() { r.wake = make(chan struct{}, 1) })
 	return r.wake
 }
 
