@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"schoolgate/internal/config"
@@ -208,6 +209,9 @@ func (u *Updater) fetch(ctx context.Context, url, format, dest string, old Copy)
 		if prev, err := os.ReadFile(dest); err == nil && bytes.Equal(prev, body) {
 			return st.Entries, false, false, writeMeta(dest, m)
 		}
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return 0, false, false, fmt.Errorf("list cache: %w", err)
 	}
 	if err := writeAtomic(dest, body); err != nil {
 		return 0, false, false, err

@@ -55,8 +55,7 @@ func TestRefresher(t *testing.T) {
 	if err := os.WriteFile(pf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(dir, "data")
-	os.MkdirAll(filepath.Join(data, "lists"), 0o755)
+	data := filepath.Join(dir, "data") // the list cache does not exist yet
 	e, err := policy.NewEngine(pf, policy.Options{DataDir: data})
 	if err != nil {
 		t.Fatal(err)
