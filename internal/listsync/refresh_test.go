@@ -132,8 +132,9 @@ func TestRefresherOff(t *testing.T) {
 	}
 	r := &Refresher{Updater: &Updater{}, Snapshot: e.Snapshot}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.Run(ctx)
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
 	time.Sleep(200 * time.Millisecond)
 	if o.count() != 0 {
 		t.Fatalf("refresh off, yet %d downloads", o.count())
@@ -143,5 +144,8 @@ func TestRefresherOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Wake()
-	waitFor(t, "the download after the reload", func() bool { return o.count() == 1 })
+	waitFor(t, "the download after the reload", func() bool { return ReadCopy(policy.CachePath(filepath.Join(dir, "lists"), o.URL+"/g")).Exists })
+	if o.count() != 1 {
+		t.Errorf("%d downloads, want 1", o.count())
+	}
 }
