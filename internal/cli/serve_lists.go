@@ -77,17 +77,19 @@ type listReporter struct {
 func (r *listReporter) report(snap *policy.Snapshot, all bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if all || r.seen == nil {
-		r.seen = map[string]bool{}
+	if all {
+		r.seen = nil
 	}
+	current := map[string]bool{}
 	for _, p := range listsync.Health(snap, r.now()) {
 		key := problemKey(p)
+		current[key] = true
 		if r.seen[key] {
 			continue
 		}
-		r.seen[key] = true
 		r.log.Error("list category filters less than the policy says", "category", p.Category, "line", p.Line, "entries", p.Entries, "problem", p.String())
 	}
+	r.seen = current // a problem that went away and comes back is logged again
 }
 
 // problemKey identifies a problem by its category and faulty sources, not
