@@ -89,6 +89,9 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	snap := d.engine.Snapshot()
+	// The files as loaded: a list downloaded in the background from now on
+	// is a change the reload watcher must see, however early it lands.
+	stamp := d.fileStamp()
 	log.Info("policy loaded", "file", path, "entries", snap.Entries(), "took", snap.CompileTime().Round(time.Millisecond))
 	d.sessions = identity.NewSessions(d.now)
 	d.activity = activity.Discard{}
@@ -138,7 +141,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		}()
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); d.watchReloads(ctx) }()
+	go func() { defer wg.Done(); d.watchReloads(ctx, stamp) }()
 	go func() { defer wg.Done(); d.releaseMemory(ctx) }()
 	wg.Add(1)
 	go func() {
@@ -227,12 +230,12 @@ func (h *listenerService) Run(ctx context.Context) error {
 }
 
 // watchReloads reloads the policy on SIGHUP and when the policy file or a
-// list file changes. A broken new policy keeps the old one running.
-func (d *serveDeps) watchReloads(ctx context.Context) {
+// list file changes from stamp. A broken new policy keeps the old one
+// running.
+func (d *serveDeps) watchReloads(ctx context.Context, stamp string) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	stamp := d.fileStamp()
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
@@ -241,8 +244,8 @@ func (d *serveDeps) watchReloads(ctx context.Context) {
 			return
 		case <-hup:
 			d.log.Info("SIGHUP: reloading policy")
+			stamp = d.fileStamp() // before: a list replaced meanwhile reloads again
 			_, _ = d.engine.Reload()
-			stamp = d.fileStamp()
 		case <-t.C:
 			if s := d.fileStamp(); s != stamp {
 				stamp = s

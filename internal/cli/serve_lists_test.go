@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,5 +68,68 @@ func TestListReporter(t *testing.T) {
 	rep.report(e.Snapshot(), true) // a reload says it all again
 	if got = lines(); len(got) != 2 {
 		t.Errorf("after a reload: %q", got)
+	}
+}
+
+// TestRefreshReloads: a list that changes at its origin is downloaded on
+// the next refresh, replaces the copy, and the reload watcher puts it in
+// force; a refresh that finds it unchanged (304) reloads nothing.
+func TestRefreshReloads(t *testing.T) {
+	var body atomic.Value
+	body.Store("casino.example\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := body.Load().(string)
+		etag := fmt.Sprintf(`"%d"`, len(b))
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		fmt.Fprint(w, b)
+	}))
+	defer srv.Close()
+	y := strings.Replace(issuePolicy, "sources: [{path: lists/gambling.txt, format: domains}]", "sources: [{url: \""+srv.URL+"/g.txt\", format: domains}]", 1)
+	p := writePolicy(t, y, issueLists)
+	e, err := policy.NewEngine(p, policy.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reloads atomic.Int32
+	e.OnReload(func(*policy.Snapshot) { reloads.Add(1) })
+	d := &serveDeps{configPath: p, engine: e, log: slog.New(slog.DiscardHandler)}
+	stamp := d.fileStamp() // as runServe takes it: before the refresher can write
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	r := &listsync.Refresher{Updater: &listsync.Updater{}, Snapshot: e.Snapshot, Interval: 300 * time.Millisecond}
+	wg.Add(2)
+	go func() { defer wg.Done(); d.watchReloads(ctx, stamp) }()
+	go func() { defer wg.Done(); r.Run(ctx) }()
+
+	gambling := func() int {
+		for _, cs := range listsync.Status(e.Snapshot(), time.Now()) {
+			if cs.Name == "gambling" {
+				return cs.Entries
+			}
+		}
+		return -1
+	}
+	waitUntil(t, "the first download in force", func() bool { return gambling() == 1 })
+	time.Sleep(3 * time.Second) // several 304s and a watcher pass
+	if n := reloads.Load(); n != 1 {
+		t.Errorf("%d reloads with the list unchanged, want 1", n)
+	}
+	body.Store("casino.example\npoker.example\n")
+	waitUntil(t, "the changed list in force", func() bool { return gambling() == 2 })
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
