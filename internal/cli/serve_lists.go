@@ -49,20 +49,25 @@ type listService struct {
 func (s *listService) Name() string { return "lists" }
 
 func (s *listService) Run(ctx context.Context) error {
-	go func() {
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				s.reporter.report(s.engine.Snapshot(), false)
-			}
+	done := make(chan struct{})
+	go func() { defer close(done); s.refresher.Run(ctx) }()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			<-done
+			return nil
+		case <-t.C:
+			s.reporter.report(s.engine.Snapshot(), false)
 		}
-	}()
-	return s.refresher.Run(ctx)
+	}
 }
+
+var (
+	_ service              = (*listService)(nil)
+	_ prometheus.Collector = (*listCollector)(nil)
+)
 
 // listReporter logs list problems, one ERROR line per category naming it
 // and why. Between reloads it logs only problems it has not logged yet.
