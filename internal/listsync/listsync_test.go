@@ -8,10 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"schoolgate/internal/config"
+	"schoolgate/internal/policy"
 )
 
 // origin is a list server on loopback that answers conditional requests
@@ -237,5 +241,42 @@ func TestFetchOldCopyWithoutRecord(t *testing.T) {
 	}
 	if h := o.last().Header; h.Get("If-None-Match") != "" {
 		t.Errorf("conditional request without a record: %v", h)
+	}
+}
+
+// TestUpdate: every url: source once per URL (two categories may share
+// one), a ut1 url refused, a second run answered 304, and the error names
+// how many failed.
+func TestUpdate(t *testing.T) {
+	o := newOrigin(t, "a.example\nb.example\n")
+	text := `categories:
+  gambling: {sources: [{url: "` + o.URL + `/a", format: domains}, {path: local.txt, format: domains}]}
+  betting: {sources: [{url: "` + o.URL + `/a", format: domains}]}
+  folder: {sources: [{url: "` + o.URL + `/ut1", format: ut1}]}
+default: allow
+`
+	c, err := config.Parse("policy.yaml", "/school/policy.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &Updater{CacheDir: filepath.Join(t.TempDir(), "cache")}
+	res, err := u.Update(context.Background(), c)
+	if err == nil || err.Error() != "1 of 3 list downloads failed" {
+		t.Errorf("err %v", err)
+	}
+	if len(res) != 3 || o.count() != 1 {
+		t.Fatalf("%d results, %d requests: %+v", len(res), o.count(), res)
+	}
+	for _, r := range res[:2] {
+		if r.Err != nil || !r.Changed || r.Entries != 2 || r.File != policy.CachePath(u.CacheDir, o.URL+"/a") {
+			t.Errorf("%+v", r)
+		}
+	}
+	if r := res[2]; r.Err == nil || !strings.Contains(r.Err.Error(), "format ut1 is a folder") || r.Kept {
+		t.Errorf("ut1: %+v", r)
+	}
+	res, _ = u.Update(context.Background(), c)
+	if !res[0].NotModified || res[0].Changed || res[0].Entries != 2 || o.count() != 2 {
+		t.Errorf("second run: %+v (%d requests)", res[0], o.count())
 	}
 }
