@@ -31,6 +31,10 @@ categories:
       - {url: "ORIGIN/social", format: domains}
   games:
     sources: [{url: "ORIGIN/games", format: domains}]
+  bypass:
+    sources:
+      - {path: video.txt, format: domains}
+      - {url: "ORIGIN/doh", format: domains}
 default: allow
 LISTS`
 
@@ -93,13 +97,15 @@ func TestHealth(t *testing.T) {
 	p, data := healthSetup(t, "", now.Add(-10*24*time.Hour), now)
 	snap := compileAt(t, p, data)
 	got := problemsByCategory(Health(snap, now))
-	if len(got) != 3 {
-		t.Errorf("problems: %v, want illegal, gambling and social", got)
+	if len(got) != 4 {
+		t.Errorf("problems: %v, want illegal, gambling, social and bypass", got)
 	}
 	want := map[string]string{
 		"illegal":  "no entries: it filters nothing; iwf.txt (line 5) has 0 entries",
 		"gambling": "no entries: it filters nothing; ORIGIN/gambling (line 10) has not been downloaded yet (schoolgate lists update)",
 		"social":   "ORIGIN/social (line 14) was last checked 10d ago, more than lists.max_age (7d)",
+		// Not empty, but a part of it is missing.
+		"bypass": "ORIGIN/doh (line 20) has not been downloaded yet (schoolgate lists update)",
 	}
 	origin := strings.TrimSuffix(snap.Config().Categories[2].Value.Sources[0].URL, "/gambling")
 	for cat, w := range want {
@@ -139,8 +145,8 @@ func TestHealthMaxAge(t *testing.T) {
 	for _, lists := range []string{"lists: {max_age: off}", "lists: {max_age: 30d}"} {
 		p, data := healthSetup(t, lists, now.Add(-10*24*time.Hour), now)
 		got := problemsByCategory(Health(compileAt(t, p, data), now))
-		if _, ok := got["social"]; ok || len(got) != 2 {
-			t.Errorf("%s: %v, want only illegal and gambling", lists, got)
+		if _, ok := got["social"]; ok || len(got) != 3 {
+			t.Errorf("%s: %v, want only illegal, gambling and bypass", lists, got)
 		}
 	}
 }
