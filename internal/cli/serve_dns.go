@@ -18,6 +18,10 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 	if d.st.dir != nil {
 		dir = d.st.dir // a session user's groups from the user store
 	}
+	guard, err := d.guard("dns", nil) // DNS over TCP, every dns.listen address
+	if err != nil {
+		return nil, err
+	}
 	srv, err := dnsfilter.New(dnsfilter.Options{
 		Engine:    d.engine,
 		Sessions:  d.sessions,
@@ -26,6 +30,7 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		Registry:  d.registry,
 		Logger:    d.log,
 		Now:       d.now,
+		TCPGuard:  guard,
 	})
 	if err != nil {
 		return nil, err
