@@ -20,7 +20,15 @@ func (d *serveDeps) raiseFileLimit() {
 	}
 	d.fileLimit = soft
 	d.log.Info("open-file limit", "soft", soft, "hard", hard)
+	if soft < lowFileLimit {
+		d.log.Warn("the open-file limit is low for a school's traffic: raise it (LimitNOFILE= in the systemd unit, or ulimit -n)",
+			"limit", soft, "suggested", 65536)
+	}
 }
+
+// lowFileLimit is the open-file limit below which serve warns: a few
+// hundred pupils' browsers hold thousands of proxy connections.
+const lowFileLimit = 4096
 
 // guard builds the connection guard of one listener (proxy, blockpage,
 // admin, dns) from the policy's limits: section, and follows reloads.
