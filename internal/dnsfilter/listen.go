@@ -23,7 +23,7 @@ func (s *Server) bind(addrs []string) error {
 			return bindErr(a, err)
 		}
 		s.udp = append(s.udp, uc)
-		s.tcp = append(s.tcp, s.guard.Wrap(tl))
+		s.tcp = append(s.tcp, s.tcpLimits.Wrap(tl))
 		s.sizeBuffers(uc)
 	}
 	return nil

@@ -88,14 +88,14 @@ type Server struct {
 	view      atomic.Pointer[view]
 	chain     []stage
 
-	listen   []string
-	udp      []*net.UDPConn
-	tcp      []net.Listener // under guard
-	guard    *netguard.Guard
-	reqs     sync.Pool
-	inflight sync.WaitGroup
-	closing  atomic.Bool
-	tcpConns sync.Map // net.Conn → struct{}
+	listen    []string
+	udp       []*net.UDPConn
+	tcp       []net.Listener  // under tcpLimits
+	tcpLimits *netguard.Guard // per-client and total caps, accept backoff
+	reqs      sync.Pool
+	inflight  sync.WaitGroup
+	closing   atomic.Bool
+	tcpConns  sync.Map // net.Conn → struct{}
 }
 
 // newChain is the resolver chain, in the order a query goes through it.
@@ -180,9 +180,9 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.m = m
-	s.guard = opt.TCPGuard
-	if s.guard == nil {
-		s.guard, err = netguard.New(netguard.Options{Name: "dns", Limits: netguard.Limits{Total: maxTCPConns}, Registerer: opt.Registry, Log: opt.Logger})
+	s.tcpLimits = opt.TCPGuard
+	if s.tcpLimits == nil {
+		s.tcpLimits, err = netguard.New(netguard.Options{Name: "dns", Limits: netguard.Limits{Total: maxTCPConns}, Registerer: opt.Registry, Log: opt.Logger})
 		if err != nil {
 			return nil, err
 		}
