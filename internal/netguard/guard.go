@@ -89,7 +89,7 @@ type Guard struct {
 	total     atomic.Int64
 	// unix nanoseconds of the last warnings, which a flood would
 	// otherwise repeat thousands of times a second
-	warnedCap, warnedAccept atomic.Int64
+	warnedCap, warnedOutside, warnedAccept atomic.Int64
 
 	mu     sync.Mutex
 	open   int
@@ -194,10 +194,16 @@ func (g *Guard) release(addr netip.Addr) {
 const warnEvery = time.Minute
 
 func (g *Guard) refuse(c net.Conn, reason string) {
+	g.m.refused(reason) // counted before the client can see its end
 	c.Close()
-	g.m.refused(reason)
 	if reason == ReasonOutside {
-		return // the metric says it; a scan would flood the log
+		// Once a minute at most (a scan would flood the log), and
+		// without the address: enough to notice a network missing
+		// from the allow-list.
+		if due(&g.warnedOutside) {
+			g.log.Warn("closed connections from outside the allowed networks at accept (see schoolgate_connections_refused_total)", "listener", g.name)
+		}
+		return
 	}
 	if due(&g.warnedCap) {
 		l := g.Limits()

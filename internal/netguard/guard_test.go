@@ -3,8 +3,10 @@ package netguard
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -48,10 +50,10 @@ func startGuarded(t *testing.T, o Options) *guarded {
 			if err != nil {
 				return
 			}
-			c.Write([]byte("ok"))
 			s.mu.Lock()
 			s.held = append(s.held, c)
 			s.mu.Unlock()
+			c.Write([]byte("ok")) // held first: the client may look at once
 		}
 	}()
 	t.Cleanup(func() {
@@ -317,4 +319,58 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	t.Fatalf("%v is neither a counter nor a gauge", m.Desc())
 	return 0
+}
+
+// lockedBuffer is a log destination written by the accept loop and read
+// by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRefusalsWarnOnceWithoutAddresses: a flood of refusals gives one
+// warning per kind (a minute apart at most), naming the listener and the
+// cap but never the client.
+func TestRefusalsWarnOnceWithoutAddresses(t *testing.T) {
+	var logs lockedBuffer
+	s := startGuarded(t, Options{
+		Name:   "proxy",
+		Limits: Limits{PerClient: 1, Total: 10},
+		Allow:  func(a netip.Addr) bool { return a != netip.MustParseAddr("127.0.0.7") },
+		Log:    slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	s.dial(t, "127.0.0.5")
+	for range 3 {
+		if _, ok := s.dial(t, "127.0.0.5"); ok {
+			t.Fatal("admitted over per_client 1")
+		}
+		if _, ok := s.dial(t, "127.0.0.7"); ok {
+			t.Fatal("admitted from outside the allow-list")
+		}
+	}
+	out := logs.String()
+	if n := strings.Count(out, "connection cap reached"); n != 1 {
+		t.Errorf("%d cap warnings for 3 refusals, want 1:\n%s", n, out)
+	}
+	if n := strings.Count(out, "outside the allowed networks"); n != 1 {
+		t.Errorf("%d allow-list warnings for 3 refusals, want 1:\n%s", n, out)
+	}
+	if !strings.Contains(out, "listener=proxy cap=per_client per_client=1 total=10") {
+		t.Errorf("cap warning lacks the listener and caps:\n%s", out)
+	}
+	if strings.Contains(out, "127.0.0.5") || strings.Contains(out, "127.0.0.7") {
+		t.Errorf("the log names a client:\n%s", out)
+	}
 }
