@@ -169,6 +169,25 @@ func TestServeSurvivesConnectionFlood(t *testing.T) {
 	if !strings.Contains(in.logText(), "soft=256 hard=256") {
 		t.Fatalf("serve did not log its open-file limit:\n%s", in.logText())
 	}
+	// DNS over UDP answers throughout, names it must forward included.
+	stop := make(chan struct{})
+	dnsDone := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				dnsDone <- nil
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			name := fmt.Sprintf("q%d.example", i)
+			r, err := in.query("127.0.0.3", "udp", name)
+			if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+				dnsDone <- fmt.Errorf("query %d (%s) during the flood: %v %v", i, name, r, err)
+				return
+			}
+		}
+	}()
 	release := flood(t, in.proxy, 400)
 	// The excess is closed at accept: wait until it has all been seen.
 	deadline := time.Now().Add(20 * time.Second)
@@ -202,6 +221,10 @@ func TestServeSurvivesConnectionFlood(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	in.answered(t, "after the flood", "after.example")
+	close(stop)
+	if err := <-dnsDone; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestServeSurvivesDescriptorExhaustion lifts the proxy's total cap
