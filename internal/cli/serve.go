@@ -51,6 +51,8 @@ type serveDeps struct {
 	// closers run in reverse order after every service has stopped.
 	closers []func() error
 	ready   chan struct{}
+	// fileLimit is the open-file limit in force (serve_limits.go).
+	fileLimit uint64
 
 	st storeParts // serve_store.go
 }
@@ -70,6 +72,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
 	d := &serveDeps{dataDir: cf.data, log: log, now: time.Now, ready: make(chan struct{})}
+	d.raiseFileLimit()
 	if *fakeNow != "" {
 		t0, err := time.Parse(time.RFC3339, *fakeNow)
 		if err != nil {
@@ -185,7 +188,7 @@ func (d *serveDeps) adminService(addr string) (service, error) {
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 		}
 	})
-	ln, err := net.Listen("tcp", addr)
+	ln, err := d.listen("admin", addr, nil)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener %s: %w", addr, err)
 	}

@@ -23,6 +23,10 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		d.log.Info("dns.listen is empty: the DNS resolver is off")
 		return nil, nil
 	}
+	guard, err := d.guard("dns", nil) // DNS over TCP, every dns.listen address
+	if err != nil {
+		return nil, err
+	}
 	srv, err := dnsfilter.New(dnsfilter.Options{
 		Engine:   d.engine,
 		Identity: d.ident,
@@ -30,6 +34,7 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		Registry: d.registry,
 		Logger:   d.log,
 		Now:      d.now,
+		TCPGuard: guard,
 	})
 	if err != nil {
 		return nil, err

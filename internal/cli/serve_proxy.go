@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -47,7 +46,8 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		if err != nil {
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", cfg.Proxy.Listen)
+		// Clients outside proxy.allow_networks are closed at accept.
+		ln, err := d.listen("proxy", cfg.Proxy.Listen, srv.Allowed)
 		if err != nil {
 			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
 		}
@@ -55,7 +55,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		services = append(services, &listenerService{name: "proxy", ln: ln, srv: srv})
 	}
 	if cfg.BlockPage.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
+		ln, err := d.listen("blockpage", cfg.BlockPage.Listen, nil)
 		if err != nil {
 			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
 		}

@@ -36,6 +36,7 @@ type Config struct {
 	Storage      Storage             `yaml:"storage"`
 	Retention    Retention           `yaml:"retention"`
 	AUA          Ordered[AUA]        `yaml:"aua"`
+	Limits       Limits              `yaml:"limits"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -125,7 +126,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)

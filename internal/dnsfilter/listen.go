@@ -23,7 +23,7 @@ func (s *Server) bind(addrs []string) error {
 			return bindErr(a, err)
 		}
 		s.udp = append(s.udp, uc)
-		s.tcp = append(s.tcp, tl)
+		s.tcp = append(s.tcp, s.tcpLimits.Wrap(tl))
 		s.sizeBuffers(uc)
 	}
 	return nil
@@ -139,15 +139,18 @@ func (s *Server) respond(r *request) {
 }
 
 // TCP limits (RFC 7766): idle connections are closed after tcpIdle;
-// connections beyond maxTCPConns are refused.
+// without Options.TCPGuard, connections beyond maxTCPConns are refused
+// (and beyond netguard.DefaultPerClient from one address).
 const (
 	tcpIdle     = 10 * time.Second
 	maxTCPConns = 512
 )
 
-func (s *Server) serveTCP(l *net.TCPListener) {
+// serveTCP serves the connections its guarded listener admits (the guard
+// caps them and retries failed accepts) until the listener is closed.
+func (s *Server) serveTCP(l net.Listener) {
 	for {
-		c, err := l.AcceptTCP()
+		c, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() || errors.Is(err, net.ErrClosed) {
 				return
@@ -155,16 +158,10 @@ func (s *Server) serveTCP(l *net.TCPListener) {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		if s.tcpActive.Add(1) > maxTCPConns {
-			s.tcpActive.Add(-1)
-			c.Close()
-			continue
-		}
 		s.inflight.Add(1)
 		s.tcpConns.Store(c, struct{}{})
 		go func() {
 			defer s.inflight.Done()
-			defer s.tcpActive.Add(-1)
 			defer s.tcpConns.Delete(c)
 			defer c.Close()
 			s.serveConn(c)
@@ -173,7 +170,7 @@ func (s *Server) serveTCP(l *net.TCPListener) {
 }
 
 // serveConn answers length-prefixed queries on one connection in turn.
-func (s *Server) serveConn(c *net.TCPConn) {
+func (s *Server) serveConn(c net.Conn) {
 	client := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	var buf []byte // as big as the largest query yet (most are small)
 	var hdr [2]byte

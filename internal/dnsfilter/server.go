@@ -19,6 +19,7 @@ import (
 
 	"schoolgate/internal/activity"
 	"schoolgate/internal/identity"
+	"schoolgate/internal/netguard"
 	"schoolgate/internal/policy"
 )
 
@@ -49,6 +50,10 @@ type Options struct {
 	Logger   *slog.Logger
 	// Now is the policy clock (schedules, exceptions, TTL caps).
 	Now func() time.Time
+	// TCPGuard caps the DNS-over-TCP connections per client and in
+	// total, and keeps accepting through descriptor exhaustion (nil: a
+	// guard of its own, 256 per client and 512 in all).
+	TCPGuard *netguard.Guard
 }
 
 // stage is one link of the chain. It answers the request (done), passes
@@ -84,12 +89,12 @@ type Server struct {
 
 	listen    []string
 	udp       []*net.UDPConn
-	tcp       []*net.TCPListener
+	tcp       []net.Listener  // under tcpLimits
+	tcpLimits *netguard.Guard // per-client and total caps, accept backoff
 	reqs      sync.Pool
 	inflight  sync.WaitGroup
 	closing   atomic.Bool
 	tcpConns  sync.Map // net.Conn → struct{}
-	tcpActive atomic.Int32
 }
 
 // newChain is the resolver chain, in the order a query goes through it.
@@ -173,6 +178,13 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.m = m
+	s.tcpLimits = opt.TCPGuard
+	if s.tcpLimits == nil {
+		s.tcpLimits, err = netguard.New(netguard.Options{Name: "dns", Limits: netguard.Limits{Total: maxTCPConns}, Registerer: opt.Registry, Log: opt.Logger})
+		if err != nil {
+			return nil, err
+		}
+	}
 	s.cache, s.cacheSize = newCache(cfg.CacheSize), cfg.CacheSize
 	m.registerCache(opt.Registry, s.cache)
 	v, err := s.newView(snap, nil)

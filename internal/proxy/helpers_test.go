@@ -85,6 +85,8 @@ type harnessOpt struct {
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	registerer prometheus.Registerer
 	sink       activity.Sink // instead of recording events (benchmarks)
+	// listener wraps the proxy's listener (serve puts a netguard on it).
+	listener func(*Server, net.Listener) net.Listener
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -135,6 +137,9 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.listener != nil {
+		ln = o.listener(srv, ln)
 	}
 	h.addr, h.srv = ln.Addr().String(), srv
 	done := make(chan struct{})

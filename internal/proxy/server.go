@@ -131,7 +131,7 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts connections on ln until Shutdown.
+// Serve accepts connections on ln until Shutdown or until ln is closed.
 func (s *Server) Serve(ln net.Listener) error {
 	var delay time.Duration
 	for {
@@ -140,8 +140,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			if s.isClosing() {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			// serve's listener (a netguard) retries accept errors
+			// itself; any other listener's are retried here, so that
+			// running out of descriptors never ends the proxy.
+			if !errors.Is(err, net.ErrClosed) {
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				time.Sleep(delay)
 				continue

@@ -79,6 +79,11 @@ func compileSettings(snap *policy.Snapshot) (*settings, error) {
 	return s, nil
 }
 
+// Allowed reports whether client may use the proxy under the policy in
+// force (proxy.allow_networks, or loopback and the groups' networks):
+// serve closes other clients' connections at accept.
+func (s *Server) Allowed(client netip.Addr) bool { return s.set.Load().allowed(client) }
+
 // allowed reports whether client may use the proxy.
 func (s *settings) allowed(client netip.Addr) bool {
 	client = client.Unmap()

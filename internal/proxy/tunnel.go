@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"schoolgate/internal/netguard"
 )
 
 // splice joins the client to the site until both directions finish. first
@@ -53,8 +55,10 @@ func (c *conn) splice(up net.Conn, first []byte) {
 // the bytes copied.
 func (s *Server) pipe(dst, src net.Conn, idle time.Duration, last *atomic.Int64, moved prometheus.Counter) {
 	var err error
-	dt, dok := dst.(*net.TCPConn)
-	st, sok := src.(*net.TCPConn)
+	// A client connection under serve's netguard is a wrapper: its
+	// *net.TCPConn splices (it is still closed through the wrapper below).
+	dt, dok := netguard.Unwrap(dst).(*net.TCPConn)
+	st, sok := netguard.Unwrap(src).(*net.TCPConn)
 	if dok && sok {
 		err = copyIdle(dt, st, idle, last, moved, nil)
 	} else {
