@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,17 +26,28 @@ var (
 	dnsBuildErr  error
 )
 
-// dnsBinary builds ./cmd/schoolgate once per test run. The binary goes to
-// a fixed place in the temp directory, replaced by every run, since the
-// package has no TestMain of its own to clean up after.
+// buildDir holds this run's binary: a folder of its own (TestMain makes
+// and removes it), so that two test runs on one machine never run each
+// other's build.
+var buildDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "schoolgate-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// dnsBinary builds ./cmd/schoolgate once per test run, into buildDir.
 func dnsBinary(t *testing.T) string {
 	t.Helper()
 	dnsBuildOnce.Do(func() {
-		dir := filepath.Join(os.TempDir(), "schoolgate-e2e-dns")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			dnsBuildErr = err
-			return
-		}
+		dir := buildDir
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dnsBinPath = filepath.Join(dir, "schoolgate")
