@@ -97,7 +97,7 @@ func (d *Directory) Lookup(ctx context.Context, username string) (*identity.User
 	if err != nil {
 		return nil, err
 	}
-	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, d.opt.Mapping())
+	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
 	return &u, nil
 }
 
@@ -147,7 +147,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 	}
 	d.perAccount.Reset(username)
 	d.remember(key, username)
-	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, d.opt.Mapping())
+	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
 	return &u, nil
 }
 

@@ -104,6 +104,12 @@ type Store struct {
 type Actor struct {
 	Name string
 	From string
+	// Roles are the actor's roles when the change was made (a comma-
+	// separated list, identity.JoinRoles), when the actor is a directory
+	// person; OSUser is the operating-system account that ran the
+	// command (os/user, not $USER). Both go into the audit record.
+	Roles  string
+	OSUser string
 }
 
 // Open connects, applies any pending migrations and returns the Store.
