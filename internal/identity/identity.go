@@ -28,9 +28,9 @@ type User struct {
 	// Groups are group names: as stored, the explicit ones (which may
 	// include directory groups the policy does not know); from a
 	// Directory, those plus the year-group and role maps.
-	Groups []string
-	Disabled    bool
-	Shared      bool // a shared class log-on (KS1)
+	Groups   []string
+	Disabled bool
+	Shared   bool // a shared class log-on (KS1)
 }
 
 // Directory finds users and checks passwords. The store implements it;
