@@ -22,7 +22,7 @@ var (
 	ErrForbidden = errors.New("not permitted")
 	// ErrUnknownActor: the actor is not an enabled person of the user
 	// directory.
-	ErrUnknownActor = errors.New("not a person in the user directory")
+	ErrUnknownActor = errors.New("not an enabled person of the user directory")
 	// ErrIllegal: the change would allow content of an illegal category.
 	ErrIllegal = errors.New("illegal content can never be allowed")
 	// ErrNotApplicable: the change cannot do what it is for (a grant that

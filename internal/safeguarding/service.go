@@ -64,7 +64,7 @@ func (s *Service) ResolveActor(ctx context.Context, username, osUser, address st
 	}
 	u, err := s.dir.Lookup(ctx, username)
 	if errors.Is(err, identity.ErrNotFound) {
-		return Actor{}, fmt.Errorf("%q: %w", username, ErrUnknownActor)
+		return Actor{}, fmt.Errorf("%q is %w", username, ErrUnknownActor)
 	}
 	if err != nil {
 		return Actor{}, fmt.Errorf("actor %q: %w", username, err)
