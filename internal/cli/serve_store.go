@@ -77,7 +77,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		if err := checkIdentity(s.Config().File, s); err != nil {
 			d.log.Error("reloaded policy: identity section is wrong: people it maps may be placed by network only", "err", err)
 		}
-		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve"}, "policy.reload", s.Config().File, nil,
+		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve", OSUser: osAccount()}, "policy.reload", s.Config().File, nil,
 			map[string]int{"entries": s.Entries(), "categories": len(s.Categories()), "groups": len(s.Groups())})
 		if err != nil {
 			d.log.Error("audit: policy reload not recorded", "err", err)
