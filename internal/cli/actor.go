@@ -61,13 +61,13 @@ func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir str
 // actor resolves --by: a safeguarding action needs a directory person
 // whose roles allow it (c); anything else is a usage error saying what to
 // pass.
-func (c *safeguardingCLI) actor(ctx context.Context, by string, cap safeguarding.Capability) (safeguarding.Actor, error) {
-	need := fmt.Sprintf("--by must name a member of staff with the %s role", safeguarding.OrList(safeguarding.RolesWith(cap)))
+func (c *safeguardingCLI) actor(ctx context.Context, by string, want safeguarding.Capability) (safeguarding.Actor, error) {
+	need := fmt.Sprintf("--by must name a member of staff with the %s role", safeguarding.OrList(safeguarding.RolesWith(want)))
 	act, err := c.person(ctx, by, need)
 	if err != nil {
 		return act, err
 	}
-	if !safeguarding.Can(act.Roles, cap) {
+	if !safeguarding.Can(act.Roles, want) {
 		return act, fmt.Errorf("%w: %s; %s", ErrUsage, need, whoIs(act))
 	}
 	return act, nil

@@ -98,18 +98,18 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	default:
 		return fmt.Errorf("%w: --verdict %q (want allow or block)", ErrUsage, *verdict)
 	}
-	cap, op := safeguarding.GrantPermission, sg.svc.CreateGrant
+	need, op := safeguarding.GrantPermission, sg.svc.CreateGrant
 	switch *kind {
 	case store.KindGrant:
 	case store.KindSuspension:
 		if *verdict == "allow" {
 			return fmt.Errorf("%w: a suspension blocks: --verdict allow is for a grant", ErrUsage)
 		}
-		cap, op = safeguarding.Suspend, sg.svc.Suspend
+		need, op = safeguarding.Suspend, sg.svc.Suspend
 	default:
 		return fmt.Errorf("%w: --kind %q (want grant or suspension)", ErrUsage, *kind)
 	}
-	actor, err := sg.actor(ctx, *by, cap)
+	actor, err := sg.actor(ctx, *by, need)
 	if err != nil {
 		return err
 	}
