@@ -26,8 +26,10 @@ const (
 	RoleGovernor    Role = "governor"
 )
 
-// Roles is every role, in order.
-var Roles = [...]Role{RolePupil, RoleVisitor, RoleStaff, RoleTeacher, RoleTechnical, RoleESafetyLead, RoleDSL, RoleSLT, RoleGovernor}
+// AllRoles is every role, in order (a new slice each call).
+func AllRoles() []Role {
+	return []Role{RolePupil, RoleVisitor, RoleStaff, RoleTeacher, RoleTechnical, RoleESafetyLead, RoleDSL, RoleSLT, RoleGovernor}
+}
 
 // ErrUnknownRole is returned for a role name outside the fixed set.
 var ErrUnknownRole = errors.New("unknown role")
@@ -54,7 +56,7 @@ func roleAlias(s string) (Role, bool) {
 func ParseRole(s string) (Role, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	r := Role(s)
-	if slices.Contains(Roles[:], r) {
+	if roleIndex(r) < numRoles {
 		return r, nil
 	}
 	if a, ok := roleAlias(s); ok {
@@ -105,11 +107,32 @@ func SortRoles(rs []Role) []Role {
 	return slices.Compact(rs)
 }
 
+// numRoles is the size of the fixed set.
+const numRoles = 9
+
+// roleIndex is r's place in the fixed order (numRoles for an unknown role).
 func roleIndex(r Role) int {
-	if i := slices.Index(Roles[:], r); i >= 0 {
-		return i
+	switch r {
+	case RolePupil:
+		return 0
+	case RoleVisitor:
+		return 1
+	case RoleStaff:
+		return 2
+	case RoleTeacher:
+		return 3
+	case RoleTechnical:
+		return 4
+	case RoleESafetyLead:
+		return 5
+	case RoleDSL:
+		return 6
+	case RoleSLT:
+		return 7
+	case RoleGovernor:
+		return 8
 	}
-	return len(Roles)
+	return numRoles
 }
 
 // JoinRoles is the stored form: sorted, comma-separated.
@@ -125,4 +148,4 @@ func JoinRoles(rs []Role) string {
 func HasRole(rs []Role, r Role) bool { return slices.Contains(rs, r) }
 
 // RoleNames lists every role, comma-separated, for messages.
-func RoleNames() string { return JoinRoles(Roles[:]) }
+func RoleNames() string { return JoinRoles(AllRoles()) }

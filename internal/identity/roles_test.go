@@ -86,3 +86,15 @@ func TestUnplaced(t *testing.T) {
 		}
 	}
 }
+
+func TestRoleOrder(t *testing.T) {
+	all := AllRoles()
+	if len(all) != numRoles {
+		t.Fatalf("%d roles, numRoles %d", len(all), numRoles)
+	}
+	for i, r := range all {
+		if roleIndex(r) != i {
+			t.Errorf("roleIndex(%s) = %d, want %d", r, roleIndex(r), i)
+		}
+	}
+}

@@ -28,9 +28,11 @@ const (
 	Dashboard              Capability = "dashboard"                 // the console's front page
 )
 
-// Capabilities is every capability, in order.
-var Capabilities = [...]Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
-	ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard}
+// Capabilities is every capability, in order (a new slice each call).
+func Capabilities() []Capability {
+	return []Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
+		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard}
+}
 
 const (
 	staff     = identity.RoleStaff
