@@ -123,19 +123,20 @@ func (s *Service) grantee(ctx context.Context, snap *policy.Snapshot, to string,
 		return set, nil
 	}
 	var names []string
-	u, err := s.dir.Lookup(ctx, to)
+	user := strings.ToLower(to) // usernames are lower case
+	u, err := s.dir.Lookup(ctx, user)
 	switch {
 	case err == nil:
 		names = u.Groups
 	case errors.Is(err, identity.ErrNotFound):
-		if _, listed := snap.PolicyUserGroups(to); !listed {
+		if _, listed := snap.PolicyUserGroups(user); !listed {
 			return policy.Set{}, fmt.Errorf("%q: %w (groups: %s)", to, ErrUnknownGrantee, strings.Join(snap.Groups(), ", "))
 		}
 	default:
 		return policy.Set{}, fmt.Errorf("grantee %q: %w", to, err)
 	}
-	o.User = to
-	set, _ := snap.UserGroups(to, names)
+	o.User = user
+	set, _ := snap.UserGroups(user, names)
 	return set, nil
 }
 

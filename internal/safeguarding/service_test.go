@@ -188,6 +188,9 @@ func TestGrants(t *testing.T) {
 				t.Errorf("%+v: %v, want %v", c.g, err, c.want)
 			}
 		}
+		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "Amy", Category: "games", For: time.Hour, Reason: "x"}); err != nil || o.User != "amy" {
+			t.Fatalf("a username in capitals: %+v %v", o, err)
+		}
 		// A group, and a user named only in the policy's users: lists.
 		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "pupils-ks2", Target: "games.example", For: time.Hour, Reason: "x"}); err != nil || o.Group != "pupils-ks2" {
 			t.Fatalf("group grant: %+v %v", o, err)
