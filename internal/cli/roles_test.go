@@ -235,6 +235,12 @@ func TestUsersImportMIS(t *testing.T) {
 		if f.Email != "f@school.example" || strings.Join(f.Groups, ";") != "Drake House" {
 			t.Fatalf("users set touched other fields: %+v", f)
 		}
+		if code, _, errs := run(t, "", "users", "add", "fay.g", "--role", "pupil", "--year", "9", "-c", p, "--data", data); code != 0 || !strings.Contains(errs, "warning: pupil fay.g is in no policy group") {
+			t.Fatalf("users add of an unplaced pupil: %d %s", code, errs)
+		}
+		if code, _, errs := run(t, "", "users", "set", "fay.g", "--year", "5", "-c", p, "--data", data); code != 0 || strings.Contains(errs, "warning") {
+			t.Fatalf("users set places her: %d %s", code, errs)
+		}
 		if code, _, errs := run(t, "", "users", "set", "mrs.f", "--role", "boss", "-c", p, "--data", data); code != 2 || !strings.Contains(errs, `unknown role "boss"`) {
 			t.Fatalf("bad role: %d %s", code, errs)
 		}

@@ -98,6 +98,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "added %s\n", u.Username)
+		warnUnplaced(a, cfg, &u)
 		return nil
 	case "passwd":
 		u, err := st.GetUser(ctx, pos[0])

@@ -61,7 +61,16 @@ func usersSet(ctx context.Context, a *App, st *store.Store, cfg *config.Config, 
 	}
 	fmt.Fprintf(a.Stdout, "updated %s: roles %s, policy groups %s\n", u.Username, orNone(identity.JoinRoles(u.Roles)),
 		orNone(strings.Join(policyGroups(cfg, u), ",")))
+	warnUnplaced(a, cfg, &u)
 	return nil
+}
+
+// warnUnplaced warns when a pupil added or changed by hand is in no
+// policy group.
+func warnUnplaced(a *App, cfg *config.Config, u *identity.User) {
+	if !u.Disabled && !policyNamesUser(cfg, u.Username) && identity.Unplaced(u, cfg.Identity, knownGroup(cfg)) {
+		fmt.Fprintf(a.Stderr, "warning: pupil %s is in no policy group (give --groups, or a --year or --role that identity maps): filtered only by the network they use\n", u.Username)
+	}
 }
 
 // policyGroupsFlag reads a --groups value: ';'-separated names, each a
