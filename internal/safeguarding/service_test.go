@@ -321,3 +321,25 @@ func TestRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestNoPolicyRefuses: without a policy to check against, nothing is
+// granted or approved.
+func TestNoPolicyRefuses(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx := context.Background()
+	teacher, tech := f.actor(t, "mr.teach"), f.actor(t, "tech")
+	f.svc.snap = func() *policy.Snapshot { return nil }
+	if _, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "amy", Category: "games", For: time.Hour, Reason: "x"}); !errors.Is(err, ErrNoPolicy) {
+		t.Fatalf("grant without a policy: %v", err)
+	}
+	r, err := f.st.CreateRequest(ctx, store.Request{User: "amy", Client: "10.20.0.5", Host: "games.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.ApproveRequest(ctx, tech, r.ID, Approval{For: time.Hour, Reason: "x"}); !errors.Is(err, ErrNoPolicy) {
+		t.Fatalf("approval without a policy: %v", err)
+	}
+	if list, _ := f.st.ActiveOverrides(ctx, f.now); len(list) != 0 {
+		t.Fatalf("overrides made: %+v", list)
+	}
+}
