@@ -77,7 +77,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		if err := checkIdentity(s.Config().File, s); err != nil {
 			d.log.Error("reloaded policy: identity section is wrong: people it maps may be placed by network only", "err", err)
 		}
-		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve", OSUser: osAccount()}, "policy.reload", s.Config().File, nil,
+		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve"}, "policy.reload", s.Config().File, nil,
 			map[string]int{"entries": s.Entries(), "categories": len(s.Categories()), "groups": len(s.Groups())})
 		if err != nil {
 			d.log.Error("audit: policy reload not recorded", "err", err)
@@ -117,7 +117,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 // when SCHOOLGATE_POSTGRES or storage.postgres_file gives a DSN, else
 // SQLite in the data directory.
 func openStore(ctx context.Context, getenv func(string) string, cfg *config.Config, dataDir string, log *slog.Logger, now func() time.Time) (*store.Store, error) {
-	opt := store.Options{Logger: log, Now: now}
+	opt := store.Options{Logger: log, Now: now, OSUser: osAccount()}
 	dsn := strings.TrimSpace(getenv("SCHOOLGATE_POSTGRES"))
 	if dsn == "" && cfg.Storage.PostgresFile != "" {
 		b, err := os.ReadFile(cfg.Path(cfg.Storage.PostgresFile))

@@ -158,3 +158,32 @@ func TestApproveForDevice(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditOSUserDefault: a record whose actor names no OS account (a
+// request from the block page) keeps the process's; one that does keeps
+// its own.
+func TestAuditOSUserDefault(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			opt := Options{SQLitePath: filepath.Join(t.TempDir(), "s.db"), OSUser: "schoolgate-svc"}
+			if backend == "postgres" {
+				opt = Options{PostgresDSN: PostgresTestDSN(t), OSUser: "schoolgate-svc"}
+			}
+			s := openTest(t, opt)
+			if _, err := s.CreateRequest(ctx, Request{User: "amy", Client: "10.20.0.5", Host: "x.example"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Audit(ctx, Actor{Name: "mrs.smith", OSUser: "itadmin"}, "policy.reload", "p", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := s.ListAudit(ctx, AuditFilter{})
+			if err != nil || len(recs) != 2 || recs[0].OSUser != "schoolgate-svc" || recs[1].OSUser != "itadmin" {
+				t.Fatalf("records: %+v %v", recs, err)
+			}
+			if res, err := s.VerifyAudit(ctx, ""); err != nil || !res.OK() {
+				t.Fatalf("verify: %+v %v", res, err)
+			}
+		})
+	}
+}
