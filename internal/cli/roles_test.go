@@ -258,3 +258,27 @@ func TestValidateChecksRoles(t *testing.T) {
 		t.Fatalf("validate: %d %s", code, errs)
 	}
 }
+
+// TestCAInitAudited: creating the school CA (which can decrypt the
+// school's traffic) is an administration command: --by is free text, and
+// the audit record keeps it and the OS account.
+func TestCAInitAudited(t *testing.T) {
+	t.Setenv("SCHOOLGATE_POSTGRES", "")
+	p := writePolicy(t, issuePolicy, issueLists)
+	data := t.TempDir()
+	code, out, errs := run(t, "", "ca", "init", "-c", p, "--data", data, "--by", "the IT contractor")
+	if code != 0 || !strings.Contains(out, "school CA created") {
+		t.Fatalf("ca init: %d %s %s", code, out, errs)
+	}
+	_, out, _ = run(t, "", "audit", "list", "--action", "ca.init", "-c", p, "--data", data)
+	if !strings.Contains(out, `"actor":"the IT contractor","os_user":"`+osAccount()+`"`) || !strings.Contains(out, `Example Primary School`) {
+		t.Fatalf("audit: %s", out)
+	}
+	if code, _, _ := run(t, "", "ca", "init", "-c", p, "--data", data); code == 0 {
+		t.Fatal("a second ca init succeeded")
+	}
+	_, out, _ = run(t, "", "audit", "list", "--action", "ca.init", "-c", p, "--data", data)
+	if n := strings.Count(out, "ca.init"); n != 1 {
+		t.Fatalf("%d ca.init records after a refused second init", n)
+	}
+}
