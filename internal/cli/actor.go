@@ -59,8 +59,9 @@ func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir str
 }
 
 // actor resolves --by: a safeguarding action needs a directory person
-// whose roles allow it (c); anything else is a usage error saying what to
-// pass.
+// whose roles allow it (want); anything else is a usage error saying what
+// to pass. The domain checks the permission again itself; asking here
+// refuses before the policy is compiled.
 func (c *safeguardingCLI) actor(ctx context.Context, by string, want safeguarding.Capability) (safeguarding.Actor, error) {
 	need := fmt.Sprintf("--by must name a member of staff with the %s role", safeguarding.OrList(safeguarding.RolesWith(want)))
 	act, err := c.person(ctx, by, need)
