@@ -98,3 +98,24 @@ func TestRoleOrder(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseRoles(f *testing.F) {
+	for _, s := range []string{"teacher;dsl", "DSL, Teacher", "headteacher", ";;,", "pupil,wizard", "slt;slt;SLT"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rs, err := ParseRoles(s)
+		if err != nil {
+			return
+		}
+		for _, r := range rs {
+			if roleIndex(r) >= numRoles {
+				t.Fatalf("%q gave unknown role %q", s, r)
+			}
+		}
+		again, err := ParseRoles(JoinRoles(rs))
+		if err != nil || JoinRoles(again) != JoinRoles(rs) {
+			t.Fatalf("%q: %v does not round-trip: %v %v", s, rs, again, err)
+		}
+	})
+}
