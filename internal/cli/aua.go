@@ -20,6 +20,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	group := fs.String("group", "", "only this group")
 	asJSON := fs.Bool("json", false, "one JSON object per line")
+	fs.String("by", "", "who is reading (free text; a read command never checks it)")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err

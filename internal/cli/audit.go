@@ -25,6 +25,7 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 	actor := fs.String("actor", "", "list: only this actor")
 	action := fs.String("action", "", "list: only this action")
 	limit := fs.Int("limit", 0, "list: at most N records")
+	fs.String("by", "", "who is reading (free text; a read command never checks it)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

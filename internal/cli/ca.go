@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"schoolgate/internal/ca"
 	"schoolgate/internal/config"
 )
 
-const caUsage = `usage: schoolgate ca init [--data DIR] [--name SCHOOL]
+const caUsage = `usage: schoolgate ca init [--data DIR] [--name SCHOOL] [--by NAME]
        schoolgate ca export [--data DIR]`
 
 // runCA manages the school CA used for TLS inspection: `ca init` creates
@@ -26,6 +25,7 @@ func runCA(ctx context.Context, a *App, args []string) error {
 	var cf commonFlags
 	cf.register(a, fs)
 	name := fs.String("name", "", "init: the school's name in the certificate (default: site.name from the policy)")
+	by := fs.String("by", "", "init: who creates it (free text, in the audit trail; default: the login name)")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
@@ -49,14 +49,21 @@ func runCA(ctx context.Context, a *App, args []string) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(cf.data, 0o750); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	// A CA that can decrypt the school's traffic is recorded in the audit
+	// trail: no trail, no CA.
+	st, _, err := cliStore(ctx, a, &cf)
+	if err != nil {
+		return err
 	}
+	defer st.Close()
 	if err := ca.Create(dir, *name, nil); err != nil {
 		if errors.Is(err, ca.ErrExist) {
 			return fmt.Errorf("%w (export it with `schoolgate ca export`)", err)
 		}
 		return err
+	}
+	if err := st.Audit(ctx, cliActor(a, *by), "ca.init", filepath.Join(dir, ca.CertFile), nil, map[string]string{"name": *name}); err != nil {
+		return fmt.Errorf("school CA created but not recorded in the audit trail: %w", err)
 	}
 	fmt.Fprintf(a.Stdout, "school CA created: %s (give this certificate to the school's devices: schoolgate ca export)\n", filepath.Join(dir, ca.CertFile))
 	return nil

@@ -304,6 +304,9 @@ func TestCheckUsesStore(t *testing.T) {
 	if len(rs) != 1 || rs[0].Verdict != "block" || !rs[0].NeedsPermission || rs[0].Groups[0] != "pupils-ks2" {
 		t.Fatalf("before grant: %s %s", out, errs)
 	}
+	if code, _, errs := run(t, "", "users", "add", "teacher1", "-c", p, "--data", data, "--role", "teacher", "--by", "admin"); code != 0 {
+		t.Fatalf("users add teacher1: %s", errs)
+	}
 	code, _, errs = run(t, "", "grant", "-c", p, "--data", data, "--to", "pupil7", "--category", "social-media", "--for", "45m", "--by", "teacher1", "--reason", "class project")
 	if code != 0 {
 		t.Fatalf("grant: %s", errs)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -10,6 +9,7 @@ import (
 
 	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
 
@@ -31,7 +31,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	target := fs.String("target", "", "the host (or host/path) it covers")
 	everything := fs.Bool("all", false, "grant: every site (a suspension); list: include ended ones")
 	dur := fs.String("for", "", "how long (45m, 2h, 7d)")
-	by := fs.String("by", "", "the member of staff making it (required)")
+	by := fs.String("by", "", "the member of staff making it: a directory person whose roles allow it (required)")
 	reason := fs.String("reason", "", "why (required)")
 	verdict := fs.String("verdict", "", "allow (default for a grant) or block (default for a suspension)")
 	kind := fs.String("kind", store.KindGrant, "grant or suspension")
@@ -45,10 +45,14 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	switch sub {
-	case "list":
+	if sub == "list" {
 		return grantList(ctx, a, st, *everything, *asJSON)
-	case "revoke":
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	if err != nil {
+		return err
+	}
+	if sub == "revoke" {
 		if len(pos) != 1 || *by == "" || *reason == "" {
 			return fmt.Errorf("%w: grant revoke takes an ID, --by and --reason\n%s", ErrUsage, grantUsage)
 		}
@@ -56,7 +60,12 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %q is not an override ID", ErrUsage, pos[0])
 		}
-		if err := st.RevokeOverride(ctx, cliActor(a, *by), id, *reason); err != nil {
+		// Who may revoke depends on the override's kind: the domain checks.
+		actor, err := sg.person(ctx, *by, "--by must name a member of staff whose roles allow it")
+		if err != nil {
+			return err
+		}
+		if err := sg.result(sg.svc.RevokeOverride(ctx, actor, id, *reason)); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "override %d revoked\n", id)
@@ -81,48 +90,31 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	if err != nil || d <= 0 {
 		return fmt.Errorf("%w: --for: %q is not a positive duration (45m, 2h, 7d)", ErrUsage, *dur)
 	}
-	o := policy.Override{Kind: *kind, Category: *category, Reason: *reason, Until: time.Now().Add(d)}
-	if *target != "" {
-		t, err := policy.ParseTarget(*target)
-		if err != nil {
-			return fmt.Errorf("%w: --target: %v", ErrUsage, err)
-		}
-		o.Target = t.Host + t.Path
+	g := safeguarding.Grant{To: *to, Category: *category, Target: *target, All: *everything, For: d, Reason: *reason}
+	switch *verdict {
+	case "", "allow":
+	case "block":
+		g.Block = true
+	default:
+		return fmt.Errorf("%w: --verdict %q (want allow or block)", ErrUsage, *verdict)
 	}
-	if *category != "" {
-		c, ok := cfg.Categories.Get(*category)
-		if !ok {
-			return fmt.Errorf("%w: --category: %q is not a category in the policy file", ErrUsage, *category)
-		}
-		if c.Illegal && *verdict != "block" {
-			return fmt.Errorf("%w: --category %s: %w", ErrUsage, *category, store.ErrIllegal)
-		}
-	}
+	need, op := safeguarding.GrantPermission, sg.svc.CreateGrant
 	switch *kind {
 	case store.KindGrant:
-		o.Verdict = policy.Allow
 	case store.KindSuspension:
-		o.Verdict = policy.Block
+		if *verdict == "allow" {
+			return fmt.Errorf("%w: a suspension blocks: --verdict allow is for a grant", ErrUsage)
+		}
+		need, op = safeguarding.Suspend, sg.svc.Suspend
 	default:
 		return fmt.Errorf("%w: --kind %q (want grant or suspension)", ErrUsage, *kind)
 	}
-	if *verdict != "" {
-		v, err := policy.ParseVerdict(*verdict)
-		if err != nil || (v != policy.Allow && v != policy.Block) {
-			return fmt.Errorf("%w: --verdict %q (want allow or block)", ErrUsage, *verdict)
-		}
-		o.Verdict = v
-	}
-	if _, ok := cfg.Groups.Get(*to); ok {
-		o.Group = *to
-	} else {
-		o.User = *to
-		if _, err := st.GetUser(ctx, *to); errors.Is(err, store.ErrNotFound) && !policyNamesUser(cfg, *to) {
-			return fmt.Errorf("%w: --to: no user or group named %q", ErrUsage, *to)
-		}
-	}
-	o, err = st.CreateOverride(ctx, cliActor(a, *by), o)
+	actor, err := sg.actor(ctx, *by, need)
 	if err != nil {
+		return err
+	}
+	o, err := op(ctx, actor, g)
+	if err := sg.result(err); err != nil {
 		return err
 	}
 	scope := "every site"
@@ -140,6 +132,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	return nil
 }
 
+// policyNamesUser reports whether a group's users: list names user.
 func policyNamesUser(cfg *config.Config, user string) bool {
 	for _, name := range cfg.Groups.Names() {
 		g, _ := cfg.Groups.Get(name)

@@ -2,18 +2,19 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"schoolgate/internal/config"
-	"schoolgate/internal/policy"
+	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
 
 const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|all] [--json]
-       schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G] [--category C]
+       schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G | --device | --network] [--category C]
        schoolgate requests deny ID --by STAFF --reason "..."`
 
 // runRequests lists and decides filter-change requests made with "Ask for
@@ -30,10 +31,12 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	status := fs.String("status", "pending", "list: pending, approved, denied or all")
 	asJSON := fs.Bool("json", false, "list: one JSON object per line")
-	by := fs.String("by", "", "the member of staff deciding (required)")
+	by := fs.String("by", "", "the member of staff deciding: a directory person with the technical, esafety-lead or dsl role (required)")
 	dur := fs.String("for", "", "approve: how long the unblock lasts (45m, 2h, 7d)")
 	reason := fs.String("reason", "", "why (required)")
-	group := fs.String("group", "", "approve: unblock for this whole group rather than the pupil")
+	group := fs.String("group", "", "approve: unblock for this whole policy group rather than the pupil")
+	device := fs.Bool("device", false, "approve: a request from an unidentified device: unblock for that device's address")
+	network := fs.Bool("network", false, "approve: a request from an unidentified device: unblock for the group its network maps to")
 	category := fs.String("category", "", "approve: unblock this category (one of the request's) rather than the site")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -75,9 +78,17 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q is not a request ID", ErrUsage, pos[0])
 	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	if err != nil {
+		return err
+	}
+	actor, err := sg.actor(ctx, *by, safeguarding.DecideRequests)
+	if err != nil {
+		return err
+	}
 	if sub == "deny" {
-		r, err := st.DenyRequest(ctx, cliActor(a, *by), id, *reason)
-		if err != nil {
+		r, err := sg.svc.DenyRequest(ctx, actor, id, *reason)
+		if err := sg.result(err); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "request %d denied (%s for %s)\n", r.ID, r.Host, requester(r))
@@ -87,21 +98,36 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	if err != nil || d <= 0 {
 		return fmt.Errorf("%w: --for %q: want a duration such as 45m, 2h or 7d", ErrUsage, *dur)
 	}
-	r, err := st.GetRequest(ctx, id)
-	if err != nil {
-		return err
+	ap := safeguarding.Approval{For: d, Reason: *reason, Category: *category}
+	scopes := 0
+	if *group != "" {
+		ap.Scope, ap.Group = safeguarding.ScopeGroup, *group
+		scopes++
 	}
-	illegal, err := requestIllegal(cfg, cf.data, a, r)
-	if err != nil {
-		return err
+	if *device {
+		ap.Scope = safeguarding.ScopeDevice
+		scopes++
 	}
-	r, o, err := st.ApproveRequest(ctx, cliActor(a, *by), id, store.Approval{For: d, Reason: *reason, Group: *group, Category: *category, Illegal: illegal})
-	if err != nil {
+	if *network {
+		ap.Scope = safeguarding.ScopeNetworkGroup
+		scopes++
+	}
+	if scopes > 1 {
+		return fmt.Errorf("%w: give at most one of --group, --device and --network\n%s", ErrUsage, requestsUsage)
+	}
+	r, o, err := sg.svc.ApproveRequest(ctx, actor, id, ap)
+	if err := sg.result(err); err != nil {
+		if errors.Is(err, safeguarding.ErrNotApplicable) && r.User == "" && r.Client != "" {
+			return fmt.Errorf("%w (--device, --group NAME or --network)", err)
+		}
 		return err
 	}
 	subject := o.User
-	if subject == "" {
+	switch {
+	case o.Group != "":
 		subject = "group " + o.Group
+	case o.Client.IsValid():
+		subject = "device " + o.Client.String()
 	}
 	scope := o.Target
 	if o.Category != "" {
@@ -109,30 +135,6 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	}
 	fmt.Fprintf(a.Stdout, "request %d approved: override %d allows %s for %s until %s\n", r.ID, o.ID, scope, subject, o.Until.Format("2006-01-02 15:04 MST"))
 	return nil
-}
-
-// requestIllegal asks the policy in force (not the request's own record)
-// whether the requested site is in an illegal category.
-func requestIllegal(cfg *config.Config, dataDir string, a *App, r store.Request) (bool, error) {
-	snap, err := policy.Compile(cfg, policy.Options{DataDir: dataDir, Logger: a.Log})
-	if err != nil {
-		return false, err
-	}
-	for _, c := range r.Categories {
-		if i, ok := snap.CategoryIndex(c); ok && snap.IsIllegal(i) {
-			return true, nil
-		}
-	}
-	target := r.URL
-	if target == "" {
-		target = r.Host
-	}
-	t, err := policy.ParseTarget(target)
-	if err != nil {
-		t = policy.Target{Host: r.Host}
-	}
-	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path})
-	return d.Illegal, nil
 }
 
 func requester(r store.Request) string {

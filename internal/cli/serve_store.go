@@ -32,6 +32,9 @@ type storeParts struct {
 // background jobs stop, then the database closes).
 func (d *serveDeps) openStorage(ctx context.Context) error {
 	cfg := d.engine.Snapshot().Config()
+	if err := checkIdentity(cfg.File, d.engine.Snapshot()); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, os.Getenv, cfg, d.dataDir, d.log, d.now)
 	if err != nil {
 		return err
@@ -71,6 +74,9 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	d.closers = append(d.closers, func() error { cancel(); wg.Wait(); return nil })
 
 	d.engine.OnReload(func(s *policy.Snapshot) {
+		if err := checkIdentity(s.Config().File, s); err != nil {
+			d.log.Error("reloaded policy: identity section is wrong: people it maps may be placed by network only", "err", err)
+		}
 		err := st.Audit(context.Background(), store.Actor{Name: "schoolgate", From: "serve"}, "policy.reload", s.Config().File, nil,
 			map[string]int{"entries": s.Entries(), "categories": len(s.Categories()), "groups": len(s.Groups())})
 		if err != nil {
@@ -111,7 +117,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 // when SCHOOLGATE_POSTGRES or storage.postgres_file gives a DSN, else
 // SQLite in the data directory.
 func openStore(ctx context.Context, getenv func(string) string, cfg *config.Config, dataDir string, log *slog.Logger, now func() time.Time) (*store.Store, error) {
-	opt := store.Options{Logger: log, Now: now}
+	opt := store.Options{Logger: log, Now: now, OSUser: osAccount()}
 	dsn := strings.TrimSpace(getenv("SCHOOLGATE_POSTGRES"))
 	if dsn == "" && cfg.Storage.PostgresFile != "" {
 		b, err := os.ReadFile(cfg.Path(cfg.Storage.PostgresFile))
@@ -152,16 +158,18 @@ func cliStore(ctx context.Context, a *App, cf *commonFlags) (*store.Store, *conf
 	return st, cfg, nil
 }
 
-// cliActor is who a command line acts as: --by, else the login name.
+// cliActor is who an administration command acts as: --by (free text),
+// else the sudo user, else the operating-system account; the audit record
+// keeps that account too.
 func cliActor(a *App, by string) store.Actor {
+	account := osAccount()
 	if by == "" {
 		by = a.Getenv("SUDO_USER")
 	}
 	if by == "" {
-		by = a.Getenv("USER")
+		by = account
 	}
-	host, _ := os.Hostname()
-	return store.Actor{Name: by, From: "cli@" + host}
+	return store.Actor{Name: by, From: cliOrigin(), OSUser: account}
 }
 
 // parseWhen reads an RFC 3339 time, a date (midnight UTC), or a duration

@@ -17,12 +17,14 @@ import (
 )
 
 const usersUsage = `usage: schoolgate users import FILE.csv [--prune]
-       schoolgate users add USER [--name N] [--role R] [--year Y] [--groups "a;b"] [--email E] [--shared] [--password-stdin]
+       schoolgate users add USER [--name N] [--role R[,R]] [--year Y] [--groups "a;b"] [--email E] [--shared] [--password-stdin]
+       schoolgate users set USER [--name N] [--role R[,R]] [--year Y] [--groups "a;b"] [--email E]   (only the flags given change)
        schoolgate users passwd USER            (reads the new password from stdin)
        schoolgate users disable|enable USER
        schoolgate users show USER [--json]
        schoolgate users list [--json]
-Every change takes --by NAME (default: the login name) and is in the audit trail.`
+Roles: pupil, visitor, staff, teacher, technical, esafety-lead, dsl, slt, governor (several: "teacher,dsl").
+Every change takes --by NAME (free text; default: the login name) and is in the audit trail.`
 
 func runUsers(ctx context.Context, a *App, args []string) error {
 	if len(args) == 0 {
@@ -35,10 +37,10 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	by := fs.String("by", "", "who makes the change (default: the login name)")
 	prune := fs.Bool("prune", false, "import: disable users missing from the file")
 	name := fs.String("name", "", "add: display name")
-	role := fs.String("role", "", "add: role (pupil, staff, governor, visitor, ...)")
-	year := fs.String("year", "", "add: year group (N, R, 1 ... 13)")
-	groups := fs.String("groups", "", "add: ';'-separated policy groups")
-	email := fs.String("email", "", "add: e-mail address")
+	role := fs.String("role", "", "add, set: roles, ',' or ';'-separated ("+identity.RoleNames()+")")
+	year := fs.String("year", "", "add, set: year group (N, R, 1 ... 13)")
+	groups := fs.String("groups", "", "add, set: ';'-separated policy groups")
+	email := fs.String("email", "", "add, set: e-mail address")
 	shared := fs.Bool("shared", false, "add: a shared class log-on (KS1 groups only)")
 	pwStdin := fs.Bool("password-stdin", false, "add: read a password from stdin")
 	asJSON := fs.Bool("json", false, "show, list: JSON output")
@@ -46,7 +48,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"import": 1, "add": 1, "passwd": 1, "disable": 1, "enable": 1, "show": 1, "list": 0}
+	want := map[string]int{"import": 1, "add": 1, "set": 1, "passwd": 1, "disable": 1, "enable": 1, "show": 1, "list": 0}
 	n, ok := want[sub]
 	if !ok {
 		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, usersUsage)
@@ -63,20 +65,20 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	switch sub {
 	case "import":
 		return usersImport(ctx, a, st, cfg, actor, pos[0], *prune)
+	case "set":
+		return usersSet(ctx, a, st, cfg, actor, fs, pos[0])
 	case "add":
-		u := identity.User{Username: strings.ToLower(pos[0]), DisplayName: *name, Role: strings.ToLower(*role),
+		u := identity.User{Username: strings.ToLower(pos[0]), DisplayName: *name,
 			YearGroup: strings.ToUpper(*year), Email: *email, Shared: *shared}
-		for _, g := range strings.Split(*groups, ";") {
-			if g = strings.TrimSpace(g); g != "" {
-				if _, ok := cfg.Groups.Get(g); !ok {
-					return fmt.Errorf("%w: --groups: %q is not a group in the policy file", ErrUsage, g)
-				}
-				u.Groups = append(u.Groups, g)
-			}
+		if u.Roles, err = identity.ParseRoles(*role); err != nil {
+			return fmt.Errorf("%w: --role: %w", ErrUsage, err)
+		}
+		if u.Groups, err = policyGroupsFlag(cfg, *groups); err != nil {
+			return err
 		}
 		if u.Shared {
 			allowed := identity.SharedGroups(cfg.Identity)
-			all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity)
+			all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, cfg.Identity)
 			if len(all) == 0 {
 				return fmt.Errorf("%w: --shared: give the KS1 group or year the log-on is for", ErrUsage)
 			}
@@ -96,6 +98,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		fmt.Fprintf(a.Stdout, "added %s\n", u.Username)
+		warnUnplaced(a, cfg, &u)
 		return nil
 	case "passwd":
 		u, err := st.GetUser(ctx, pos[0])
@@ -123,13 +126,13 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			return err
 		}
 		hasPw, _ := st.HasPassword(ctx, u.Username)
-		all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity)
+		all := policyGroups(cfg, u)
 		if *asJSON {
 			return json.NewEncoder(a.Stdout).Encode(userJSON(u, all, hasPw))
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "username\t%s\nname\t%s\nrole\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",
-			u.Username, u.DisplayName, u.Role, u.YearGroup, u.Email, strings.Join(u.Groups, ";"), strings.Join(all, ", "), u.Shared, u.Disabled, hasPw)
+		fmt.Fprintf(tw, "username\t%s\nname\t%s\nroles\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",
+			u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, strings.Join(u.Groups, ";"), strings.Join(all, ", "), u.Shared, u.Disabled, hasPw)
 		return tw.Flush()
 	default: // list
 		users, err := st.ListUsers(ctx)
@@ -139,12 +142,12 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if *asJSON {
 			rows := make([]map[string]any, len(users))
 			for i, u := range users {
-				rows[i] = userJSON(u, identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), false)
+				rows[i] = userJSON(u, policyGroups(cfg, u), false)
 			}
 			return writeJSONLines(a.Stdout, rows)
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tYEAR\tPOLICY GROUPS\tSTATE")
+		fmt.Fprintln(tw, "USERNAME\tNAME\tROLES\tYEAR\tPOLICY GROUPS\tSTATE")
 		for _, u := range users {
 			state := "enabled"
 			if u.Disabled {
@@ -153,15 +156,19 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			if u.Shared {
 				state += ",shared"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Role, u.YearGroup,
-				strings.Join(identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), ","), state)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup,
+				strings.Join(policyGroups(cfg, u), ","), state)
 		}
 		return tw.Flush()
 	}
 }
 
 func userJSON(u identity.User, all []string, hasPw bool) map[string]any {
-	return map[string]any{"username": u.Username, "display_name": u.DisplayName, "role": u.Role, "year_group": u.YearGroup,
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return map[string]any{"username": u.Username, "display_name": u.DisplayName, "roles": roles, "year_group": u.YearGroup,
 		"email": u.Email, "groups": u.Groups, "policy_groups": all, "shared": u.Shared, "disabled": u.Disabled, "password_set": hasPw}
 }
 
@@ -171,13 +178,16 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		return err
 	}
 	defer f.Close()
-	known := func(g string) bool { _, ok := cfg.Groups.Get(g); return ok }
-	parsed, err := identity.ParseUsersCSV(f, known)
+	parsed, err := identity.ParseUsersCSV(f, knownGroup(cfg))
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	for _, e := range parsed.Errors {
 		fmt.Fprintf(a.Stderr, "%s:%d: %v (row skipped)\n", file, e.Line, e.Err)
+	}
+	for _, g := range parsed.UnknownGroups {
+		fmt.Fprintf(a.Stderr, "%s:%d: group %q (%d rows) is not a policy group: kept as a directory group, no effect on filtering\n",
+			file, g.FirstLine, g.Name, g.Rows)
 	}
 	if len(parsed.Ignored) > 0 {
 		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, strings.Join(parsed.Ignored, ", "))
@@ -196,6 +206,9 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		fmt.Fprintf(a.Stdout, " (%d in the file are disabled: `users enable` them)", sum.StillDisabled)
 	}
 	fmt.Fprintln(a.Stdout)
+	if err := reportUnplaced(ctx, a, st, cfg, file, parsed); err != nil {
+		return err
+	}
 	if len(parsed.Errors) > 0 {
 		return fmt.Errorf("%d bad row(s) skipped", len(parsed.Errors))
 	}

@@ -28,6 +28,9 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkIdentity(path, snap); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CATEGORY\tSOURCE\tFORMAT\tENTRIES\tSKIPPED\tNOTE")
 	for _, s := range snap.Sources() {

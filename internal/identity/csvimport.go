@@ -28,12 +28,24 @@ type RowError struct {
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
 // ImportFile is a parsed users CSV: the good rows, the bad ones, the
-// known columns it has and any columns that were ignored.
+// known columns it has, any columns that were ignored and the group names
+// the policy does not define.
 type ImportFile struct {
 	Rows    []ImportRow
 	Errors  []RowError
 	Columns []string
 	Ignored []string
+	// UnknownGroups are the distinct group names (in order of first
+	// appearance) that the policy does not define: kept on the users as
+	// directory groups, with no effect on filtering.
+	UnknownGroups []UnknownGroup
+}
+
+// UnknownGroup is a group name of the file that is not a policy group.
+type UnknownGroup struct {
+	Name      string
+	FirstLine int
+	Rows      int
 }
 
 // Has reports whether the file has the column: an import leaves a user's
@@ -46,8 +58,11 @@ var csvColumns = [...]string{"username", "display_name", "role", "year_group", "
 
 // ParseUsersCSV reads the MIS export format: a header row naming the
 // columns (any order; username required; unknown columns ignored and
-// listed), then one user per row. groups are ';'-separated. knownGroup,
-// when not nil, rejects groups the policy does not define. Bad rows are
+// listed), then one user per row. groups are ';'-separated, roles ';' or
+// ','-separated. knownGroup, when not nil, says which groups the policy
+// defines: the others are kept (an MIS export carries classes, houses and
+// clubs; a row is never dropped for them) and listed in UnknownGroups.
+// Bad rows are
 // reported with their line numbers and the good ones kept. The error is
 // for an unreadable header or a failing reader.
 func ParseUsersCSV(r io.Reader, knownGroup func(string) bool) (*ImportFile, error) {
@@ -104,7 +119,7 @@ func ParseUsersCSV(r io.Reader, knownGroup func(string) bool) (*ImportFile, erro
 			}
 			return ""
 		}
-		u, err := parseRow(get, knownGroup)
+		u, err := parseRow(get)
 		if err != nil {
 			out.Errors = append(out.Errors, RowError{line, err})
 			continue
@@ -115,26 +130,42 @@ func ParseUsersCSV(r io.Reader, knownGroup func(string) bool) (*ImportFile, erro
 		}
 		seen[u.Username] = line
 		out.Rows = append(out.Rows, ImportRow{Line: line, User: u})
+		if knownGroup != nil {
+			out.noteUnknown(line, u.Groups, knownGroup)
+		}
 	}
 	return out, nil
 }
 
-func parseRow(get func(string) string, knownGroup func(string) bool) (User, error) {
+func (f *ImportFile) noteUnknown(line int, groups []string, known func(string) bool) {
+	for _, g := range groups {
+		if known(g) {
+			continue
+		}
+		i := slices.IndexFunc(f.UnknownGroups, func(u UnknownGroup) bool { return u.Name == g })
+		if i < 0 {
+			f.UnknownGroups = append(f.UnknownGroups, UnknownGroup{Name: g, FirstLine: line})
+			i = len(f.UnknownGroups) - 1
+		}
+		f.UnknownGroups[i].Rows++
+	}
+}
+
+func parseRow(get func(string) string) (User, error) {
 	u := User{
 		Username:    strings.ToLower(get("username")),
 		DisplayName: get("display_name"),
-		Role:        strings.ToLower(get("role")),
 		YearGroup:   strings.ToUpper(get("year_group")),
 		Email:       get("email"),
 	}
 	if err := checkName("username", u.Username, 64, "._-@"); err != nil {
 		return u, err
 	}
-	if u.Role != "" {
-		if err := checkName("role", u.Role, 32, "-_"); err != nil {
-			return u, err
-		}
+	roles, err := ParseRoles(get("role"))
+	if err != nil {
+		return u, fmt.Errorf("role: %w", err)
 	}
+	u.Roles = roles
 	if u.YearGroup != "" {
 		if err := checkName("year_group", strings.ToLower(u.YearGroup), 8, "-"); err != nil {
 			return u, err
@@ -153,9 +184,6 @@ func parseRow(get func(string) string, knownGroup func(string) bool) (User, erro
 		}
 		if strings.ContainsAny(g, ",\x00\r\n") || !utf8.ValidString(g) || len(g) > 64 {
 			return u, fmt.Errorf("groups: %q is not a group name", g)
-		}
-		if knownGroup != nil && !knownGroup(g) {
-			return u, fmt.Errorf("groups: %q is not a group in the policy file", g)
 		}
 		if !slices.Contains(u.Groups, g) {
 			u.Groups = append(u.Groups, g)

@@ -23,12 +23,15 @@ var (
 type User struct {
 	Username    string
 	DisplayName string
-	Role        string // pupil, staff, governor, visitor, ...
+	Roles       []Role // several per person, in the fixed order
 	YearGroup   string
 	Email       string
-	Groups      []string // policy group names (explicit plus year/role maps)
-	Disabled    bool
-	Shared      bool // a shared class log-on (KS1)
+	// Groups are group names: as stored, the explicit ones (which may
+	// include directory groups the policy does not know); from a
+	// Directory, those plus the year-group and role maps.
+	Groups   []string
+	Disabled bool
+	Shared   bool // a shared class log-on (KS1)
 }
 
 // Directory finds users and checks passwords. The store implements it;

@@ -96,7 +96,7 @@ func (s *Store) NotAccepted(ctx context.Context, m config.Identity, group, versi
 		if u.Disabled || accepted[u.Username] {
 			continue
 		}
-		u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, m)
+		u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, m)
 		for _, g := range u.Groups {
 			if g == group {
 				out = append(out, u)

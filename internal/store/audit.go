@@ -20,6 +20,8 @@ type AuditRecord struct {
 	ID     int64     `json:"id"`
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
+	Roles  string    `json:"roles,omitempty"`
+	OSUser string    `json:"os_user,omitempty"`
 	From   string    `json:"from"`
 	Action string    `json:"action"`
 	Object string    `json:"object"`
@@ -31,10 +33,19 @@ type AuditRecord struct {
 
 // canonical is the record's hashed encoding: every field, in a fixed order,
 // length-prefixed so no two records encode the same, then the previous
-// hash.
+// hash. A record with the actor's roles or OS account (schema version 6
+// on) is encoded as v2, which adds both; one without them keeps v1, the
+// form records written before had, so they still verify. Blanking the
+// fields of a v2 record changes its encoding, and so its hash: that is
+// caught like any other edit.
 func (r *AuditRecord) canonical() []byte {
 	var b []byte
-	b = append(b, "schoolgate-audit-v1\n"...)
+	v2 := r.Roles != "" || r.OSUser != ""
+	if v2 {
+		b = append(b, "schoolgate-audit-v2\n"...)
+	} else {
+		b = append(b, "schoolgate-audit-v1\n"...)
+	}
 	field := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
 		b = append(b, ':')
@@ -49,6 +60,10 @@ func (r *AuditRecord) canonical() []byte {
 	field(r.Object)
 	field(r.Before)
 	field(r.After)
+	if v2 {
+		field(r.Roles)
+		field(r.OSUser)
+	}
 	field(r.Prev)
 	return b
 }
@@ -84,18 +99,20 @@ func (s *Store) appendAudit(ctx context.Context, t *tx) error {
 			return fmt.Errorf("store: audit: %w", err)
 		}
 		id++
-		r := AuditRecord{ID: id, At: now, Actor: t.actor.Name, From: t.actor.From, Action: e.action,
-			Object: e.object, Before: before, After: after, Prev: prev}
+		r := AuditRecord{ID: id, At: now, Actor: t.actor.Name, Roles: t.actor.Roles, OSUser: t.actor.OSUser, From: t.actor.From,
+			Action: e.action, Object: e.object, Before: before, After: after, Prev: prev}
 		r.Hash = r.ComputeHash()
-		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, origin, action, object, before, after, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			r.ID, micro(r.At), r.Actor, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash); err != nil {
+		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			r.ID, micro(r.At), r.Actor, r.Roles, r.OSUser, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash); err != nil {
 			return fmt.Errorf("store: audit append: %w", err)
 		}
 		prev = r.Hash
 	}
 	return nil
 }
+
+const auditCols = `id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash`
 
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -149,7 +166,7 @@ func (v *VerifyResult) OK() bool { return v.Problem == "" }
 // when head is given (a hash written down earlier, e.g. in a governors'
 // report), a cut-off tail: head must still be in the chain.
 func (s *Store) VerifyAudit(ctx context.Context, head string) (*VerifyResult, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, origin, action, object, before, after, prev_hash, hash FROM audit ORDER BY id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
@@ -161,7 +178,7 @@ func (s *Store) VerifyAudit(ctx context.Context, head string) (*VerifyResult, er
 	for rows.Next() {
 		var r AuditRecord
 		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
+		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
 			return nil, fmt.Errorf("store: audit: %w", err)
 		}
 		r.At = fromMicro(at)
@@ -202,7 +219,7 @@ type AuditFilter struct {
 
 // ListAudit returns records, oldest first.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
-	q := `SELECT id, at, actor, origin, action, object, before, after, prev_hash, hash FROM audit WHERE 1=1`
+	q := `SELECT ` + auditCols + ` FROM audit WHERE 1=1`
 	var args []any
 	arg := func(cond string, v any) {
 		args = append(args, v)
@@ -233,7 +250,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, er
 	for rows.Next() {
 		var r AuditRecord
 		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
+		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
 			return nil, fmt.Errorf("store: audit: %w", err)
 		}
 		r.At = fromMicro(at)

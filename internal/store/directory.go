@@ -105,7 +105,7 @@ func (d *Directory) Lookup(ctx context.Context, username string) (*identity.User
 	if err != nil {
 		return nil, err
 	}
-	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, d.opt.Mapping())
+	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
 	return &u, nil
 }
 
@@ -154,7 +154,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		return nil, identity.ErrDisabled
 	}
 	d.perAccount.Reset(username)
-	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, d.opt.Mapping())
+	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
 	d.remember(key, u)
 	return &u, nil
 }

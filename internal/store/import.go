@@ -111,13 +111,15 @@ func keepAbsent(f *identity.ImportFile, old, u *identity.User) {
 		from, to *string
 	}{
 		{"display_name", &old.DisplayName, &u.DisplayName},
-		{"role", &old.Role, &u.Role},
 		{"year_group", &old.YearGroup, &u.YearGroup},
 		{"email", &old.Email, &u.Email},
 	} {
 		if !f.Has(c.column) {
 			*c.to = *c.from
 		}
+	}
+	if !f.Has("role") {
+		u.Roles = slices.Clone(old.Roles)
 	}
 	if !f.Has("groups") {
 		u.Groups = slices.Clone(old.Groups)

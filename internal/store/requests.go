@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -122,8 +123,13 @@ type Approval struct {
 	For    time.Duration // how long the unblock lasts (required)
 	Reason string        // why (required)
 	// Group, when set, unblocks for that whole group instead of the
-	// requesting user (required when the request has no user).
+	// requesting user. A request from an unidentified device (no user)
+	// needs Group or Device.
 	Group string
+	// Device unblocks for the requesting device's address only (a client
+	// override, as a warning click-through makes): it applies while
+	// nobody is logged in on that device. Only for a request with no user.
+	Device bool
 	// Category, when set, unblocks that category (one of the request's)
 	// instead of the requested host.
 	Category string
@@ -161,12 +167,23 @@ func (s *Store) ApproveRequest(ctx context.Context, by Actor, id int64, a Approv
 		o = policy.Override{Kind: KindUnblock, Verdict: policy.Allow, Until: now.Add(a.For), By: by.Name,
 			Reason: fmt.Sprintf("request %d: %s", id, a.Reason)}
 		switch {
+		case a.Group != "" && a.Device:
+			return fmt.Errorf("store: %w: approve request %d for a group or for the device, not both", ErrInvalid, id)
 		case a.Group != "":
 			o.Group = a.Group
+		case a.Device:
+			if r.User != "" {
+				return fmt.Errorf("store: %w: request %d came from user %s: approve it for them or a group, not the device", ErrInvalid, id, r.User)
+			}
+			addr, err := netip.ParseAddr(r.Client)
+			if err != nil {
+				return fmt.Errorf("store: %w: request %d has no usable device address (%q)", ErrInvalid, id, r.Client)
+			}
+			o.Client = addr.Unmap()
 		case r.User != "":
 			o.User = r.User
 		default:
-			return fmt.Errorf("store: %w: request %d has no user: approve it for a group", ErrInvalid, id)
+			return fmt.Errorf("store: %w: request %d came from an unidentified device: approve it for the device or a group", ErrInvalid, id)
 		}
 		if a.Category != "" {
 			found := false

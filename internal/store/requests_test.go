@@ -86,7 +86,7 @@ func TestRequestsConcernsAUA(t *testing.T) {
 
 		m := config.Identity{YearGroups: map[string]string{"5": "pupils-ks2"}}
 		for _, u := range []string{"amy", "bob"} {
-			if err := s.CreateUser(ctx, staff, identity.User{Username: u, Role: "pupil", YearGroup: "5"}, ""); err != nil {
+			if err := s.CreateUser(ctx, staff, identity.User{Username: u, Roles: []identity.Role{identity.RolePupil}, YearGroup: "5"}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -73,6 +73,10 @@ type Options struct {
 	Logger      *slog.Logger
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now func() time.Time
+	// OSUser is the operating-system account of this process, recorded
+	// in every audit record whose actor does not give one (a request
+	// from the block page, a retention purge under serve).
+	OSUser string
 	// schemaVersion stops the migrations at that version (tests of the
 	// migrations; 0 means all of them).
 	schemaVersion int
@@ -88,6 +92,8 @@ type Store struct {
 	r   *sql.DB
 	log *slog.Logger
 	now func() time.Time
+	// osUser is Options.OSUser.
+	osUser string
 	// changed is signalled after this process commits a change to the
 	// live overrides, so the feed republishes at once.
 	changed chan struct{}
@@ -104,11 +110,17 @@ type Store struct {
 type Actor struct {
 	Name string
 	From string
+	// Roles are the actor's roles when the change was made (a comma-
+	// separated list, identity.JoinRoles), when the actor is a directory
+	// person; OSUser is the operating-system account that ran the
+	// command (os/user, not $USER). Both go into the audit record.
+	Roles  string
+	OSUser string
 }
 
 // Open connects, applies any pending migrations and returns the Store.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	s := &Store{log: opt.Logger, now: opt.Now, changed: make(chan struct{}, 1)}
+	s := &Store{log: opt.Logger, now: opt.Now, osUser: opt.OSUser, changed: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -47,6 +47,9 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(*tx) error) erro
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	if actor.OSUser == "" {
+		actor.OSUser = s.osUser
+	}
 	t := &tx{Tx: sqlTx, s: s, actor: actor}
 	defer t.Rollback()
 	if err := fn(t); err != nil {

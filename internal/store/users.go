@@ -14,7 +14,7 @@ import (
 // hash.
 type userAudit struct {
 	DisplayName string   `json:"display_name,omitempty"`
-	Role        string   `json:"role,omitempty"`
+	Roles       string   `json:"roles,omitempty"`
 	YearGroup   string   `json:"year_group,omitempty"`
 	Email       string   `json:"email,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
@@ -23,7 +23,7 @@ type userAudit struct {
 }
 
 func auditUser(u *identity.User) userAudit {
-	return userAudit{u.DisplayName, u.Role, u.YearGroup, u.Email, u.Groups, u.Disabled, u.Shared}
+	return userAudit{u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, u.Groups, u.Disabled, u.Shared}
 }
 
 // CheckUsername enforces the username shape: 1 to 64 characters of
@@ -68,7 +68,7 @@ func (t *tx) insertUser(ctx context.Context, u *identity.User, hash string) erro
 	now := micro(t.s.now())
 	_, err := t.ExecContext(ctx, `INSERT INTO users (username, display_name, role, year_group, email, groups, password_hash, disabled, shared, created, updated)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		u.Username, u.DisplayName, u.Role, u.YearGroup, u.Email, joinList(u.Groups), hash, u.Disabled, u.Shared, now)
+		u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), hash, u.Disabled, u.Shared, now)
 	if err != nil {
 		return fmt.Errorf("store: insert user %s: %w", u.Username, err)
 	}
@@ -89,7 +89,7 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, u identity.User) error
 
 func (t *tx) updateUser(ctx context.Context, old, u *identity.User) error {
 	if _, err := t.ExecContext(ctx, `UPDATE users SET display_name = $1, role = $2, year_group = $3, email = $4, groups = $5, shared = $6, disabled = $7, updated = $8 WHERE username = $9`,
-		u.DisplayName, u.Role, u.YearGroup, u.Email, joinList(u.Groups), u.Shared, u.Disabled, micro(t.s.now()), u.Username); err != nil {
+		u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), u.Shared, u.Disabled, micro(t.s.now()), u.Username); err != nil {
 		return fmt.Errorf("store: update user %s: %w", u.Username, err)
 	}
 	t.audit("user.update", "user:"+u.Username, auditUser(old), auditUser(u))
@@ -131,8 +131,13 @@ const userCols = `username, display_name, role, year_group, email, groups, disab
 
 func scanUser(sc rowScanner) (identity.User, string, error) {
 	var u identity.User
-	var groups, hash string
-	err := sc.Scan(&u.Username, &u.DisplayName, &u.Role, &u.YearGroup, &u.Email, &groups, &u.Disabled, &u.Shared, &hash)
+	var roles, groups, hash string
+	err := sc.Scan(&u.Username, &u.DisplayName, &roles, &u.YearGroup, &u.Email, &groups, &u.Disabled, &u.Shared, &hash)
+	// The role column holds a sorted, comma-separated list of roles
+	// (identity.JoinRoles); a single old value is a list of one. A name
+	// outside the fixed set, left by an older version, is dropped: it
+	// gives no permission and maps to no group.
+	u.Roles, _ = identity.ParseStoredRoles(roles)
 	u.Groups = splitList(groups)
 	return u, hash, err
 }
@@ -191,6 +196,6 @@ func (s *Store) HasPassword(ctx context.Context, username string) (bool, error) 
 
 // sameProfile reports whether an import row changes nothing.
 func sameProfile(a, b *identity.User) bool {
-	return a.DisplayName == b.DisplayName && a.Role == b.Role && a.YearGroup == b.YearGroup &&
+	return a.DisplayName == b.DisplayName && identity.JoinRoles(a.Roles) == identity.JoinRoles(b.Roles) && a.YearGroup == b.YearGroup &&
 		a.Email == b.Email && joinList(a.Groups) == joinList(b.Groups) && a.Shared == b.Shared
 }

@@ -80,7 +80,7 @@ func TestProxyCurl(t *testing.T) {
 func TestProxyRequestApprovedThenAllowed(t *testing.T) {
 	o := proxyStartOrigins(t)
 	in := proxyStart(t, "  auth: basic\n  realm: E2E School\n", "")
-	in.cli(t, "Volcano-Lava-Magma-42\n", "users", "add", "amy", "--name", "Amy Pupil", "--groups", "pupils", "--password-stdin", "--by", "admin")
+	in.cli(t, "Volcano-Lava-Magma-42\n", "users", "add", "amy", "--name", "Amy Pupil", "--role", "pupil", "--groups", "pupils", "--password-stdin", "--by", "admin")
 	site := "http://social.test:" + o.http + "/feed"
 
 	code, _, _ := in.curl(t, "127.0.0.2", site)
@@ -119,6 +119,16 @@ func TestProxyRequestApprovedThenAllowed(t *testing.T) {
 	if req.User != "amy" || req.Host != "social.test" || req.Status != "pending" || !strings.Contains(req.Reason, "online safety") {
 		t.Fatalf("stored request: %+v", req)
 	}
+	// Only a directory person whose roles allow it may decide: not the
+	// pupil herself, nor a name nobody knows.
+	if _, errOut, err := in.cliRun("", "requests", "approve", "1", "--by", "amy", "--for", "1h", "--reason", "mine"); err == nil ||
+		!strings.Contains(errOut, `--by must name a member of staff with the technical, esafety-lead or dsl role; "amy" is a pupil`) {
+		t.Errorf("a pupil approves: err %v\n%s", err, errOut)
+	}
+	if _, errOut, err := in.cliRun("", "requests", "approve", "1", "--by", "mrsmith", "--for", "1h", "--reason", "x"); err == nil || !strings.Contains(errOut, `"mrsmith" is not`) {
+		t.Errorf("an unknown actor approves: err %v\n%s", err, errOut)
+	}
+	in.cli(t, "", "users", "add", "mrsmith", "--role", "technical", "--by", "admin")
 	if _, errOut, err := in.cliRun("", "requests", "approve", "1", "--by", "mrsmith"); err == nil || !strings.Contains(errOut, "missing --reason, --for") {
 		t.Errorf("approve without --for and --reason: err %v\n%s", err, errOut)
 	}

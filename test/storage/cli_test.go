@@ -96,7 +96,13 @@ func TestUsersGrantAudit(t *testing.T) {
 	if _, errOut, code := run(t, data, "", "grant", "--to", "amy", "--category", "social-media", "--for", "45m"); code != 2 || !strings.Contains(errOut, "--by, --reason") {
 		t.Fatalf("grant without --by: %d %s", code, errOut)
 	}
-	if _, errOut, code := run(t, data, "", "grant", "--to", "amy", "--category", "illegal", "--for", "45m", "--by", "x", "--reason", "y"); code != 2 || !strings.Contains(errOut, "illegal") {
+	if _, errOut, code := run(t, data, "", "grant", "--to", "amy", "--category", "social-media", "--for", "45m", "--by", "x", "--reason", "y"); code != 2 || !strings.Contains(errOut, `--by must name a member of staff with the teacher, technical, esafety-lead or dsl role; "x" is not`) {
+		t.Fatalf("grant by someone unknown: %d %s", code, errOut)
+	}
+	if _, _, code := run(t, data, "", "users", "add", "mrs.smith", "--role", "teacher", "--by", "office"); code != 0 {
+		t.Fatal("users add mrs.smith failed")
+	}
+	if _, errOut, code := run(t, data, "", "grant", "--to", "amy", "--category", "illegal", "--for", "45m", "--by", "mrs.smith", "--reason", "y"); code != 2 || !strings.Contains(errOut, "illegal") {
 		t.Fatalf("illegal grant: %d %s", code, errOut)
 	}
 	out, _, code = run(t, data, "", "grant", "--to", "amy", "--category", "social-media", "--for", "45m", "--by", "mrs.smith", "--reason", "RE project")

@@ -1,0 +1,101 @@
+package safeguarding
+
+import (
+	"slices"
+
+	"schoolgate/internal/identity"
+)
+
+// Capability is something a person may be allowed to do.
+type Capability string
+
+// The capabilities. The first three are checked by this package's
+// operations; the rest name the console's pages and actions so that it
+// checks the same table.
+const (
+	GrantPermission        Capability = "grant-permission"          // grant a permission cell for a while
+	DecideRequests         Capability = "decide-requests"           // approve or deny unblock requests
+	Suspend                Capability = "suspend"                   // suspend access (a sanction)
+	ViewNamedPupilActivity Capability = "view-named-pupil-activity" // a named pupil's activity log
+	ViewNamedStaffActivity Capability = "view-named-staff-activity" // a named member of staff's activity log
+	ReadConcerns           Capability = "read-concerns"             // concerns reported from the block page
+	ManageAUA              Capability = "manage-aua"                // acceptable-use agreements
+	ManagePeople           Capability = "manage-people"             // the user directory and roles
+	ReadAudit              Capability = "read-audit"                // the audit trail
+	EndDeviceSignIn        Capability = "end-device-sign-in"        // sign a person out of a device
+	ReadPolicy             Capability = "read-policy"               // the filtering policy
+	ViewCounts             Capability = "view-counts"               // anonymous counts (governors' reports)
+	Dashboard              Capability = "dashboard"                 // the console's front page
+)
+
+// Capabilities is every capability, in order (a new slice each call).
+func Capabilities() []Capability {
+	return []Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
+		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard}
+}
+
+const (
+	staff     = identity.RoleStaff
+	teacher   = identity.RoleTeacher
+	technical = identity.RoleTechnical
+	esafety   = identity.RoleESafetyLead
+	dsl       = identity.RoleDSL
+	slt       = identity.RoleSLT
+	governor  = identity.RoleGovernor
+)
+
+// permissions is the whole table: each capability and the roles that
+// have it. What is not here is denied; pupils and visitors have nothing.
+var permissions = map[Capability][]identity.Role{
+	GrantPermission:        {teacher, technical, esafety, dsl},
+	DecideRequests:         {technical, esafety, dsl},
+	Suspend:                {esafety, dsl, slt},
+	ViewNamedPupilActivity: {technical, esafety, dsl},
+	ViewNamedStaffActivity: {dsl, slt},
+	ReadConcerns:           {esafety, dsl, slt},
+	ManageAUA:              {technical, esafety, slt},
+	ManagePeople:           {technical, slt},
+	ReadAudit:              {technical, esafety, dsl, slt, governor},
+	EndDeviceSignIn:        {teacher, technical, esafety, dsl},
+	ReadPolicy:             {staff, teacher, technical, esafety, dsl, slt, governor},
+	ViewCounts:             {teacher, technical, esafety, dsl, slt, governor},
+	Dashboard:              {staff, teacher, technical, esafety, dsl, slt, governor},
+}
+
+// Can reports whether any of roles has the capability. Unknown
+// capabilities and roles are denied.
+func Can(roles []identity.Role, c Capability) bool {
+	allowed := permissions[c]
+	for _, r := range roles {
+		if slices.Contains(allowed, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// RolesWith lists the roles that have the capability, in the fixed order.
+func RolesWith(c Capability) []identity.Role {
+	return identity.SortRoles(slices.Clone(permissions[c]))
+}
+
+// Describe is the capability in words, for messages.
+func (c Capability) Describe() string {
+	switch c {
+	case GrantPermission:
+		return "grant permission"
+	case DecideRequests:
+		return "decide unblock requests"
+	case Suspend:
+		return "suspend access"
+	}
+	return string(c)
+}
+
+// check refuses an actor without the capability.
+func check(a Actor, c Capability) error {
+	if !Can(a.Roles, c) {
+		return &ForbiddenError{Actor: a, Capability: c}
+	}
+	return nil
+}
