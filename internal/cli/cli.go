@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"init":     {"write a commented starter policy that encodes the seed policies' tables", runInit},
 		"lists":    {"lists update: download every url: list source", runLists},
 		"validate": {"check a policy file and its lists without serving", runValidate},
+		"reload":   {"ask the running serve to reload its policy (--force: even one much smaller)", runReload},
 		"users":    {"users import|add|passwd|disable|enable|show|list: the user directory", runUsers},
 		"grant":    {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
 		"audit":    {"audit verify|head|list: the hash-chained audit trail", runAudit},

@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +47,8 @@ type serveDeps struct {
 	closers []func() error
 	ready   chan struct{}
 
-	st storeParts // serve_store.go
+	st     storeParts // serve_store.go
+	reload *reloads   // serve_reload.go
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -95,6 +94,9 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	d.registry = prometheus.NewRegistry()
 	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.adminMux = http.NewServeMux()
+	if d.reload, err = newReloads(d); err != nil {
+		return err
+	}
 	defer func() {
 		for i := len(d.closers) - 1; i >= 0; i-- {
 			if err := d.closers[i](); err != nil {
@@ -138,7 +140,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		}()
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); d.watchReloads(ctx) }()
+	go func() { defer wg.Done(); d.reload.watch(ctx) }()
 	go func() { defer wg.Done(); d.releaseMemory(ctx) }()
 	wg.Add(1)
 	go func() {
@@ -170,6 +172,7 @@ func (d *serveDeps) adminService(addr string) (service, error) {
 	d.adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	d.adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	d.adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	d.adminMux.Handle("POST /reload", d.reload.handler())
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-d.ready:
@@ -223,33 +226,6 @@ func (h *listenerService) Run(ctx context.Context) error {
 			return serr
 		}
 		return err
-	}
-}
-
-// watchReloads reloads the policy on SIGHUP and when the policy file or a
-// list file changes. A broken new policy keeps the old one running.
-func (d *serveDeps) watchReloads(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	stamp := d.fileStamp()
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			d.log.Info("SIGHUP: reloading policy")
-			_, _ = d.engine.Reload()
-			stamp = d.fileStamp()
-		case <-t.C:
-			if s := d.fileStamp(); s != stamp {
-				stamp = s
-				d.log.Info("policy or list file changed: reloading")
-				_, _ = d.engine.Reload()
-			}
-		}
 	}
 }
 

@@ -13,8 +13,10 @@ import (
 var ErrReloadRefused = errors.New("reload refused")
 
 // Shrinks is the check an unattended reload (the file watcher) passes: it
-// refuses a new policy that removes a category, holds less than half of
-// the running policy's list entries, or loses dns.upstreams. An operator
+// refuses a new policy that removes a category or a rules row (a file cut
+// short loses its rules, and the default then allows), holds less than
+// half of the running policy's list entries, or loses dns.upstreams. An
+// operator
 // applies such a policy on purpose with SIGHUP or `schoolgate reload
 // --force`.
 func Shrinks(old, next *Snapshot) error {
@@ -27,6 +29,15 @@ func Shrinks(old, next *Snapshot) error {
 	}
 	if len(gone) > 0 {
 		why = append(why, "it removes the categories "+strings.Join(gone, ", "))
+	}
+	var rows []string
+	for _, r := range old.Config().Rules.Names() {
+		if _, ok := next.Config().Rules.Get(r); !ok {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) > 0 {
+		why = append(why, "it removes the rules rows "+strings.Join(rows, ", "))
 	}
 	if next.Entries()*2 < old.Entries() {
 		why = append(why, fmt.Sprintf("it has %d list entries, less than half of the %d in force", next.Entries(), old.Entries()))

@@ -10,7 +10,7 @@ import (
 )
 
 // TestReloadIfShrinks: the watcher's check refuses a policy that removes a
-// category, halves the entries or loses dns.upstreams, and the running
+// category or a rules row, halves the entries or loses dns.upstreams, and the running
 // policy keeps blocking; a nil check (SIGHUP, reload --force) applies it;
 // an empty file is refused by both.
 func TestReloadIfShrinks(t *testing.T) {
@@ -41,6 +41,7 @@ func TestReloadIfShrinks(t *testing.T) {
 		{"category removed", head + "categories:\n  gambling: {sources: [{path: g.txt, format: domains}]}\n" + rules, "removes the categories shopping"},
 		{"entries halved", head + strings.Replace(cats, "g.txt", "few.txt", 1) + rules, "2 list entries, less than half of the 6"},
 		{"upstreams lost", cats + rules, "no dns.upstreams"},
+		{"cut before the rules", head + cats, "removes the rules rows gambling"},
 	} {
 		write("p.yaml", tc.body)
 		old := e.Snapshot()
