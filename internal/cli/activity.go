@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -123,7 +122,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		enc := json.NewEncoder(a.Stdout)
 		return st.SearchActivity(ctx, actor, f, func(e activity.Event) error { return enc.Encode(eventJSON(&e)) })
 	}
-	w := csv.NewWriter(a.Stdout)
+	w := newCSV(a.Stdout)
 	w.Write([]string{"time", "client", "user", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref"})
 	err = st.SearchActivity(ctx, actor, f, func(e activity.Event) error {
 		client := ""
@@ -179,7 +178,7 @@ func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow)
 		}
 		return nil
 	case "csv":
-		w := csv.NewWriter(a.Stdout)
+		w := newCSV(a.Stdout)
 		w.Write(append(slices.Clone(keys), "count"))
 		for _, r := range rows {
 			w.Write(append(slices.Clone(r.Values), strconv.FormatInt(r.Count, 10)))
@@ -196,6 +195,7 @@ func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow)
 			if v == "" {
 				vals[i] = "-"
 			}
+			vals[i] = safe(vals[i])
 		}
 		fmt.Fprintf(tw, "%s\t%d\n", strings.Join(vals, "\t"), r.Count)
 		total += r.Count

@@ -66,7 +66,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tVERSION\tUSER\tNAME")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Group, r.Version, r.User, r.Name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Group, safe(r.Version), safe(r.User), safe(r.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -77,10 +77,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
-		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "schoolgate %s: %s\n", args[0], safeLines(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "schoolgate %s: %s\n", args[0], safeLines(err.Error()))
 		return 1
 	}
 }

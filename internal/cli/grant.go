@@ -136,7 +136,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	if o.Group != "" {
 		subject = "group " + o.Group
 	}
-	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, scope, subject, o.Until.Format(time.RFC3339))
+	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, safe(scope), safe(subject), o.Until.Format(time.RFC3339))
 	return nil
 }
 
@@ -181,7 +181,7 @@ func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) e
 		} else if o.Target != "" {
 			scope = o.Target
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Kind, subject, scope, o.Verdict, o.Until.Format(time.RFC3339), o.By, o.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, safe(o.Kind), safe(subject), safe(scope), o.Verdict, o.Until.Format(time.RFC3339), safe(o.By), safe(oneLine(o.Reason)))
 	}
 	return tw.Flush()
 }

@@ -33,7 +33,7 @@ func runLists(ctx context.Context, a *App, args []string) error {
 		status := "updated"
 		switch {
 		case r.Err != nil:
-			status = "FAILED (kept the last good copy): " + r.Err.Error()
+			status = "FAILED (kept the last good copy): " + safe(r.Err.Error())
 		case !r.Changed:
 			status = "unchanged"
 		}

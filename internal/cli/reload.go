@@ -71,7 +71,7 @@ func runReload(ctx context.Context, a *App, args []string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s (the previous policy stays in force)", resp.Status, msg)
 	}
-	fmt.Fprintln(a.Stdout, msg)
+	fmt.Fprintln(a.Stdout, safeLines(msg))
 	return nil
 }
 

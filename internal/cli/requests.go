@@ -80,7 +80,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "request %d denied (%s for %s)\n", r.ID, r.Host, requester(r))
+		fmt.Fprintf(a.Stdout, "request %d denied (%s for %s)\n", r.ID, safe(r.Host), safe(requester(r)))
 		return nil
 	}
 	d, err := config.ParseDuration(*dur)
@@ -107,7 +107,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	if o.Category != "" {
 		scope = "category " + o.Category
 	}
-	fmt.Fprintf(a.Stdout, "request %d approved: override %d allows %s for %s until %s\n", r.ID, o.ID, scope, subject, o.Until.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(a.Stdout, "request %d approved: override %d allows %s for %s until %s\n", r.ID, o.ID, safe(scope), safe(subject), o.Until.Format("2006-01-02 15:04 MST"))
 	return nil
 }
 
@@ -149,16 +149,17 @@ func printRequests(a *App, list []store.Request, asJSON bool) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tWHO\tSITE\tCATEGORIES\tSTATUS\tREASON")
 	for _, r := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Created.Local().Format("2006-01-02 15:04"), requester(r), r.Host,
-			strings.Join(r.Categories, ","), r.Status, oneLine(r.Reason))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Created.Local().Format("2006-01-02 15:04"), safe(requester(r)), safe(r.Host),
+			safe(strings.Join(r.Categories, ",")), r.Status, safe(oneLine(r.Reason)))
 	}
 	return tw.Flush()
 }
 
+// oneLine is s on one line, at most 60 characters.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
 	}
 	return s
 }

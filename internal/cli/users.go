@@ -95,7 +95,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if err := st.CreateUser(ctx, actor, u, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "added %s\n", u.Username)
+		fmt.Fprintf(a.Stdout, "added %s\n", safe(u.Username))
 		return nil
 	case "passwd":
 		u, err := st.GetUser(ctx, pos[0])
@@ -109,13 +109,13 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if err := st.SetPassword(ctx, actor, u.Username, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "password changed for %s\n", u.Username)
+		fmt.Fprintf(a.Stdout, "password changed for %s\n", safe(u.Username))
 		return nil
 	case "disable", "enable":
 		if err := st.SetDisabled(ctx, actor, pos[0], sub == "disable"); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "%sd %s\n", sub, pos[0])
+		fmt.Fprintf(a.Stdout, "%sd %s\n", sub, safe(pos[0]))
 		return nil
 	case "show":
 		u, err := st.GetUser(ctx, pos[0])
@@ -129,7 +129,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "username\t%s\nname\t%s\nrole\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",
-			u.Username, u.DisplayName, u.Role, u.YearGroup, u.Email, strings.Join(u.Groups, ";"), strings.Join(all, ", "), u.Shared, u.Disabled, hasPw)
+			safe(u.Username), safe(u.DisplayName), safe(u.Role), safe(u.YearGroup), safe(u.Email), safe(strings.Join(u.Groups, ";")), safe(strings.Join(all, ", ")), u.Shared, u.Disabled, hasPw)
 		return tw.Flush()
 	default: // list
 		users, err := st.ListUsers(ctx)
@@ -153,8 +153,8 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			if u.Shared {
 				state += ",shared"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, u.Role, u.YearGroup,
-				strings.Join(identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), ","), state)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Username), safe(u.DisplayName), safe(u.Role), safe(u.YearGroup),
+				safe(strings.Join(identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity), ",")), state)
 		}
 		return tw.Flush()
 	}
@@ -177,10 +177,10 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	for _, e := range parsed.Errors {
-		fmt.Fprintf(a.Stderr, "%s:%d: %v (row skipped)\n", file, e.Line, e.Err)
+		fmt.Fprintf(a.Stderr, "%s:%d: %s (row skipped)\n", file, e.Line, safe(e.Err.Error()))
 	}
 	if len(parsed.Ignored) > 0 {
-		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, strings.Join(parsed.Ignored, ", "))
+		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, safe(strings.Join(parsed.Ignored, ", ")))
 	}
 	if prune && len(parsed.Errors) > 0 {
 		// A bad row must not disable the pupil it describes.

@@ -43,11 +43,11 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 			n = min(n, 3)
 		}
 		for _, ex := range s.Examples[:n] {
-			fmt.Fprintf(a.Stdout, "skipped %s\n", ex)
+			fmt.Fprintf(a.Stdout, "skipped %s\n", safe(fmt.Sprint(ex)))
 		}
 	}
 	for _, w := range snap.Warnings() {
-		fmt.Fprintf(a.Stdout, "warning: %s\n", w)
+		fmt.Fprintf(a.Stdout, "warning: %s\n", safe(w))
 	}
 	fmt.Fprintf(a.Stdout, "%s: OK: %d categories, %d groups, %d distinct entries, compiled in %s\n",
 		path, len(snap.Categories()), len(snap.Groups()), snap.Entries(), snap.CompileTime().Round(1e6))
