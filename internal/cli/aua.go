@@ -12,10 +12,14 @@ const auaUsage = `usage: schoolgate aua status [--group G] [--json]`
 // with an agreement in the policy's aua: section, the users who have not
 // accepted its current version.
 func runAUA(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, auaUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] != "status" {
 		return fmt.Errorf("%w: aua needs status\n%s", ErrUsage, auaUsage)
 	}
 	fs := newFlags(a, "aua status")
+	withUsage(a, fs, auaUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	group := fs.String("group", "", "only this group")

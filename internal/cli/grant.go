@@ -24,6 +24,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 		sub, args = args[0], args[1:]
 	}
 	fs := newFlags(a, "grant")
+	withUsage(a, fs, grantUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	to := fs.String("to", "", "the user or policy group it is for")
@@ -47,7 +48,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	defer st.Close()
 	switch sub {
 	case "list":
-		return grantList(ctx, a, st, *everything, *asJSON)
+		return grantList(ctx, a, st, *everything, *asJSON, cfg)
 	case "revoke":
 		if len(pos) != 1 || *by == "" || *reason == "" {
 			return fmt.Errorf("%w: grant revoke takes an ID, --by and --reason\n%s", ErrUsage, grantUsage)
@@ -136,7 +137,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	if o.Group != "" {
 		subject = "group " + o.Group
 	}
-	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, safe(scope), safe(subject), o.Until.Format(time.RFC3339))
+	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, safe(scope), safe(subject), untilText(cfg, o.Until))
 	return nil
 }
 
@@ -152,7 +153,7 @@ func policyNamesUser(cfg *config.Config, user string) bool {
 	return false
 }
 
-func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) error {
+func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool, cfg *config.Config) error {
 	var list []policy.Override
 	var err error
 	if all {
@@ -181,7 +182,7 @@ func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) e
 		} else if o.Target != "" {
 			scope = o.Target
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, safe(o.Kind), safe(subject), safe(scope), o.Verdict, o.Until.Format(time.RFC3339), safe(o.By), safe(oneLine(o.Reason)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, safe(o.Kind), safe(subject), safe(scope), o.Verdict, untilText(cfg, o.Until), safe(o.By), safe(oneLine(o.Reason)))
 	}
 	return tw.Flush()
 }

@@ -12,7 +12,7 @@ import (
 
 func runInit(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "init")
-	fs.Usage = func() { fmt.Fprintln(a.Stderr, "usage: schoolgate init DIR") }
+	withUsage(a, fs, "usage: schoolgate init DIR\nWrites a commented starter policy (DIR/schoolgate.yaml) and its local lists.")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

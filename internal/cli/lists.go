@@ -9,11 +9,18 @@ import (
 	"schoolgate/internal/policy"
 )
 
+const listsUsage = `usage: schoolgate lists update -c policy.yaml
+Downloads every url: list source into the list cache; on failure the last good copy stays.`
+
 func runLists(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, listsUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] != "update" {
-		return fmt.Errorf("%w: schoolgate lists update -c policy.yaml", ErrUsage)
+		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, listsUsage)
 	}
 	fs := newFlags(a, "lists update")
+	withUsage(a, fs, listsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	if _, err := parse(fs, args[1:]); err != nil {

@@ -24,7 +24,7 @@ func runReload(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	force := fs.Bool("force", false, "apply any policy that validates, even one that removes categories or most entries")
 	admin := fs.String("admin", "", "the admin listener of the running serve (default: admin.listen from the policy)")
-	fs.Usage = func() { fmt.Fprintln(a.Stderr, reloadUsage); fs.PrintDefaults() }
+	withUsage(a, fs, reloadUsage)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -53,6 +53,7 @@ type serveDeps struct {
 
 func runServe(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "serve")
+	withUsage(a, fs, "usage: schoolgate serve [-c policy.yaml] [--data DIR]\nRuns the DNS filter, the web proxy and the block page.")
 	var cf commonFlags
 	cf.register(a, fs)
 	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")

@@ -25,11 +25,15 @@ const usersUsage = `usage: schoolgate users import FILE.csv [--prune]
 Every change takes --by NAME (default: the login name) and is in the audit trail.`
 
 func runUsers(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, usersUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, usersUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(a, "users "+sub)
+	withUsage(a, fs, usersUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	by := fs.String("by", "", "who makes the change (default: the login name)")

@@ -10,6 +10,7 @@ import (
 
 func runValidate(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "validate")
+	withUsage(a, fs, "usage: schoolgate validate -c policy.yaml [-v]\nChecks a policy file and its lists without serving, and prints their counts.")
 	var cf commonFlags
 	cf.register(a, fs)
 	verbose := fs.Bool("v", false, "print every skipped line kept as an example")
