@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -128,7 +127,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return writeSummary(a, *format, keys, rows)
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(a.Stdout)
+		enc := newJSON(a.Stdout)
 		return st.SearchActivity(ctx, actor, f, func(e activity.Event) error { return enc.Encode(eventJSON(&e)) })
 	}
 	w := newCSV(a.Stdout)
@@ -175,7 +174,7 @@ func eventJSON(e *activity.Event) map[string]any {
 func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(a.Stdout)
+		enc := newJSON(a.Stdout)
 		for _, r := range rows {
 			m := map[string]any{"count": r.Count}
 			for i, k := range keys {

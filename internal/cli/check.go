@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -107,7 +106,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	}
 	out := bufio.NewWriter(a.Stdout)
 	defer out.Flush()
-	enc := json.NewEncoder(out)
+	enc := newJSON(out)
 	enc.SetEscapeHTML(false)
 	groupNames := snap.GroupNames(groups)
 	if groupNames == nil {

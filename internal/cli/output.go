@@ -41,9 +41,13 @@ func (c *csvWriter) Write(cells []string) error {
 func (c *csvWriter) Flush()       { c.w.Flush() }
 func (c *csvWriter) Error() error { return c.w.Error() }
 
+// newJSON is a JSON encoder for output a terminal may show: C1 controls
+// and direction overrides, which encoding/json leaves raw, are escaped.
+func newJSON(w io.Writer) *json.Encoder { return json.NewEncoder(safetext.JSONWriter(w)) }
+
 // writeJSONLines writes each element of list as one JSON object a line.
 func writeJSONLines[T any](w io.Writer, list []T) error {
-	enc := json.NewEncoder(w)
+	enc := newJSON(w)
 	for _, v := range list {
 		if err := enc.Encode(v); err != nil {
 			return err

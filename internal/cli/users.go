@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,7 +128,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		hasPw, _ := st.HasPassword(ctx, u.Username)
 		all := identity.ResolveGroups(u.Groups, u.YearGroup, u.Role, cfg.Identity)
 		if *asJSON {
-			return json.NewEncoder(a.Stdout).Encode(userJSON(u, all, hasPw))
+			return newJSON(a.Stdout).Encode(userJSON(u, all, hasPw))
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "username\t%s\nname\t%s\nrole\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",

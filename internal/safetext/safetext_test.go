@@ -3,6 +3,7 @@ package safetext
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,21 @@ func TestCSVCell(t *testing.T) {
 	rec, err := csv.NewReader(&buf).Read()
 	if err != nil || rec[0] != "'=1+1" || rec[1] != `x\u0085y` {
 		t.Errorf("round trip: %q %v", rec, err)
+	}
+}
+
+func TestJSONWriter(t *testing.T) {
+	var buf bytes.Buffer
+	in := map[string]string{"reason": "csi\u009b31m rtl\u202e esc\x1b é"}
+	if err := json.NewEncoder(JSONWriter(&buf)).Encode(in); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	if want := `{"reason":"csi\u009b31m rtl\u202e esc\u001b é"}` + "\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back["reason"] != in["reason"] {
+		t.Errorf("round trip: %q %v", back, err)
 	}
 }
