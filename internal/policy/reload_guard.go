@@ -12,13 +12,12 @@ import (
 // what the running policy blocks.
 var ErrReloadRefused = errors.New("reload refused")
 
-// Shrinks is the check an unattended reload (the file watcher) passes: it
+// Shrinks is the check an unattended reload (the file watcher) passes. It
 // refuses a new policy that removes a category or a rules row (a file cut
-// short loses its rules, and the default then allows), holds less than
-// half of the running policy's list entries, or loses dns.upstreams. An
-// operator
-// applies such a policy on purpose with SIGHUP or `schoolgate reload
-// --force`.
+// short loses its rules, and the default then allows), empties a
+// category's lists, holds less than half of the running policy's list
+// entries, or loses dns.upstreams. An operator applies such a policy on
+// purpose with SIGHUP or `schoolgate reload --force`.
 func Shrinks(old, next *Snapshot) error {
 	var why []string
 	var gone []string
@@ -29,6 +28,18 @@ func Shrinks(old, next *Snapshot) error {
 	}
 	if len(gone) > 0 {
 		why = append(why, "it removes the categories "+strings.Join(gone, ", "))
+	}
+	// A list file caught empty leaves its category in place with nothing
+	// in it: as good as removed.
+	had, has := categoryEntries(old), categoryEntries(next)
+	var emptied []string
+	for _, c := range next.Categories() {
+		if had[c] > 0 && has[c] == 0 {
+			emptied = append(emptied, c)
+		}
+	}
+	if len(emptied) > 0 {
+		why = append(why, "its lists for "+strings.Join(emptied, ", ")+" are empty")
 	}
 	var rows []string
 	for _, r := range old.Config().Rules.Names() {
@@ -49,6 +60,16 @@ func Shrinks(old, next *Snapshot) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s (apply it on purpose with SIGHUP or `schoolgate reload --force`)", ErrReloadRefused, strings.Join(why, "; "))
+}
+
+// categoryEntries is each category's list entries, summed over its
+// sources.
+func categoryEntries(s *Snapshot) map[string]int {
+	m := map[string]int{}
+	for _, src := range s.Sources() {
+		m[src.Category] += src.Entries
+	}
+	return m
 }
 
 // ReloadIf is Reload with a check: the new snapshot replaces the running

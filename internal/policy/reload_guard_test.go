@@ -24,6 +24,7 @@ func TestReloadIfShrinks(t *testing.T) {
 	write("g.txt", "bet365.com\npaddypower.com\nwilliamhill.com\nbetfair.com\nladbrokes.com\n")
 	write("s.txt", "shop.example\n")
 	write("few.txt", "bet365.com\n")
+	write("empty.txt", "# nothing yet\n")
 	const head = "dns: {upstreams: [\"127.0.0.1:53\"]}\n"
 	const cats = "categories:\n  gambling: {sources: [{path: g.txt, format: domains}]}\n  shopping: {sources: [{path: s.txt, format: domains}]}\n"
 	const rules = "rules:\n  gambling: {others: block}\n"
@@ -42,6 +43,7 @@ func TestReloadIfShrinks(t *testing.T) {
 		{"entries halved", head + strings.Replace(cats, "g.txt", "few.txt", 1) + rules, "2 list entries, less than half of the 6"},
 		{"upstreams lost", cats + rules, "no dns.upstreams"},
 		{"cut before the rules", head + cats, "removes the rules rows gambling"},
+		{"a list emptied", head + strings.Replace(cats, "s.txt", "empty.txt", 1) + rules, "its lists for shopping are empty"},
 	} {
 		write("p.yaml", tc.body)
 		old := e.Snapshot()
