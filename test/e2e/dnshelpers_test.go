@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,17 +29,20 @@ var (
 
 // dnsBinary builds ./cmd/schoolgate once per test run. The binary goes to
 // a fixed place in the temp directory, replaced by every run, since the
-// package has no TestMain of its own to clean up after.
+// package has no TestMain of its own to clean up after; the place is named
+// after the checkout, so that two checkouts tested at once (worktrees) do
+// not run each other's binary.
 func dnsBinary(t *testing.T) string {
 	t.Helper()
 	dnsBuildOnce.Do(func() {
-		dir := filepath.Join(os.TempDir(), "schoolgate-e2e-dns")
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		sum := sha256.Sum256([]byte(filepath.Clean(root)))
+		dir := filepath.Join(os.TempDir(), "schoolgate-e2e-dns-"+hex.EncodeToString(sum[:6]))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			dnsBuildErr = err
 			return
 		}
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dnsBinPath = filepath.Join(dir, "schoolgate")
 		cmd := exec.Command("go", "build", "-o", dnsBinPath, "./cmd/schoolgate")
 		cmd.Dir = root
