@@ -143,7 +143,7 @@ func (r *reloads) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// reloadHandler guards serveHTTP against cross-origin browser requests.
+// handler is serveHTTP guarded against cross-origin browser requests.
 func (r *reloads) handler() http.Handler {
 	return http.NewCrossOriginProtection().Handler(http.HandlerFunc(r.serveHTTP))
 }
