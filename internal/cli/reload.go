@@ -58,7 +58,10 @@ func runReload(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// Straight to serve: never through an HTTP_PROXY from the environment
+	// (which may well be this very filter).
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("is serve running? %w", err)
 	}
