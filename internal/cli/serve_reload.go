@@ -35,13 +35,15 @@ const (
 type reloads struct {
 	d       *serveDeps
 	refused *prometheus.CounterVec
+	// poll and settle are pollEvery and settle (tests shorten them).
+	poll, settle time.Duration
 
 	mu    sync.Mutex // serialises reloads and guards stamp
 	stamp string     // the files as of the last reload attempt
 }
 
 func newReloads(d *serveDeps) (*reloads, error) {
-	r := &reloads{d: d, refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+	r := &reloads{d: d, poll: pollEvery, settle: settle, refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "schoolgate_reload_refused_total",
 		Help: "Policy reloads refused, the previous policy staying in force, by reason: invalid (the file does not validate, or is empty) or shrinks (the watcher saw a category removed, half the entries gone or dns.upstreams lost).",
 	}, []string{"reason"})}
@@ -91,7 +93,7 @@ func (r *reloads) watch(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	t := time.NewTicker(pollEvery)
+	t := time.NewTicker(r.poll)
 	defer t.Stop()
 	var pending string // a change seen, not yet settled
 	var seen time.Time
@@ -110,7 +112,7 @@ func (r *reloads) watch(ctx context.Context) {
 				pending = ""
 			case s != pending:
 				pending, seen = s, now
-			case now.Sub(seen) >= settle:
+			case now.Sub(seen) >= r.settle:
 				r.d.log.Info("policy or list file changed: reloading")
 				_, _ = r.reload(false)
 				pending = ""

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -105,4 +108,51 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestWatchWaitsForTheFileToSettle: a policy file rewritten every 100 ms
+// (an editor, a slow copy) is not reloaded while it keeps changing, even
+// though each version is valid and passes the check; once it has stayed
+// the same for the settle interval it is reloaded, once.
+func TestWatchWaitsForTheFileToSettle(t *testing.T) {
+	p := writePolicy(t, issuePolicy, issueLists)
+	e, err := policy.NewEngine(p, policy.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &serveDeps{configPath: p, engine: e, log: slog.New(slog.DiscardHandler), registry: prometheus.NewRegistry()}
+	r, err := newReloads(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.poll, r.settle = 50*time.Millisecond, time.Second
+	var reloads atomic.Int32
+	e.OnReload(func(*policy.Snapshot) { reloads.Add(1) })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.watch(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	start := time.Now()
+	for i := 0; time.Since(start) < 2*time.Second; i++ {
+		body := issuePolicy + strings.Repeat("# edit\n", i%5+1)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := reloads.Load(); n != 0 {
+		t.Fatalf("reloaded %d times while the file was still changing", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for reloads.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := reloads.Load(); n != 1 {
+		t.Fatalf("%d reloads once the file settled, want 1", n)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if n := reloads.Load(); n != 1 {
+		t.Errorf("%d reloads of an unchanged file, want 1", n)
+	}
 }
