@@ -34,6 +34,13 @@ func runLists(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.Lists.CacheDir == "" {
+		// The cache is DATA/lists: do not make a data directory here that
+		// the store commands would then take for serve's.
+		if err := cf.needData(); err != nil {
+			return err
+		}
+	}
 	u := &listsync.Updater{CacheDir: policy.CacheDir(c, cf.data), Progress: a.Stderr, Log: a.Log}
 	res, err := u.Update(ctx, c)
 	for _, r := range res {

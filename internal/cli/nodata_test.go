@@ -24,6 +24,7 @@ func TestNoDataDirectory(t *testing.T) {
 		{"activity", "search", "-c", p},
 		{"aua", "status", "-c", p},
 		{"users", "list"}, // no -c either
+		{"lists", "update", "-c", p}, // its cache is DATA/lists
 	} {
 		code, out, errs := run(t, "", args...)
 		if code != 2 || !strings.Contains(errs, "no data directory") || !strings.Contains(errs, "--data DIR") ||
