@@ -175,11 +175,16 @@ func TestCheckErrors(t *testing.T) {
 }
 
 // TestInitValidate: the starter policy validates and encodes the seeds'
-// walled garden for KS1.
+// walled garden for KS1; init makes the data directory too.
 func TestInitValidate(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("SCHOOLGATE_DATA", "")
 	dir := filepath.Join(t.TempDir(), "school")
 	if code, _, errs := run(t, "", "init", dir); code != 0 {
 		t.Fatal(errs)
+	}
+	if fi, err := os.Stat(defaultData); err != nil || !fi.IsDir() {
+		t.Errorf("init made no %s: %v", defaultData, err)
 	}
 	if code, _, errs := run(t, "", "init", dir); code == 0 || !strings.Contains(errs, "already exists") {
 		t.Errorf("init over an existing policy: %d %q", code, errs)
