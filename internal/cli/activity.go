@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,16 +17,21 @@ const activityUsage = `usage: schoolgate activity search [--user U] [--client IP
                                  [--since T] [--until T] [--limit N] [--format csv|json] --by NAME
        schoolgate activity summary [--since T] [--until T] [--count-by day,category,verdict] [--format table|csv|json] --by NAME
        schoolgate activity purge [--dry-run]
-T is an RFC 3339 time, a date (2026-03-09), or a duration back from now (24h, 7d).
+T is an RFC 3339 time (2026-03-09T10:00:00Z), a time or date in site.timezone (2026-03-09T10:00,
+2026-03-09 10:00, 2026-03-09), or a duration back from now (24h, 7d). Times print in site.timezone.
 summary counts from the hourly aggregates (kept the whole activity period) by any of
 day, hour, subject (user or client address), category, verdict, point.`
 
 func runActivity(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, activityUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, activityUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(a, "activity "+sub)
+	withUsage(a, fs, activityUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	var f store.ActivityFilter
@@ -56,12 +59,6 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	now := time.Now()
 	switch sub {
 	case "search", "summary":
-		if f.Since, err = parseWhen("--since", *since, now); err != nil {
-			return err
-		}
-		if f.Until, err = parseWhen("--until", *until, now); err != nil {
-			return err
-		}
 		if sub == "summary" {
 			for k := range strings.SplitSeq(*countBy, ",") {
 				if !slices.Contains(store.SummaryKeys, strings.TrimSpace(k)) {
@@ -94,6 +91,16 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	loc, err := siteLocation(cfg)
+	if err != nil {
+		return err
+	}
+	if f.Since, err = parseWhen("--since", *since, loc, now, true); err != nil {
+		return err
+	}
+	if f.Until, err = parseWhen("--until", *until, loc, now, true); err != nil {
+		return err
+	}
 	actor := cliActor(a, *by)
 	if sub == "purge" {
 		rep, err := st.Purge(ctx, actor, cfg.Retention, now, *dry)
@@ -105,7 +112,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 			verb = "would purge"
 		}
 		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides\n",
-			verb, rep.DNSEvents, rep.DNSBefore.Format(time.RFC3339), rep.Activity, rep.Hourly, rep.ActivityBefore.Format(time.RFC3339), rep.Requests, rep.Overrides)
+			verb, rep.DNSEvents, siteTime(rep.DNSBefore, loc), rep.Activity, rep.Hourly, siteTime(rep.ActivityBefore, loc), rep.Requests, rep.Overrides)
 		return nil
 	}
 	if sub == "summary" {
@@ -120,17 +127,17 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return writeSummary(a, *format, keys, rows)
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(a.Stdout)
+		enc := newJSON(a.Stdout)
 		return st.SearchActivity(ctx, actor, f, func(e activity.Event) error { return enc.Encode(eventJSON(&e)) })
 	}
-	w := csv.NewWriter(a.Stdout)
+	w := newCSV(a.Stdout)
 	w.Write([]string{"time", "client", "user", "groups", "host", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref"})
 	err = st.SearchActivity(ctx, actor, f, func(e activity.Event) error {
 		client := ""
 		if e.Client.IsValid() {
 			client = e.Client.String()
 		}
-		return w.Write([]string{e.Time.Format(time.RFC3339Nano), client, e.User, strings.Join(e.Groups, ";"), e.Host, e.URL,
+		return w.Write([]string{e.Time.In(loc).Format(time.RFC3339Nano), client, e.User, strings.Join(e.Groups, ";"), e.Host, e.URL,
 			strings.Join(e.Categories, ";"), e.Verdict, fmt.Sprint(e.Illegal), e.Rule, string(e.Point), e.Search, e.Action, e.Ref})
 	})
 	w.Flush()
@@ -167,7 +174,7 @@ func eventJSON(e *activity.Event) map[string]any {
 func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(a.Stdout)
+		enc := newJSON(a.Stdout)
 		for _, r := range rows {
 			m := map[string]any{"count": r.Count}
 			for i, k := range keys {
@@ -179,7 +186,7 @@ func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow)
 		}
 		return nil
 	case "csv":
-		w := csv.NewWriter(a.Stdout)
+		w := newCSV(a.Stdout)
 		w.Write(append(slices.Clone(keys), "count"))
 		for _, r := range rows {
 			w.Write(append(slices.Clone(r.Values), strconv.FormatInt(r.Count, 10)))
@@ -196,6 +203,7 @@ func writeSummary(a *App, format string, keys []string, rows []store.SummaryRow)
 			if v == "" {
 				vals[i] = "-"
 			}
+			vals[i] = safe(vals[i])
 		}
 		fmt.Fprintf(tw, "%s\t%d\n", strings.Join(vals, "\t"), r.Count)
 		total += r.Count

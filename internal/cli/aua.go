@@ -12,10 +12,14 @@ const auaUsage = `usage: schoolgate aua status [--group G] [--json]`
 // with an agreement in the policy's aua: section, the users who have not
 // accepted its current version.
 func runAUA(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, auaUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 || args[0] != "status" {
 		return fmt.Errorf("%w: aua needs status\n%s", ErrUsage, auaUsage)
 	}
 	fs := newFlags(a, "aua status")
+	withUsage(a, fs, auaUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	group := fs.String("group", "", "only this group")
@@ -67,7 +71,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tVERSION\tUSER\tNAME")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Group, r.Version, r.User, r.Name)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Group, safe(r.Version), safe(r.User), safe(r.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -13,15 +13,19 @@ const auditUsage = `usage: schoolgate audit verify [--head HASH]   check the who
        schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line`
 
 func runAudit(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, auditUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, auditUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(a, "audit "+sub)
+	withUsage(a, fs, auditUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	head := fs.String("head", "", "verify: a head hash written down earlier")
-	since := fs.String("since", "", "list: from (RFC 3339, a date, or 7d back)")
+	since := fs.String("since", "", "list: from (RFC 3339, a site-local time or date such as 2026-12-02 10:00, or 7d back)")
 	actor := fs.String("actor", "", "list: only this actor")
 	action := fs.String("action", "", "list: only this action")
 	limit := fs.Int("limit", 0, "list: at most N records")
@@ -36,7 +40,7 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 	if sub != "verify" && sub != "head" && sub != "list" {
 		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, auditUsage)
 	}
-	st, _, err := cliStore(ctx, a, &cf)
+	st, cfg, err := cliStore(ctx, a, &cf)
 	if err != nil {
 		return err
 	}
@@ -61,7 +65,11 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "OK: %d records, head %d %s\n", res.Records, res.HeadID, res.HeadHash)
 		return nil
 	default:
-		t, err := parseWhen("--since", *since, time.Now())
+		loc, err := siteLocation(cfg)
+		if err != nil {
+			return err
+		}
+		t, err := parseWhen("--since", *since, loc, time.Now(), true)
 		if err != nil {
 			return err
 		}

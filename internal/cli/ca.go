@@ -17,11 +17,15 @@ const caUsage = `usage: schoolgate ca init [--data DIR] [--name SCHOOL] [--by NA
 // it in DATA/ca (the key readable by its owner only), `ca export` prints
 // the certificate for the school's devices to trust.
 func runCA(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, caUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 || (args[0] != "init" && args[0] != "export") {
 		return fmt.Errorf("%w: ca needs init or export\n%s", ErrUsage, caUsage)
 	}
 	sub := args[0]
 	fs := newFlags(a, "ca "+sub)
+	withUsage(a, fs, caUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	name := fs.String("name", "", "init: the school's name in the certificate (default: site.name from the policy)")

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -36,9 +35,9 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	group := fs.String("group", "", "decide as a client in this group alone")
 	client := fs.String("client", "", "decide as this client IP (its networks, else default_group)")
 	user := fs.String("user", "", "decide as this user (groups from the user directory and the policy's users: lists; with --group, the user's grants apply to that group)")
-	at := fs.String("at", "", "decide at this time (RFC 3339; default now)")
+	at := fs.String("at", "", "decide at this time: RFC 3339, or a site-local time or date (2026-12-02T10:00, 2026-12-02 10:00) in site.timezone (default now)")
 	fs.Usage = func() {
-		fmt.Fprintln(a.Stderr, "usage: schoolgate check -c policy.yaml [--group G | --client IP] [--user U] [--at RFC3339] TARGET... (TARGET - reads stdin)")
+		fmt.Fprintln(a.Stderr, "usage: schoolgate check -c policy.yaml [--group G | --client IP] [--user U] [--at TIME] TARGET... (TARGET - reads stdin)")
 		fs.PrintDefaults()
 	}
 	targets, err := parse(fs, args)
@@ -68,9 +67,8 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	}
 	when := time.Now()
 	if *at != "" {
-		when, err = policy.ParseUntil(*at, snap.Location())
-		if err != nil {
-			return fmt.Errorf("%w: --at: %v", ErrUsage, err)
+		if when, err = parseWhen("--at", *at, snap.Location(), time.Now(), false); err != nil {
+			return err
 		}
 	}
 	live, err := openLive(ctx, a, snap.Config(), cf.data)
@@ -112,7 +110,7 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 	}
 	out := bufio.NewWriter(a.Stdout)
 	defer out.Flush()
-	enc := json.NewEncoder(out)
+	enc := newJSON(out)
 	enc.SetEscapeHTML(false)
 	groupNames := snap.GroupNames(groups)
 	if groupNames == nil {

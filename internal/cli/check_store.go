@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"schoolgate/internal/config"
@@ -26,8 +25,7 @@ type liveState struct {
 // openLive opens the database only if it exists already (check never
 // creates one); it returns nil when there is none.
 func openLive(ctx context.Context, a *App, cfg *config.Config, dataDir string) (*liveState, error) {
-	pg := strings.TrimSpace(a.Getenv("SCHOOLGATE_POSTGRES")) != "" || cfg.Storage.PostgresFile != ""
-	if !pg {
+	if !usesPostgres(a.Getenv, cfg) {
 		if _, err := os.Stat(filepath.Join(dataDir, "schoolgate.db")); errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}

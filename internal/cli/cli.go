@@ -38,6 +38,7 @@ func commands() map[string]command {
 		"init":     {"write a commented starter policy that encodes the seed policies' tables", runInit},
 		"lists":    {"lists update: download every url: list source", runLists},
 		"validate": {"check a policy file and its lists without serving", runValidate},
+		"reload":   {"ask the running serve to reload its policy (--force: even one much smaller)", runReload},
 		"users":    {"users import|add|passwd|disable|enable|show|list: the user directory", runUsers},
 		"grant":    {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
 		"audit":    {"audit verify|head|list: the hash-chained audit trail", runAudit},
@@ -76,10 +77,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid):
-		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "schoolgate %s: %s\n", args[0], safeLines(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "schoolgate %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "schoolgate %s: %s\n", args[0], safeLines(err.Error()))
 		return 1
 	}
 }
@@ -131,20 +132,31 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 type commonFlags struct {
 	config string
 	data   string
+	// dataNamed is true when --data or SCHOOLGATE_DATA named the data
+	// directory (not the ./schoolgate-data default).
+	dataNamed bool
 }
+
+// defaultData is the data directory when none is named.
+const defaultData = "./schoolgate-data"
 
 func (c *commonFlags) register(a *App, fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "c", "", "policy file (default: ./schoolgate.yaml, else the embedded starter policy)")
 	fs.StringVar(&c.config, "config", "", "same as -c")
-	def := a.Getenv("SCHOOLGATE_DATA")
-	if def == "" {
-		def = "./schoolgate-data"
+	c.data = a.Getenv("SCHOOLGATE_DATA")
+	c.dataNamed = c.data != ""
+	if c.data == "" {
+		c.data = defaultData
 	}
-	fs.StringVar(&c.data, "data", def, "data directory (SCHOOLGATE_DATA)")
+	fs.Func("data", "data directory (SCHOOLGATE_DATA; default "+defaultData+")", func(v string) error {
+		c.data, c.dataNamed = v, true
+		return nil
+	})
 }
 
 // configPath is the policy file to use: the flag, ./schoolgate.yaml, or the
-// embedded starter policy written into the data directory.
+// embedded starter policy written into the data directory (only when
+// there is one: a command other than serve never creates it).
 func (c *commonFlags) configPath(a *App) (string, error) {
 	if c.config != "" {
 		return c.config, nil
@@ -152,5 +164,60 @@ func (c *commonFlags) configPath(a *App) (string, error) {
 	if _, err := os.Stat("schoolgate.yaml"); err == nil {
 		return "schoolgate.yaml", nil
 	}
+	if !c.hasData() {
+		return "", fmt.Errorf("%w: no policy: give -c policy.yaml (or run `schoolgate init DIR` to write one)", ErrNoData)
+	}
 	return writeEmbeddedDefault(a, c.data)
+}
+
+// ErrNoData: a command that reads the data directory was run where there
+// is none, and none was named (exit 2).
+var ErrNoData = fmt.Errorf("%w: no data directory", ErrUsage)
+
+// hasData reports whether the data directory was named or exists.
+func (c *commonFlags) hasData() bool {
+	if c.dataNamed {
+		return true
+	}
+	fi, err := os.Stat(c.data)
+	return err == nil && fi.IsDir()
+}
+
+// needData fails with ErrNoData, saying what to pass, when no data
+// directory was named and ./schoolgate-data does not exist: a command
+// must not create an empty database and answer from it.
+func (c *commonFlags) needData() error {
+	if c.hasData() {
+		return nil
+	}
+	return fmt.Errorf("%w (%s does not exist): give --data DIR or set SCHOOLGATE_DATA to the folder serve uses, "+
+		"or SCHOOLGATE_POSTGRES for PostgreSQL; `schoolgate serve` and `schoolgate init` create one", ErrNoData, defaultData)
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
+// helpFor handles `schoolgate CMD -h` for a command with subcommands: it
+// prints usage and returns flag.ErrHelp (exit 0) when args ask for help.
+func helpFor(a *App, args []string, usage string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(a.Stderr, usage)
+		return flag.ErrHelp
+	}
+	return nil
+}
+
+// withUsage makes fs print usage, then its flags, for -h.
+func withUsage(a *App, fs *flag.FlagSet, usage string) {
+	fs.Usage = func() {
+		fmt.Fprintln(a.Stderr, usage)
+		fmt.Fprintln(a.Stderr, "\nflags:")
+		fs.PrintDefaults()
+	}
 }

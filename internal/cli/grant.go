@@ -24,6 +24,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 		sub, args = args[0], args[1:]
 	}
 	fs := newFlags(a, "grant")
+	withUsage(a, fs, grantUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	to := fs.String("to", "", "the user or policy group it is for")
@@ -46,7 +47,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	}
 	defer st.Close()
 	if sub == "list" {
-		return grantList(ctx, a, st, *everything, *asJSON)
+		return grantList(ctx, a, st, *everything, *asJSON, cfg)
 	}
 	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
 	if err != nil {
@@ -128,7 +129,7 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	if o.Group != "" {
 		subject = "group " + o.Group
 	}
-	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, scope, subject, o.Until.Format(time.RFC3339))
+	fmt.Fprintf(a.Stdout, "override %d: %s %s for %s until %s\n", o.ID, o.Verdict, safe(scope), safe(subject), untilText(cfg, o.Until))
 	return nil
 }
 
@@ -145,7 +146,7 @@ func policyNamesUser(cfg *config.Config, user string) bool {
 	return false
 }
 
-func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) error {
+func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool, cfg *config.Config) error {
 	var list []policy.Override
 	var err error
 	if all {
@@ -174,7 +175,7 @@ func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool) e
 		} else if o.Target != "" {
 			scope = o.Target
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Kind, subject, scope, o.Verdict, o.Until.Format(time.RFC3339), o.By, o.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, safe(o.Kind), safe(subject), safe(scope), o.Verdict, untilText(cfg, o.Until), safe(o.By), safe(oneLine(o.Reason)))
 	}
 	return tw.Flush()
 }

@@ -12,7 +12,9 @@ import (
 
 func runInit(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "init")
-	fs.Usage = func() { fmt.Fprintln(a.Stderr, "usage: schoolgate init DIR") }
+	withUsage(a, fs, "usage: schoolgate init DIR [--data DIR]\nWrites a commented starter policy (DIR/schoolgate.yaml) and its local lists, and makes the data directory.")
+	var cf commonFlags
+	cf.register(a, fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -24,6 +26,12 @@ func runInit(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The data directory the other commands then find (serve makes it
+	// too).
+	if err := os.MkdirAll(cf.data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	fmt.Fprintf(a.Stdout, "data directory %s\n", cf.data)
 	fmt.Fprintf(a.Stdout, "wrote %s\nnext: edit it, then run `schoolgate lists update -c %s` and `schoolgate validate -c %s`\n", path, path, path)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"schoolgate/internal/config"
 	"schoolgate/internal/safeguarding"
@@ -22,11 +23,15 @@ const requestsUsage = `usage: schoolgate requests list [--status pending|approve
 // a running serve applies within a second; every step is audited; requests
 // for illegal content can never be approved.
 func runRequests(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, requestsUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: requests needs list, approve or deny\n%s", ErrUsage, requestsUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(a, "requests "+sub)
+	withUsage(a, fs, requestsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	status := fs.String("status", "pending", "list: pending, approved, denied or all")
@@ -72,7 +77,11 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		return printRequests(a, list, *asJSON)
+		loc, err := siteLocation(cfg)
+		if err != nil {
+			return err
+		}
+		return printRequests(a, list, *asJSON, loc)
 	}
 	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil {
@@ -91,7 +100,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 		if err := sg.result(err); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "request %d denied (%s for %s)\n", r.ID, r.Host, requester(r))
+		fmt.Fprintf(a.Stdout, "request %d denied (%s for %s)\n", r.ID, safe(r.Host), safe(requester(r)))
 		return nil
 	}
 	d, err := config.ParseDuration(*dur)
@@ -133,8 +142,17 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	if o.Category != "" {
 		scope = "category " + o.Category
 	}
-	fmt.Fprintf(a.Stdout, "request %d approved: override %d allows %s for %s until %s\n", r.ID, o.ID, scope, subject, o.Until.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(a.Stdout, "request %d approved: override %d allows %s for %s until %s\n", r.ID, o.ID, safe(scope), safe(subject), untilText(cfg, o.Until))
 	return nil
+}
+
+// untilText is when an override ends, in the site's zone.
+func untilText(cfg *config.Config, t time.Time) string {
+	loc, err := siteLocation(cfg)
+	if err != nil {
+		loc = time.UTC
+	}
+	return siteTime(t, loc)
 }
 
 func requester(r store.Request) string {
@@ -144,23 +162,24 @@ func requester(r store.Request) string {
 	return r.Client
 }
 
-func printRequests(a *App, list []store.Request, asJSON bool) error {
+func printRequests(a *App, list []store.Request, asJSON bool, loc *time.Location) error {
 	if asJSON {
 		return writeJSONLines(a.Stdout, list)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tWHO\tSITE\tCATEGORIES\tSTATUS\tREASON")
 	for _, r := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Created.Local().Format("2006-01-02 15:04"), requester(r), r.Host,
-			strings.Join(r.Categories, ","), r.Status, oneLine(r.Reason))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, siteTime(r.Created, loc), safe(requester(r)), safe(r.Host),
+			safe(strings.Join(r.Categories, ",")), r.Status, safe(oneLine(r.Reason)))
 	}
 	return tw.Flush()
 }
 
+// oneLine is s on one line, at most 60 characters.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 60 {
-		s = s[:57] + "..."
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
 	}
 	return s
 }

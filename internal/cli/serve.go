@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,20 +43,22 @@ type serveDeps struct {
 	// ident is the one answer to "who is this client, in which groups",
 	// shared by DNS, the proxy and the block page.
 	ident    *identity.Resolver
-	activity   activity.Sink
-	registry   *prometheus.Registry
-	adminMux   *http.ServeMux
+	activity activity.Sink
+	registry *prometheus.Registry
+	adminMux *http.ServeMux
 	// closers run in reverse order after every service has stopped.
 	closers []func() error
 	ready   chan struct{}
 	// fileLimit is the open-file limit in force (serve_limits.go).
 	fileLimit uint64
 
-	st storeParts // serve_store.go
+	st     storeParts // serve_store.go
+	reload *reloads   // serve_reload.go
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "serve")
+	withUsage(a, fs, "usage: schoolgate serve [-c policy.yaml] [--data DIR]\nRuns the DNS filter, the web proxy and the block page.")
 	var cf commonFlags
 	cf.register(a, fs)
 	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")
@@ -95,15 +95,18 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	snap := d.engine.Snapshot()
-	// The files as loaded: a list downloaded in the background from now on
-	// is a change the reload watcher must see, however early it lands.
-	stamp := d.fileStamp()
 	log.Info("policy loaded", "file", path, "entries", snap.Entries(), "took", snap.CompileTime().Round(time.Millisecond))
 	d.sessions = identity.NewSessions(d.now)
 	d.activity = activity.Discard{}
 	d.registry = prometheus.NewRegistry()
 	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.adminMux = http.NewServeMux()
+	// The watcher starts from the files as loaded: a list downloaded in
+	// the background from now on is a change it must see, however early
+	// it lands.
+	if d.reload, err = newReloads(d); err != nil {
+		return err
+	}
 	defer func() {
 		for i := len(d.closers) - 1; i >= 0; i-- {
 			if err := d.closers[i](); err != nil {
@@ -148,7 +151,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		}()
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); d.watchReloads(ctx, stamp) }()
+	go func() { defer wg.Done(); d.reload.watch(ctx) }()
 	go func() { defer wg.Done(); d.releaseMemory(ctx) }()
 	wg.Add(1)
 	go func() {
@@ -180,6 +183,7 @@ func (d *serveDeps) adminService(addr string) (service, error) {
 	d.adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	d.adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	d.adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	d.adminMux.Handle("POST /reload", d.reload.handler())
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-d.ready:
@@ -233,33 +237,6 @@ func (h *listenerService) Run(ctx context.Context) error {
 			return serr
 		}
 		return err
-	}
-}
-
-// watchReloads reloads the policy on SIGHUP and when the policy file or a
-// list file changes from stamp. A broken new policy keeps the old one
-// running.
-func (d *serveDeps) watchReloads(ctx context.Context, stamp string) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			d.log.Info("SIGHUP: reloading policy")
-			stamp = d.fileStamp() // before: a list replaced meanwhile reloads again
-			_, _ = d.engine.Reload()
-		case <-t.C:
-			if s := d.fileStamp(); s != stamp {
-				stamp = s
-				d.log.Info("policy or list file changed: reloading")
-				_, _ = d.engine.Reload()
-			}
-		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -96,14 +97,17 @@ func TestRefreshReloads(t *testing.T) {
 	}
 	var reloads atomic.Int32
 	e.OnReload(func(*policy.Snapshot) { reloads.Add(1) })
-	d := &serveDeps{configPath: p, engine: e, log: slog.New(slog.DiscardHandler)}
-	stamp := d.fileStamp() // as runServe takes it: before the refresher can write
+	d := &serveDeps{configPath: p, engine: e, log: slog.New(slog.DiscardHandler), registry: prometheus.NewRegistry()}
+	rl, err := newReloads(d) // as runServe makes it: before the refresher can write
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
 	r := &listsync.Refresher{Updater: &listsync.Updater{}, Snapshot: e.Snapshot, Interval: 300 * time.Millisecond}
 	wg.Add(2)
-	go func() { defer wg.Done(); d.watchReloads(ctx, stamp) }()
+	go func() { defer wg.Done(); rl.watch(ctx) }()
 	go func() { defer wg.Done(); r.Run(ctx) }()
 
 	gambling := func() int {

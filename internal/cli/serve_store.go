@@ -141,12 +141,20 @@ func openStore(ctx context.Context, getenv func(string) string, cfg *config.Conf
 // storage, identity and retention sections) and the database.
 func cliStore(ctx context.Context, a *App, cf *commonFlags) (*store.Store, *config.Config, error) {
 	path, err := cf.configPath(a)
+	if errors.Is(err, ErrNoData) {
+		return nil, nil, cf.needData()
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !usesPostgres(a.Getenv, cfg) {
+		if err := cf.needData(); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := os.MkdirAll(cf.data, 0o750); err != nil {
 		return nil, nil, fmt.Errorf("data directory: %w", err)
@@ -156,6 +164,12 @@ func cliStore(ctx context.Context, a *App, cf *commonFlags) (*store.Store, *conf
 		return nil, nil, err
 	}
 	return st, cfg, nil
+}
+
+// usesPostgres reports whether the store is PostgreSQL (no data
+// directory needed for it).
+func usesPostgres(getenv func(string) string, cfg *config.Config) bool {
+	return strings.TrimSpace(getenv("SCHOOLGATE_POSTGRES")) != "" || cfg.Storage.PostgresFile != ""
 }
 
 // cliActor is who an administration command acts as: --by (free text),
@@ -170,22 +184,4 @@ func cliActor(a *App, by string) store.Actor {
 		by = account
 	}
 	return store.Actor{Name: by, From: cliOrigin(), OSUser: account}
-}
-
-// parseWhen reads an RFC 3339 time, a date (midnight UTC), or a duration
-// back from now ("24h", "7d").
-func parseWhen(field, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	if d, err := config.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("%w: %s %q: want an RFC 3339 time, a date (2026-03-09) or a duration back from now (24h, 7d)", ErrUsage, field, s)
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -27,11 +27,15 @@ Roles: pupil, visitor, staff, teacher, technical, esafety-lead, dsl, slt, govern
 Every change takes --by NAME (free text; default: the login name) and is in the audit trail.`
 
 func runUsers(ctx context.Context, a *App, args []string) error {
+	if err := helpFor(a, args, usersUsage); err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("%w: a subcommand\n%s", ErrUsage, usersUsage)
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags(a, "users "+sub)
+	withUsage(a, fs, usersUsage)
 	var cf commonFlags
 	cf.register(a, fs)
 	by := fs.String("by", "", "who makes the change (default: the login name)")
@@ -97,7 +101,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if err := st.CreateUser(ctx, actor, u, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "added %s\n", u.Username)
+		fmt.Fprintf(a.Stdout, "added %s\n", safe(u.Username))
 		warnUnplaced(a, cfg, &u)
 		return nil
 	case "passwd":
@@ -112,13 +116,13 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if err := st.SetPassword(ctx, actor, u.Username, hash); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "password changed for %s\n", u.Username)
+		fmt.Fprintf(a.Stdout, "password changed for %s\n", safe(u.Username))
 		return nil
 	case "disable", "enable":
 		if err := st.SetDisabled(ctx, actor, pos[0], sub == "disable"); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Stdout, "%sd %s\n", sub, pos[0])
+		fmt.Fprintf(a.Stdout, "%sd %s\n", sub, safe(pos[0]))
 		return nil
 	case "show":
 		u, err := st.GetUser(ctx, pos[0])
@@ -128,11 +132,11 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		hasPw, _ := st.HasPassword(ctx, u.Username)
 		all := policyGroups(cfg, u)
 		if *asJSON {
-			return json.NewEncoder(a.Stdout).Encode(userJSON(u, all, hasPw))
+			return newJSON(a.Stdout).Encode(userJSON(u, all, hasPw))
 		}
 		tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "username\t%s\nname\t%s\nroles\t%s\nyear group\t%s\nemail\t%s\ngroups\t%s\npolicy groups\t%s\nshared\t%v\ndisabled\t%v\npassword set\t%v\n",
-			u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, strings.Join(u.Groups, ";"), strings.Join(all, ", "), u.Shared, u.Disabled, hasPw)
+			safe(u.Username), safe(u.DisplayName), identity.JoinRoles(u.Roles), safe(u.YearGroup), safe(u.Email), safe(strings.Join(u.Groups, ";")), safe(strings.Join(all, ", ")), u.Shared, u.Disabled, hasPw)
 		return tw.Flush()
 	default: // list
 		users, err := st.ListUsers(ctx)
@@ -156,8 +160,8 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			if u.Shared {
 				state += ",shared"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup,
-				strings.Join(policyGroups(cfg, u), ","), state)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Username), safe(u.DisplayName), identity.JoinRoles(u.Roles), safe(u.YearGroup),
+				safe(strings.Join(policyGroups(cfg, u), ",")), state)
 		}
 		return tw.Flush()
 	}
@@ -183,14 +187,14 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	for _, e := range parsed.Errors {
-		fmt.Fprintf(a.Stderr, "%s:%d: %v (row skipped)\n", file, e.Line, e.Err)
+		fmt.Fprintf(a.Stderr, "%s:%d: %s (row skipped)\n", file, e.Line, safe(e.Err.Error()))
 	}
 	for _, g := range parsed.UnknownGroups {
-		fmt.Fprintf(a.Stderr, "%s:%d: group %q (%d rows) is not a policy group: kept as a directory group, no effect on filtering\n",
-			file, g.FirstLine, g.Name, g.Rows)
+		fmt.Fprintf(a.Stderr, "%s:%d: group %s (%d rows) is not a policy group: kept as a directory group, no effect on filtering\n",
+			file, g.FirstLine, safe(strconv.Quote(g.Name)), g.Rows)
 	}
 	if len(parsed.Ignored) > 0 {
-		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, strings.Join(parsed.Ignored, ", "))
+		fmt.Fprintf(a.Stderr, "%s: ignored columns: %s\n", file, safe(strings.Join(parsed.Ignored, ", ")))
 	}
 	if prune && len(parsed.Errors) > 0 {
 		// A bad row must not disable the pupil it describes.

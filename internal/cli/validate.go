@@ -13,6 +13,7 @@ import (
 
 func runValidate(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "validate")
+	withUsage(a, fs, "usage: schoolgate validate -c policy.yaml [-v]\nChecks a policy file and its lists without serving, and prints their counts.")
 	var cf commonFlags
 	cf.register(a, fs)
 	verbose := fs.Bool("v", false, "print every skipped line kept as an example")
@@ -50,7 +51,7 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 			n = min(n, 3)
 		}
 		for _, ex := range s.Examples[:n] {
-			fmt.Fprintf(a.Stdout, "skipped %s\n", ex)
+			fmt.Fprintf(a.Stdout, "skipped %s\n", safe(fmt.Sprint(ex)))
 		}
 	}
 	problems := listsync.Health(snap, time.Now())
@@ -58,7 +59,7 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 		if len(problems) > 0 && strings.Contains(w, " has not been downloaded yet") {
 			continue // said below, as an error
 		}
-		fmt.Fprintf(a.Stdout, "warning: %s\n", w)
+		fmt.Fprintf(a.Stdout, "warning: %s\n", safe(w))
 	}
 	level := "error"
 	if *allowEmpty {

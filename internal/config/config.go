@@ -111,8 +111,14 @@ func Load(path string) (*Config, error) {
 // relative paths.
 func Parse(name, abs string, data []byte) (*Config, error) {
 	var root yaml.Node
+	if blank(data) {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, ErrEmpty)
+	}
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if isEmpty(&root) {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, ErrEmpty)
 	}
 	c := &Config{File: abs, Dir: filepath.Dir(abs)}
 	d := &decoder{file: name}

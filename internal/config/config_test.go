@@ -23,7 +23,7 @@ func parse(t *testing.T, text string) (*Config, error) {
 func TestStrictErrors(t *testing.T) {
 	cases := []struct{ name, text, want string }{
 		{"unknown top-level key", "site: {name: X}\nrulez: {}\n",
-			"policy.yaml:2: rulez: unknown field (known: site, categories, schedules, groups, default_group, rules, default, exceptions, lists, identity, dns, proxy, blockpage, admin, storage, retention, aua)"},
+			"policy.yaml:2: rulez: unknown field (known: site, categories, schedules, groups, default_group, rules, default, exceptions, lists, identity, dns, proxy, blockpage, admin, storage, retention, aua"},
 		{"unknown nested key", "dns:\n  listen: [\"127.0.0.1:53\"]\n  upstream: [\"9.9.9.9\"]\n",
 			"policy.yaml:3: dns.upstream: unknown field (known: listen, upstreams,"},
 		{"unknown key in a list item", "categories:\n  gambling:\n    sources:\n      - {path: g.txt, format: domains, fromat: hosts}\n",
@@ -69,9 +69,10 @@ func TestLocatedError(t *testing.T) {
 	}
 }
 
-// TestDefaults: an empty file is a valid policy with every default set.
+// TestDefaults: a policy that names only the school has every default
+// set (an empty file is no policy at all: see TestLoadRefusesEmpty).
 func TestDefaults(t *testing.T) {
-	c, err := parse(t, "")
+	c, err := parse(t, "site: {name: X}\n")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,9 @@
 package policy
 
 import (
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"schoolgate/internal/config"
 )
@@ -72,25 +70,7 @@ func (e *Engine) OnReload(f func(*Snapshot)) {
 
 // Reload builds a new snapshot from the policy file beside the running
 // one and swaps it in. On error the running snapshot stays.
-func (e *Engine) Reload() (*Snapshot, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.path == "" {
-		return nil, fmt.Errorf("policy: engine has no file to reload")
-	}
-	start := time.Now()
-	s, err := LoadFile(e.path, e.opt)
-	if err != nil {
-		e.log.Error("policy reload failed; the previous policy stays in force", "err", err)
-		return nil, err
-	}
-	e.snap.Store(s)
-	e.log.Info("policy reloaded", "entries", s.Entries(), "took", time.Since(start).Round(time.Millisecond))
-	for _, f := range e.onReload {
-		f(s)
-	}
-	return s, nil
-}
+func (e *Engine) Reload() (*Snapshot, error) { return e.ReloadIf(nil) }
 
 // Decide decides q against the current snapshot and overrides. It fills
 // q.Overrides when the caller left it nil.

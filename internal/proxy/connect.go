@@ -61,9 +61,7 @@ func (c *conn) connect(req *http.Request) bool {
 	}
 	up, err := c.s.dial(req.Context(), "tcp", t.addr)
 	if err != nil {
-		c.s.m.failed(errUpstreamUnreachable)
-		c.s.d.Log.Info("proxy: tunnel dial failed", "host", host, "err", err)
-		return c.writeSimple(closing(req), http.StatusBadGateway, "The site could not be reached.", nil)
+		return c.writeUnreachable(req, host, err)
 	}
 	if !c.established() {
 		up.Close()

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -89,18 +88,7 @@ func (c *conn) forward(req *http.Request) bool {
 		resp, err = c.s.transport.RoundTrip(out)
 	}
 	if err != nil {
-		status, msg := http.StatusBadGateway, "The site could not be reached."
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-			status, msg = http.StatusGatewayTimeout, "The site took too long to answer."
-		}
-		if status == http.StatusGatewayTimeout {
-			c.s.m.failed(errUpstreamTimeout)
-		} else {
-			c.s.m.failed(errUpstreamUnreachable)
-		}
-		c.s.d.Log.Info("proxy: upstream failed", "host", req.URL.Host, "err", err)
-		return c.writeSimple(closing(req), status, msg, nil)
+		return c.writeUnreachable(req, req.URL.Hostname(), err)
 	}
 	if c.tunnel != nil {
 		// The Transport's body: closing it unread is cheap (the Transport
