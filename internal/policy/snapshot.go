@@ -43,8 +43,8 @@ type Snapshot struct {
 	warnings []string
 	// lockedExc are the exceptions that would open a locked category.
 	lockedExc []error
-	entries  int
-	took     time.Duration
+	entries   int
+	took      time.Duration
 }
 
 type category struct {
