@@ -143,6 +143,10 @@ func (s *Snapshot) Decide(q *Query) Decision {
 	var catOv catOverrides
 	var lt localTime
 	var cm cellMax
+	// cont is the most specific click-through the cells refused: it still
+	// passes the warning an exception gives.
+	var cont *Override
+	contSpec := -1
 	if q.Overrides.Len() > 0 {
 		consider := func(l []liveOverride) {
 			for k := range l {
@@ -169,6 +173,9 @@ func (s *Snapshot) Decide(q *Query) Decision {
 						s.fillCellMax(&cm, cats, q.Groups, q.At, &lt, &d)
 					}
 					if !cm.allows(o.Kind, o.Verdict) {
+						if o.Kind == kindContinue && spec > contSpec {
+							cont, contSpec = o.Override, spec
+						}
 						continue
 					}
 				}
@@ -193,6 +200,11 @@ func (s *Snapshot) Decide(q *Query) Decision {
 	// 4. Exceptions from the policy file.
 	if len(s.exceptions) > 0 {
 		s.matchExceptions(host, cats, q, &d, &m, &lt, &cm)
+	}
+	if m.spec >= 0 && m.verdict == Warn && cont != nil {
+		// Only an exception warns here: the click-through was for it.
+		m.verdict, m.ov = Allow, cont
+		d.tighten(cont.Until)
 	}
 	if m.spec >= 0 {
 		d.Verdict = m.verdict

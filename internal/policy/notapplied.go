@@ -44,6 +44,9 @@ func (s *Snapshot) NotApplied(q *Query, d *Decision) []NotApplied {
 					continue
 				}
 				rule := fmt.Sprintf("override:%d", o.ID)
+				if d.Override == o.Override {
+					continue // it decided
+				}
 				if o.Category != "" {
 					ci, ok := s.catIndex[o.Category]
 					if !ok || !cats.Has(ci) {
@@ -54,7 +57,7 @@ func (s *Snapshot) NotApplied(q *Query, d *Decision) []NotApplied {
 					switch why := s.refusal(o.Kind, o.Verdict, one, q.Groups, q.At); {
 					case why != "":
 						add(rule, why)
-					case d.Override != o.Override && o.Verdict != d.Verdict:
+					case o.Verdict != d.Verdict:
 						add(rule, beaten)
 					}
 					continue
@@ -62,10 +65,9 @@ func (s *Snapshot) NotApplied(q *Query, d *Decision) []NotApplied {
 				if o.Target != "" && matchEntry(host, q.Path, o.host, o.path) < 0 {
 					continue
 				}
-				switch why := s.refusal(o.Kind, o.Verdict, cats, q.Groups, q.At); {
-				case why != "":
+				if why := s.refusal(o.Kind, o.Verdict, cats, q.Groups, q.At); why != "" {
 					add(rule, why)
-				case d.Override != o.Override:
+				} else {
 					add(rule, beaten)
 				}
 			}
@@ -92,6 +94,9 @@ func (s *Snapshot) NotApplied(q *Query, d *Decision) []NotApplied {
 		}
 		if matchEntry(host, q.Path, x.host, x.path) < 0 {
 			continue
+		}
+		if x.verdict == Warn && d.Source == SourceOverride && d.Override != nil && d.Override.Kind == kindContinue {
+			continue // it warned, and the click-through passed its warning
 		}
 		rule := fmt.Sprintf("exceptions[%d]", x.index)
 		if why := s.refusal(kindException, x.verdict, cats, q.Groups, q.At); why != "" {

@@ -10,7 +10,8 @@ import (
 // for, so no one can widen a grant beyond the cell it was meant for:
 //
 //   - a grant (and any kind not known here) opens permission and warn cells;
-//   - a click-through (continue) opens warn cells;
+//   - a click-through (continue) opens warn cells, and the warning an
+//     exception gives;
 //   - an approved unblock request, or an exception in the policy file, opens
 //     block cells too;
 //   - none of them opens a locked category for a group whose cell does not
@@ -201,6 +202,9 @@ func (s *Snapshot) OverrideApplies(o *Override, groups Set, at time.Time) (ok bo
 			return false, err.Error()
 		}
 		d := s.Decide(&Query{Host: host, Path: path, Groups: groups, At: at})
+		if o.Kind == kindContinue && d.Verdict == Warn && d.Source == SourceException {
+			return true, "" // the click-through of an exception's warning
+		}
 		cats = d.Categories
 	default:
 		return true, ""
