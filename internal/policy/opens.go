@@ -21,9 +21,9 @@ import (
 //
 // Blocks (suspensions, block exceptions) are never limited.
 
-// Override kinds, as internal/store names them.
+// Override kinds, as internal/store names them; any other (a "grant") is
+// judged as a grant.
 const (
-	kindGrant    = "grant"
 	kindUnblock  = "unblock"
 	kindContinue = "continue"
 	// kindException judges the policy file's exceptions.
