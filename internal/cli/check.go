@@ -25,7 +25,10 @@ type checkResult struct {
 	Reason          string   `json:"reason"`
 	NeedsPermission bool     `json:"needs_permission,omitempty"`
 	Until           string   `json:"until,omitempty"`
-	Error           string   `json:"error,omitempty"`
+	// NotApplied lists the overrides and exceptions that matched but did
+	// not decide, and why (a grant on a block cell, a locked category).
+	NotApplied []policy.NotApplied `json:"not_applied,omitempty"`
+	Error      string              `json:"error,omitempty"`
 }
 
 func runCheck(ctx context.Context, a *App, args []string) error {
@@ -156,7 +159,8 @@ func checkOne(snap *policy.Snapshot, target, user string, client netip.Addr, gro
 		return r
 	}
 	r.Host = t.Host
-	d := snap.Decide(&policy.Query{Host: t.Host, Path: t.Path, User: user, Client: client, Groups: groups, At: at, Overrides: ovs})
+	q := policy.Query{Host: t.Host, Path: t.Path, User: user, Client: client, Groups: groups, At: at, Overrides: ovs}
+	d := snap.Decide(&q)
 	r.Verdict = d.Verdict.String()
 	r.Categories = snap.CategoryNames(&d)
 	r.Illegal = d.Illegal
@@ -167,5 +171,6 @@ func checkOne(snap *policy.Snapshot, target, user string, client netip.Addr, gro
 	if !d.Until.IsZero() {
 		r.Until = d.Until.UTC().Format(time.RFC3339)
 	}
+	r.NotApplied = snap.NotApplied(&q, &d)
 	return r
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -18,8 +19,17 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	verbose := fs.Bool("v", false, "print every skipped line kept as an example")
 	allowEmpty := fs.Bool("allow-empty", false, "exit 0 even when a category has no entries or a downloaded list is missing or stale")
+	overlaps := fs.Bool("overlaps", false, "list entries found in several categories whose rows answer a group differently, and the row that wins")
+	format := fs.String("format", "table", "with --overlaps: table or json")
+	limit := fs.Int("limit", 200, "with --overlaps: list at most this many entries (0 for all)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *format != "table" && *format != "json" {
+		return fmt.Errorf("%w: --format %q (want table or json)", ErrUsage, *format)
+	}
+	if *limit < 0 {
+		return fmt.Errorf("%w: --limit %d (want 0 for all, or more)", ErrUsage, *limit)
 	}
 	path, err := cf.configPath(a)
 	if err != nil {
@@ -31,6 +41,13 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	}
 	if err := checkIdentity(path, snap); err != nil {
 		return err
+	}
+	// The engine never applies these; the policy file still must not ask.
+	if errs := snap.LockedExceptions(); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if *overlaps {
+		return writeOverlaps(a.Stdout, snap, *format, *limit)
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CATEGORY\tSOURCE\tFORMAT\tENTRIES\tSKIPPED\tNOTE")

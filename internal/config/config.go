@@ -54,6 +54,7 @@ type Site struct {
 type Category struct {
 	Title     string   `yaml:"title"`
 	Illegal   bool     `yaml:"illegal"`
+	Locked    bool     `yaml:"locked"` // no grant, request or exception opens it (illegal implies it)
 	NoInspect bool     `yaml:"no_inspect"`
 	Sources   []Source `yaml:"sources"`
 	Line      int      `yaml:"-"`

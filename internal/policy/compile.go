@@ -75,6 +75,7 @@ func Compile(c *config.Config, opt Options) (*Snapshot, error) {
 		s.compileRules,
 		func() error { return s.compileExceptions(opt.Now()) },
 		func() error { return s.loadLists(opt) },
+		func() error { s.checkLockedExceptions(opt.Logger); return nil },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -107,10 +108,14 @@ func (s *Snapshot) compileCategories() error {
 		if title == "" {
 			title = plainTitle(e.Name)
 		}
-		s.cats = append(s.cats, category{name: e.Name, title: title, illegal: e.Value.Illegal, noInspect: e.Value.NoInspect})
+		locked := e.Value.Locked || e.Value.Illegal
+		s.cats = append(s.cats, category{name: e.Name, title: title, illegal: e.Value.Illegal, locked: locked, noInspect: e.Value.NoInspect})
 		s.catIndex[e.Name] = i
 		if e.Value.Illegal {
 			s.illegal.Add(i)
+		}
+		if locked {
+			s.locked.Add(i)
 		}
 		for j, src := range e.Value.Sources {
 			field := fmt.Sprintf("categories.%s.sources[%d]", e.Name, j)
@@ -259,6 +264,13 @@ func (s *Snapshot) compileRules() error {
 				}
 			}
 		}
+		if s.cats[ci].locked {
+			for i, cl := range rw.cells {
+				if cl.kind == cellFixed && cl.verdict == Permission {
+					return fieldErr(c, e.Line, "rules."+e.Name+"."+rw.names[i], fmt.Sprintf("category %s is locked: no grant can open it, so permission would block for ever (write block, or allow for the groups that may see it)", e.Name))
+				}
+			}
+		}
 		s.rows[ci] = rw
 	}
 	def := c.Default
@@ -337,6 +349,7 @@ func (s *Snapshot) compileExceptions(now time.Time) error {
 				return fieldErr(c, e.Line, fmt.Sprintf("%s.hosts[%d]", field, j), err.Error())
 			}
 			x := base
+			x.hostIdx = j
 			x.host, x.path, x.entry = host, path, host+path
 			idx := len(s.exceptions)
 			s.exceptions = append(s.exceptions, x)

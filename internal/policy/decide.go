@@ -136,9 +136,17 @@ func (s *Snapshot) Decide(q *Query) Decision {
 
 	// 3. Live overrides of this client: host overrides and suspensions
 	// compete with the file's exceptions (most specific wins, block beats
-	// allow on a tie); category overrides replace a row's cell below.
+	// allow on a tie); category overrides replace a row's cell below. An
+	// allow competes only where it may open every cell of the target (see
+	// opens.go); cm holds those cells, filled when first needed.
 	m := match{spec: -1, exc: -1}
 	var catOv catOverrides
+	var lt localTime
+	var cm cellMax
+	// cont is the most specific click-through the cells refused: it still
+	// passes the warning an exception gives.
+	var cont *Override
+	contSpec := -1
 	if q.Overrides.Len() > 0 {
 		consider := func(l []liveOverride) {
 			for k := range l {
@@ -157,10 +165,22 @@ func (s *Snapshot) Decide(q *Query) Decision {
 				if o.Target != "" {
 					spec = matchEntry(host, q.Path, o.host, o.path)
 				}
-				if spec >= 0 {
-					d.tighten(o.Until)
-					m.offer(spec, o.Verdict, o.Override, -1)
+				if spec < 0 {
+					continue
 				}
+				if o.Verdict < Block {
+					if !cm.done {
+						s.fillCellMax(&cm, cats, q.Groups, q.At, &lt, &d)
+					}
+					if !cm.allows(o.Kind, o.Verdict) {
+						if o.Kind == kindContinue && spec > contSpec {
+							cont, contSpec = o.Override, spec
+						}
+						continue
+					}
+				}
+				d.tighten(o.Until)
+				m.offer(spec, o.Verdict, o.Override, -1)
 			}
 		}
 		if q.User != "" {
@@ -179,7 +199,12 @@ func (s *Snapshot) Decide(q *Query) Decision {
 
 	// 4. Exceptions from the policy file.
 	if len(s.exceptions) > 0 {
-		s.matchExceptions(host, q, &d, &m)
+		s.matchExceptions(host, cats, q, &d, &m, &lt, &cm)
+	}
+	if m.spec >= 0 && m.verdict == Warn && cont != nil {
+		// Only an exception warns here: the click-through was for it.
+		m.verdict, m.ov = Allow, cont
+		d.tighten(cont.Until)
 	}
 	if m.spec >= 0 {
 		d.Verdict = m.verdict
@@ -197,8 +222,8 @@ func (s *Snapshot) Decide(q *Query) Decision {
 	}
 
 	// 5. The rules table: the most restrictive cell of every category the
-	// target is in; no category (or no row) falls to the default row.
-	var lt localTime
+	// target is in; no category (or no row) falls to the default row. A
+	// category override replaces its cell where it may open it.
 	best := Verdict(0)
 	firstCat := true
 	decide := func(rw *row, ci int) {
@@ -206,10 +231,13 @@ func (s *Snapshot) Decide(q *Query) Decision {
 		var cellIdx int
 		var sched bool
 		ov := catOv.get(ci)
+		v, cellIdx, sched, rw = s.resolve(rw, q.Groups, q.At, &lt, &d)
 		if ov != nil {
-			v = ov.Verdict
-		} else {
-			v, cellIdx, sched, rw = s.resolve(rw, q.Groups, q.At, &lt, &d)
+			if opens(ov.Kind, ov.Verdict, v, ci >= 0 && s.cats[ci].locked) {
+				v = ov.Verdict
+			} else {
+				ov = nil
+			}
 		}
 		if firstCat || v > best {
 			best, firstCat = v, false
@@ -334,7 +362,8 @@ type catOverrides struct {
 func (c *catOverrides) add(ci int, o *Override) {
 	for k := 0; k < c.n; k++ {
 		if c.cat[k] == ci {
-			if o.Verdict > c.ov[k].Verdict {
+			cur := c.ov[k]
+			if o.Verdict > cur.Verdict || (o.Verdict == cur.Verdict && openRank(o.Kind) > openRank(cur.Kind)) {
 				c.ov[k] = o
 			}
 			return
@@ -356,8 +385,8 @@ func (c *catOverrides) get(ci int) *Override {
 }
 
 // matchExceptions offers every exception that covers this client and
-// target.
-func (s *Snapshot) matchExceptions(host string, q *Query, d *Decision, m *match) {
+// target, and may open its cells.
+func (s *Snapshot) matchExceptions(host string, cats Set, q *Query, d *Decision, m *match, lt *localTime, cm *cellMax) {
 	consider := func(idx []int) {
 		for _, i := range idx {
 			x := &s.exceptions[i]
@@ -370,6 +399,14 @@ func (s *Snapshot) matchExceptions(host string, q *Query, d *Decision, m *match)
 			spec := matchEntry(host, q.Path, x.host, x.path)
 			if spec < 0 {
 				continue
+			}
+			if x.verdict < Block {
+				if !cm.done {
+					s.fillCellMax(cm, cats, q.Groups, q.At, lt, d)
+				}
+				if !cm.allows(kindException, x.verdict) {
+					continue
+				}
 			}
 			if !x.until.IsZero() {
 				d.tighten(x.until)

@@ -29,6 +29,7 @@ func TestBadPolicies(t *testing.T) {
 		{"bad cell", head + cats + groups + "rules:\n  gambling: {staff: maybe}\n", "policy.yaml:11: rules.gambling.staff: bad cell \"maybe\""},
 		{"unknown schedule", head + cats + groups + "rules:\n  gambling: {staff: allow during lunch}\n", "rules.gambling.staff: unknown schedule \"lunch\""},
 		{"illegal row not block", head + cats + groups + "rules:\n  illegal: {staff: allow, others: block}\n", "policy.yaml:11: rules.illegal.staff: category illegal is illegal: every cell must be block"},
+		{"locked row permission", head + "categories:\n  adult:\n    locked: true\n    sources: [{path: testdata/lists/adult.txt, format: domains}]\n" + groups + "rules:\n  adult: {staff: permission, others: block}\n", "policy.yaml:9: rules.adult.staff: category adult is locked: no grant can open it"},
 		{"illegal row warn", head + cats + groups + "rules:\n  illegal: {others: warn}\n", "rules.illegal.others: category illegal is illegal"},
 		{"default without others", head + cats + groups + "default: {staff: block}\n", "default.others: the default row needs an others cell"},
 		{"bad format", head + "categories:\n  g:\n    sources: [{path: x, format: csv}]\n", "policy.yaml:4: categories.g.sources[0].format: unknown format \"csv\""},

@@ -16,7 +16,9 @@ import (
 //	[group=G[,G2] | client=IP] [user=U] [at=RFC3339] [override=...] TARGET => VERDICT [key=value ...]
 //
 // Expectation keys: categories (comma-separated, "-" for none), rule,
-// match, illegal, needs_permission, until, reason~ (a substring).
+// match, illegal, needs_permission, until, reason~ (a substring),
+// not_applied (the rules NotApplied lists, comma-separated, "-" for none)
+// and why~ (a substring of their reasons, "_" for a space).
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.policytest")
 	if err != nil || len(files) == 0 {
@@ -169,6 +171,25 @@ func runCase(t *testing.T, s *Snapshot, file string, line int, text string) {
 			r := s.Reason(&d)
 			if !strings.Contains(r, strings.ReplaceAll(v, "_", " ")) {
 				t.Errorf("%s\n  reason = %q, want it to contain %q", where, r, v)
+			}
+			continue
+		case "not_applied":
+			var rules []string
+			for _, na := range s.NotApplied(&q, &d) {
+				rules = append(rules, na.Rule)
+			}
+			got = strings.Join(rules, ",")
+			if got == "" {
+				got = "-"
+			}
+		case "why~":
+			var whys []string
+			for _, na := range s.NotApplied(&q, &d) {
+				whys = append(whys, na.Why)
+			}
+			w := strings.Join(whys, "; ")
+			if !strings.Contains(w, strings.ReplaceAll(v, "_", " ")) {
+				t.Errorf("%s\n  not_applied whys = %q, want them to contain %q", where, w, v)
 			}
 			continue
 		default:

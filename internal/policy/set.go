@@ -43,6 +43,11 @@ func (s Set) Each(f func(int)) {
 	}
 }
 
+// Count is the number of members.
+func (s Set) Count() int {
+	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) + bits.OnesCount64(s[2]) + bits.OnesCount64(s[3])
+}
+
 // First returns the lowest member, or -1.
 func (s Set) First() int {
 	for w, word := range s {

@@ -18,6 +18,7 @@ type Snapshot struct {
 	cats     []category
 	catIndex map[string]int
 	illegal  Set
+	locked   Set // illegal implies locked
 
 	groups       []group
 	groupIndex   map[string]int
@@ -40,13 +41,16 @@ type Snapshot struct {
 
 	sources  []SourceStats
 	warnings []string
-	entries  int
-	took     time.Duration
+	// lockedExc are the exceptions that would open a locked category.
+	lockedExc []error
+	entries   int
+	took      time.Duration
 }
 
 type category struct {
 	name, title string
 	illegal     bool
+	locked      bool
 	noInspect   bool
 	entries     int
 }
@@ -93,6 +97,7 @@ type row struct {
 
 type exception struct {
 	index   int
+	hostIdx int // which of the exception's hosts
 	host    string
 	path    string
 	verdict Verdict
@@ -158,6 +163,14 @@ func (s *Snapshot) CategoryTitle(i int) string { return s.cats[i].title }
 
 // IsIllegal reports whether category i is marked illegal.
 func (s *Snapshot) IsIllegal(i int) bool { return s.cats[i].illegal }
+
+// Locked reports whether no grant, request or exception may open the named
+// category for a group whose row cell does not already allow it (an
+// illegal category is always locked). An unknown name is not locked.
+func (s *Snapshot) Locked(category string) bool {
+	i, ok := s.catIndex[category]
+	return ok && s.cats[i].locked
+}
 
 // NoInspect reports whether any category in set must never be TLS-inspected.
 func (s *Snapshot) NoInspect(cats Set) bool {
