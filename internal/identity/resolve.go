@@ -66,7 +66,7 @@ type Who struct {
 // cached and leaves only the policy's own users: lists.
 type Resolver struct {
 	sessions *Sessions
-	dir      Directory
+	dir      UserLookup
 	now      Clock
 	ttl      time.Duration
 
@@ -85,8 +85,13 @@ const (
 	maxResolverKeys = 1 << 14
 )
 
+// UserLookup is the part of a Directory the resolver reads.
+type UserLookup interface {
+	Lookup(ctx context.Context, username string) (*User, error)
+}
+
 // NewResolver makes a Resolver. sessions, dir and now may be nil.
-func NewResolver(sessions *Sessions, dir Directory, now Clock) *Resolver {
+func NewResolver(sessions *Sessions, dir UserLookup, now Clock) *Resolver {
 	if now == nil {
 		now = time.Now
 	}

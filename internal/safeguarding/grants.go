@@ -2,8 +2,8 @@ package safeguarding
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -122,32 +122,30 @@ func (s *Service) grantee(ctx context.Context, snap *policy.Snapshot, to string,
 		set.Add(gi)
 		return set, nil
 	}
-	var names []string
+	// A person's groups are what the filter gives them: the one identity
+	// resolver's answer (directory groups, year-group and role groups and
+	// the policy's users: lists; a person in no policy group is placed as
+	// an unidentified device would be).
 	user := strings.ToLower(to) // usernames are lower case
-	u, err := s.dir.Lookup(ctx, user)
+	who := identity.NewResolver(nil, s.dir, nil).User(ctx, snap, user, netip.Addr{}, nil)
 	switch {
-	case err == nil:
-		names = u.Groups
-	case errors.Is(err, identity.ErrNotFound):
-		if _, listed := snap.PolicyUserGroups(user); !listed {
-			return policy.Set{}, fmt.Errorf("%q: %w (groups: %s)", to, ErrUnknownGrantee, strings.Join(snap.Groups(), ", "))
-		}
-	default:
-		return policy.Set{}, fmt.Errorf("grantee %q: %w", to, err)
+	case who.Err != nil:
+		return policy.Set{}, fmt.Errorf("grantee %q: %w", to, who.Err)
+	case who.Disabled:
+		return policy.Set{}, fmt.Errorf("%q: %w: the account is disabled", to, ErrUnknownGrantee)
+	case !who.Known:
+		return policy.Set{}, fmt.Errorf("%q: %w (groups: %s)", to, ErrUnknownGrantee, strings.Join(snap.Groups(), ", "))
 	}
 	o.User = user
-	set, _ := snap.UserGroups(user, names)
-	return set, nil
+	return who.Groups, nil
 }
 
 // cellAllows says whether a grant would open the cell it is for, for
 // those groups at that time.
+// It asks the engine, so that what is refused here is exactly what the
+// filter would not apply.
 func (s *Service) cellAllows(snap *policy.Snapshot, o *policy.Override, groups policy.Set, at time.Time) (bool, string) {
-	// TODO(merge): policy.Snapshot.OverrideApplies(o, groups, at), being
-	// added in parallel, answers this; until it is wired, every grant
-	// that passed the checks above is accepted.
-	_, _, _, _ = snap, o, groups, at
-	return true, ""
+	return snap.OverrideApplies(o, groups, at)
 }
 
 // RevokeOverride ends an override now. Who may depends on its kind: a

@@ -90,7 +90,50 @@ func (s *Service) ApproveRequest(ctx context.Context, a Actor, id int64, ap Appr
 	default:
 		return r, policy.Override{}, fmt.Errorf("%w: approval scope %d", ErrInvalid, ap.Scope)
 	}
+	if ok, why, err := s.approvalApplies(ctx, snap, r, ap, sa); err != nil {
+		return r, policy.Override{}, err
+	} else if !ok {
+		return r, policy.Override{}, fmt.Errorf("%w: request %d: %s", ErrNotApplicable, id, why)
+	}
 	return s.st.ApproveRequest(ctx, a.storeActor(), id, sa)
+}
+
+// approvalApplies asks the engine whether the unblock the approval makes
+// would open what was asked for the subject chosen: an approved request
+// opens block cells, but never a locked category (unless the subject's
+// row already allows it).
+func (s *Service) approvalApplies(ctx context.Context, snap *policy.Snapshot, r store.Request, ap Approval, sa store.Approval) (bool, string, error) {
+	o := policy.Override{Kind: store.KindUnblock, Verdict: policy.Allow, Category: ap.Category}
+	if o.Category == "" {
+		target := r.URL
+		if target == "" {
+			target = r.Host
+		}
+		if t, err := policy.ParseTarget(target); err == nil {
+			o.Target = t.Host + t.Path
+		} else {
+			o.Target = r.Host
+		}
+	}
+	var groups policy.Set
+	switch {
+	case sa.Group != "":
+		groups = snap.GroupSet([]string{sa.Group})
+	case sa.Device:
+		addr, err := netip.ParseAddr(r.Client)
+		if err != nil {
+			return false, "", fmt.Errorf("%w: no usable device address (%q)", ErrNotApplicable, r.Client)
+		}
+		groups = snap.GroupsForIP(addr)
+	default:
+		var err error
+		var tmp policy.Override
+		if groups, err = s.grantee(ctx, snap, r.User, &tmp); err != nil {
+			return false, "", err
+		}
+	}
+	ok, why := snap.OverrideApplies(&o, groups, s.now())
+	return ok, why, nil
 }
 
 // DenyRequest denies a pending request, with a reason. The actor needs

@@ -22,6 +22,7 @@ categories:
   illegal: {illegal: true, sources: [{path: illegal.txt, format: domains}]}
   social-media: {sources: [{path: social.txt, format: domains}]}
   games: {sources: [{path: games.txt, format: domains}]}
+  adult: {locked: true, sources: [{path: adult.txt, format: domains}]}
 groups:
   listed: {users: [guest.speaker]}
   staff: {networks: [10.10.0.0/16]}
@@ -30,8 +31,9 @@ groups:
 default_group: visitors
 rules:
   illegal: {others: block}
-  social-media: {staff: allow, pupils-ks2: permission, others: block}
+  social-media: {staff: allow, pupils-ks2: permission, listed: permission, others: block}
   games: {others: block}
+  adult: {staff: allow, others: block}
 default: {others: allow}
 identity:
   year_groups: {"5": pupils-ks2}
@@ -56,6 +58,7 @@ func newFixture(t *testing.T, backend string) *fixture {
 		"illegal.txt": "abuse.example\n",
 		"social.txt":  "social.example\n",
 		"games.txt":   "games.example\n",
+		"adult.txt":   "adult.example\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -183,19 +186,24 @@ func TestGrants(t *testing.T) {
 			{Grant{To: "amy", Category: "nosuch", For: time.Hour, Reason: "x"}, ErrInvalid},
 			{Grant{To: "amy", Category: "games", For: time.Hour}, ErrInvalid},
 			{Grant{To: "amy", Category: "games", Target: "x.example", For: time.Hour, Reason: "x"}, ErrInvalid},
+			// A grant opens only a cell that says permission (or warn):
+			// games is block for everyone but staff.
+			{Grant{To: "amy", Category: "games", For: time.Hour, Reason: "x"}, ErrNotApplicable},
+			{Grant{To: "pupils-ks2", Target: "games.example", For: time.Hour, Reason: "x"}, ErrNotApplicable},
+			{Grant{To: "guest.speaker", Category: "games", For: time.Hour, Reason: "x"}, ErrNotApplicable},
 		} {
 			if _, err := f.svc.CreateGrant(ctx, teacher, c.g); !errors.Is(err, c.want) {
 				t.Errorf("%+v: %v, want %v", c.g, err, c.want)
 			}
 		}
-		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "Amy", Category: "games", For: time.Hour, Reason: "x"}); err != nil || o.User != "amy" {
+		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "Amy", Category: "social-media", For: time.Hour, Reason: "x"}); err != nil || o.User != "amy" {
 			t.Fatalf("a username in capitals: %+v %v", o, err)
 		}
 		// A group, and a user named only in the policy's users: lists.
-		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "pupils-ks2", Target: "games.example", For: time.Hour, Reason: "x"}); err != nil || o.Group != "pupils-ks2" {
+		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "pupils-ks2", Target: "social.example", For: time.Hour, Reason: "x"}); err != nil || o.Group != "pupils-ks2" {
 			t.Fatalf("group grant: %+v %v", o, err)
 		}
-		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "guest.speaker", Category: "games", For: time.Hour, Reason: "x"}); err != nil || o.User != "guest.speaker" {
+		if o, err := f.svc.CreateGrant(ctx, teacher, Grant{To: "guest.speaker", Category: "social-media", For: time.Hour, Reason: "x"}); err != nil || o.User != "guest.speaker" {
 			t.Fatalf("policy-listed user: %+v %v", o, err)
 		}
 		// Blocking an illegal category is not allowing it.
@@ -263,6 +271,15 @@ func TestRequests(t *testing.T) {
 		r, o, err := f.svc.ApproveRequest(ctx, f.actor(t, "tech"), byUser, ap)
 		if err != nil || r.Status != store.StatusApproved || o.User != "amy" || o.Target != "games.example" || r.DecidedBy != "tech" {
 			t.Fatalf("approve: %+v %+v %v", r, o, err)
+		}
+
+		// An approved request opens a block cell, but never a locked
+		// category: not for the pupil, not for their group.
+		locked := mk(store.Request{User: "amy", Client: "10.20.0.5", Host: "adult.example", Categories: []string{"adult"}})
+		for _, ap := range []Approval{ap, {For: time.Hour, Reason: "project", Scope: ScopeGroup, Group: "pupils-ks2"}} {
+			if _, _, err := f.svc.ApproveRequest(ctx, f.actor(t, "ms.dsl"), locked, ap); !errors.Is(err, ErrNotApplicable) || !strings.Contains(err.Error(), "locked") {
+				t.Fatalf("locked category approved (%+v): %v", ap, err)
+			}
 		}
 
 		// The stored categories are the block page's; the policy in force
