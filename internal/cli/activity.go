@@ -104,8 +104,8 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		if *dry {
 			verb = "would purge"
 		}
-		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides\n",
-			verb, rep.DNSEvents, rep.DNSBefore.Format(time.RFC3339), rep.Activity, rep.Hourly, rep.ActivityBefore.Format(time.RFC3339), rep.Requests, rep.Overrides)
+		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides, %d closed concerns; %d pending requests expired\n",
+			verb, rep.DNSEvents, rep.DNSBefore.Format(time.RFC3339), rep.Activity, rep.Hourly, rep.ActivityBefore.Format(time.RFC3339), rep.Requests, rep.Overrides, rep.Concerns, rep.Expired)
 		return nil
 	}
 	if sub == "summary" {

@@ -132,7 +132,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.BlockPage.Validate} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)

@@ -24,6 +24,7 @@ var migrations = []migration{
 	{name: "activity: block page reference numbers", sqlite: sqliteV3, postgres: postgresV3},
 	{name: "activity: hourly aggregates rolled up from the events", sqlite: sqliteV4, postgres: postgresV4},
 	{name: "overrides: a client address as the subject", sqlite: sqliteV5, postgres: postgresV5},
+	{name: "secrets; requests and concerns: folded repeats, closing time", sqlite: sqliteV6, postgres: postgresV6},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
