@@ -15,7 +15,7 @@ import (
 // proxyServices builds the web proxy (proxy.listen) and the block-page
 // listener (blockpage.listen); an empty address turns that listener off.
 // Both listeners are bound here, before serve reports ready.
-func (d *serveDeps) proxyServices() ([]service, error) {
+func (d *serveDeps) proxyServices() (services []service, err error) {
 	cfg := d.engine.Snapshot().Config()
 	if cfg.Proxy.Listen == "" && cfg.BlockPage.Listen == "" {
 		d.log.Info("proxy.listen and blockpage.listen are empty: the web proxy and block page are off")
@@ -24,17 +24,37 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 	if err := cfg.Proxy.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
+	// The block page is bound first: the forms post to its address.
+	var pageLn net.Listener
+	if cfg.BlockPage.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
+		}
+		pageLn = ln
+		defer func() {
+			if err != nil {
+				ln.Close()
+			}
+		}()
+	}
 	var dir identity.Directory
 	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
+	if pageLn != nil {
+		opt.BlockPageAddr = pageLn.Addr().String()
+	}
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
 		dir = b.dir
+		if opt.TokenKey, err = formTokenKey(d.st.store); err != nil {
+			return nil, err
+		}
 	}
 	pg, err := pages.New(opt)
 	if err != nil {
 		return nil, err
 	}
-	var services []service
+	d.log.Info("block page forms post to its own address", "url", cfg.BlockPageURL(opt.BlockPageAddr).String())
 	if cfg.Proxy.Listen != "" {
 		var authority *ca.Authority
 		if len(cfg.Proxy.Inspect) > 0 {
@@ -57,11 +77,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
 		services = append(services, &listenerService{name: "proxy", ln: ln, srv: srv})
 	}
-	if cfg.BlockPage.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
-		if err != nil {
-			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
-		}
+	if ln := pageLn; ln != nil {
 		d.log.Info("block page listening", "addr", ln.Addr().String())
 		id := proxy.NewIdentifier(d.engine, d.sessions, dir, d.now)
 		services = append(services, &listenerService{name: "blockpage", ln: ln, srv: &http.Server{
