@@ -41,7 +41,7 @@ func (b *storeBackend) CreateConcern(ctx context.Context, c pages.Concern) (int6
 		host = t
 	}
 	// The same report again (another page's reference) is a repeat.
-	fold := fmt.Sprintf("[%s] %s\x00%s", c.Kind, c.Details, c.URL)
+	fold := fmt.Sprintf("[%s] %s\n%s", c.Kind, c.URL, c.Details)
 	got, err := b.st.CreateConcern(ctx, store.Concern{User: c.User, Client: c.Client.String(), Host: host, URL: c.URL, Text: text, Fold: fold})
 	return got.ID, err
 }

@@ -43,7 +43,7 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil || hasNUL(r.PostForm) {
 		p.message(w, http.StatusBadRequest, school, "Something went wrong", "The form could not be read. Go back and try again.")
 		return
 	}
@@ -74,6 +74,19 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 	case "aua":
 		p.accept(w, r, v, school)
 	}
+}
+
+// hasNUL reports a NUL byte in any value: no form of ours sends one, and
+// PostgreSQL text cannot store it.
+func hasNUL(form url.Values) bool {
+	for _, vs := range form {
+		for _, v := range vs {
+			if strings.IndexByte(v, 0) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tokenTarget is the form field holding the page a form's token is
