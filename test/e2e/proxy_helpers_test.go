@@ -167,6 +167,8 @@ func proxyStartOrigins(t *testing.T) *proxyOrigins {
 			io.WriteString(w, wsPage)
 		case "/ws":
 			wsEcho(w, r)
+		case "/forge":
+			forgePage(w, r)
 		default:
 			fmt.Fprintf(w, "origin says hello %s %s", r.Host, r.URL.RequestURI())
 		}
