@@ -149,8 +149,12 @@ func printRequests(a *App, list []store.Request, asJSON bool) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tWHO\tSITE\tCATEGORIES\tSTATUS\tREASON")
 	for _, r := range list {
+		status := r.Status
+		if r.Repeats > 0 {
+			status += fmt.Sprintf(" (asked %d times)", r.Repeats+1)
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Created.Local().Format("2006-01-02 15:04"), requester(r), r.Host,
-			strings.Join(r.Categories, ","), r.Status, oneLine(r.Reason))
+			strings.Join(r.Categories, ","), status, oneLine(r.Reason))
 	}
 	return tw.Flush()
 }
