@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
@@ -244,6 +245,16 @@ func TestFormsForgedRefused(t *testing.T) {
 		}
 		if code, body := get(t, c, warn); body != "the site" {
 			t.Errorf("after continue: %d %s", code, body)
+		}
+		// The same Continue again, while the first runs, is that one: no
+		// more overrides for every node to reload.
+		for range 5 {
+			if code, _ := post(t, c, waction, wform, ""); code != 303 {
+				t.Errorf("continue again: %d", code)
+			}
+		}
+		if ovs, err := st.ActiveOverrides(context.Background(), time.Now()); err != nil || len(ovs) != 1 {
+			t.Errorf("overrides after six Continues: %+v %v", ovs, err)
 		}
 		reqs, _ = st.ListRequests(context.Background(), "", 0)
 		concerns, _ = st.ListConcerns(context.Background(), store.Actor{Name: "test"}, "")

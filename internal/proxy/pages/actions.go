@@ -284,10 +284,22 @@ func (p *Pages) continueTo(w http.ResponseWriter, r *http.Request, v Visitor, sc
 	}
 	if d.Verdict == policy.Warn {
 		warnFor := snap.Config().Proxy.WarnFor.D()
-		until := p.o.Now().Add(warnFor)
+		now := p.o.Now()
+		until := now.Add(warnFor)
+		key := v.subject() + "\x00" + t.Host
 		p.mu.Lock()
-		p.rememberContinue(v.subject()+"\x00"+t.Host, until, p.o.Now())
+		// A Continue again while the last has more than half its time to
+		// run is that one: the form's token lasts TokenLife, and each
+		// Continue stored is an override every node reloads.
+		again := p.continued[key].Sub(now) > warnFor/2
+		if !again {
+			p.rememberContinue(key, until, now)
+		}
 		p.mu.Unlock()
+		if again {
+			http.Redirect(w, r, raw, http.StatusSeeOther)
+			return
+		}
 		if (v.User != "" || v.Client.IsValid()) && p.o.Continues != nil {
 			if err := p.o.Continues.RecordContinue(r.Context(), v.User, v.Client, t.Host, raw, until); err != nil {
 				p.o.Log.Error("pages: continue not stored", "err", err)
