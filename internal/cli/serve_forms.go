@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	"schoolgate/internal/proxy/pages"
@@ -20,4 +21,30 @@ func formTokenKey(st *store.Store) ([]byte, error) {
 		return nil, fmt.Errorf("block page form key: %w", err)
 	}
 	return key, nil
+}
+
+// listenIf binds addr, or does nothing when it is empty (that listener is
+// off).
+func listenIf(addr, name string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s listener %s: %w", name, addr, err)
+	}
+	return ln, nil
+}
+
+func closeIf(ln net.Listener) {
+	if ln != nil {
+		ln.Close()
+	}
+}
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
 }

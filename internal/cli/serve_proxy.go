@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -24,25 +23,25 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 	if err := cfg.Proxy.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
-	// The block page is bound first: the forms post to its address.
-	var pageLn net.Listener
-	if cfg.BlockPage.Listen != "" {
-		ln, err := net.Listen("tcp", cfg.BlockPage.Listen)
-		if err != nil {
-			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
-		}
-		pageLn = ln
-		defer func() {
-			if err != nil {
-				ln.Close()
-			}
-		}()
+	// Both are bound first: the forms post to one of their addresses.
+	pageLn, err := listenIf(cfg.BlockPage.Listen, "block page")
+	if err != nil {
+		return nil, err
 	}
+	proxyLn, err := listenIf(cfg.Proxy.Listen, "proxy")
+	if err != nil {
+		closeIf(pageLn)
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			closeIf(pageLn)
+			closeIf(proxyLn)
+		}
+	}()
 	var dir identity.Directory
 	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
-	if pageLn != nil {
-		opt.BlockPageAddr = pageLn.Addr().String()
-	}
+	opt.BlockPageAddr, opt.ProxyAddr = addrOf(pageLn), addrOf(proxyLn)
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
 		dir = b.dir
@@ -54,8 +53,8 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d.log.Info("block page forms post to its own address", "url", cfg.BlockPageURL(opt.BlockPageAddr).String())
-	if cfg.Proxy.Listen != "" {
+	d.log.Info("block page forms post to its own address", "url", cfg.BlockPageURL(opt.BlockPageAddr, opt.ProxyAddr).String())
+	if ln := proxyLn; ln != nil {
 		var authority *ca.Authority
 		if len(cfg.Proxy.Inspect) > 0 {
 			authority, err = ca.LoadOrCreate(ca.Dir(d.dataDir), cfg.Site.Name, 4096, d.now)
@@ -69,10 +68,6 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 		})
 		if err != nil {
 			return nil, err
-		}
-		ln, err := net.Listen("tcp", cfg.Proxy.Listen)
-		if err != nil {
-			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
 		}
 		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
 		services = append(services, &listenerService{name: "proxy", ln: ln, srv: srv})

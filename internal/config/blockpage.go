@@ -70,19 +70,24 @@ func parsePublicURL(s string) (*url.URL, error) {
 }
 
 // BlockPageURL is the block page's own address, where the pages' forms
-// post: blockpage.public_url when set; else http:// and the listener's
-// host (dns.blockpage_ipv4 when it listens on every address) and port.
-// bound is the listener's actual address (its port when listen asked
-// for port 0), or "" to use blockpage.listen; with neither, port 80.
-func (c *Config) BlockPageURL(bound string) *url.URL {
+// post: blockpage.public_url when set; else http:// and the block-page
+// listener's host and port; with no block-page listener, the proxy's
+// (proxy.public_address, else its listen address), which takes the forms
+// too. A listener on every address stands for dns.blockpage_ipv4.
+// pageBound and proxyBound are the listeners' actual addresses (their
+// ports when the policy asked for port 0), or "" to read the policy's.
+func (c *Config) BlockPageURL(pageBound, proxyBound string) *url.URL {
 	if c.BlockPage.PublicURL != "" {
 		if u, err := parsePublicURL(c.BlockPage.PublicURL); err == nil {
 			return u
 		}
 	}
-	addr := bound
-	if addr == "" {
-		addr = c.BlockPage.Listen
+	var addr string
+	switch {
+	case c.BlockPage.Listen != "":
+		addr = firstOf(pageBound, c.BlockPage.Listen)
+	case c.Proxy.Listen != "":
+		addr = firstOf(c.Proxy.PublicAddress, proxyBound, c.Proxy.Listen)
 	}
 	host, port := c.DNS.BlockPageIPv4, "80"
 	if h, p, err := net.SplitHostPort(addr); err == nil {
@@ -103,4 +108,13 @@ func (c *Config) BlockPageURL(bound string) *url.URL {
 		hp = "[" + host + "]"
 	}
 	return &url.URL{Scheme: "http", Host: hp, Path: "/"}
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

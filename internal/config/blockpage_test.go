@@ -13,6 +13,10 @@ func TestBlockPageURL(t *testing.T) {
 		yaml, bound, want string
 	}{
 		{"", "", "http://127.0.0.1/"},
+		// No block-page listener: the proxy takes the forms.
+		{"dns: {blockpage_ipv4: 10.0.0.1}\nproxy: {listen: '0.0.0.0:3128'}\n", "", "http://10.0.0.1:3128/"},
+		{"proxy: {listen: '0.0.0.0:3128', public_address: 'proxy.school.test:3128'}\n", "", "http://proxy.school.test:3128/"},
+		{"proxy: {listen: '127.0.0.1:0'}\n", "127.0.0.1:3999", "http://127.0.0.1:3999/"},
 		{"dns: {blockpage_ipv4: 10.0.0.1}\nblockpage: {listen: '0.0.0.0:80'}\n", "", "http://10.0.0.1/"},
 		{"dns: {blockpage_ipv4: 10.0.0.1}\nblockpage: {listen: ':8080'}\n", "", "http://10.0.0.1:8080/"},
 		{"dns: {blockpage_ipv4: 10.0.0.1}\nblockpage: {listen: '10.0.0.2:80'}\n", "", "http://10.0.0.2/"},
@@ -23,7 +27,7 @@ func TestBlockPageURL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tc.yaml, err)
 		}
-		if got := c.BlockPageURL(tc.bound).String(); got != tc.want {
+		if got := c.BlockPageURL(tc.bound, tc.bound).String(); got != tc.want {
 			t.Errorf("%q bound %q: %s, want %s", tc.yaml, tc.bound, got, tc.want)
 		}
 	}

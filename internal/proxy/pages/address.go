@@ -11,7 +11,7 @@ import (
 // listener's): the pages' forms post there, never to the host of the site
 // a page was shown for.
 func (p *Pages) formURL() *url.URL {
-	return p.o.Engine.Snapshot().Config().BlockPageURL(p.o.BlockPageAddr)
+	return p.o.Engine.Snapshot().Config().BlockPageURL(p.o.BlockPageAddr, p.o.ProxyAddr)
 }
 
 // formAction is the address a form for action posts to.

@@ -126,9 +126,12 @@ type Options struct {
 	// so that every node accepts the others' forms. Nil: a random key for
 	// this process.
 	TokenKey []byte
-	// BlockPageAddr is the block-page listener's bound address (its port
-	// when blockpage.listen asked for port 0); "" when it is off.
+	// BlockPageAddr and ProxyAddr are the block-page listener's and the
+	// proxy's bound addresses (their ports when the policy asked for port
+	// 0); "" when off. The forms post to the block page's, or without
+	// it to the proxy's (config.BlockPageURL).
 	BlockPageAddr string
+	ProxyAddr     string
 }
 
 // Pages renders the pages and handles their forms. It is safe for

@@ -95,7 +95,7 @@ func TestFormsNeedPostTokenAndOwnAddress(t *testing.T) {
 	}
 	page := "http://bet.test/"
 	good := url.Values{"url": {page}, "reason": {"x"}, "token": {p.token("request", v, page)}}
-	if got := p.formAction("request"); got != "http://127.0.0.1/.schoolgate/request" {
+	if got := p.formAction("request"); got != "http://127.0.0.1:3128/.schoolgate/request" {
 		t.Errorf("form action %s", got)
 	}
 	for _, tc := range []struct {
@@ -106,17 +106,17 @@ func TestFormsNeedPostTokenAndOwnAddress(t *testing.T) {
 		hdr    []string
 		want   int
 	}{
-		{"GET", "GET", "http://127.0.0.1/.schoolgate/request", good, nil, http.StatusMethodNotAllowed},
-		{"unknown action", "POST", "http://127.0.0.1/.schoolgate/nothing", good, nil, http.StatusNotFound},
+		{"GET", "GET", "http://127.0.0.1:3128/.schoolgate/request", good, nil, http.StatusMethodNotAllowed},
+		{"unknown action", "POST", "http://127.0.0.1:3128/.schoolgate/nothing", good, nil, http.StatusNotFound},
 		{"on the blocked site's host", "POST", "http://bet.test/.schoolgate/request", good, nil, http.StatusForbidden},
 		{"another port", "POST", "http://127.0.0.1:8080/.schoolgate/request", good, nil, http.StatusForbidden},
-		{"no token", "POST", "http://127.0.0.1/.schoolgate/request", url.Values{"url": {page}, "reason": {"x"}}, nil, http.StatusForbidden},
-		{"cross-site", "POST", "http://127.0.0.1/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test"}, http.StatusForbidden},
-		{"old browser, other origin", "POST", "http://127.0.0.1/.schoolgate/request", good, []string{"Origin", "http://evil.test"}, http.StatusForbidden},
-		{"a NUL byte", "POST", "http://127.0.0.1/.schoolgate/request", url.Values{"url": {page}, "reason": {"x\x00"}, "token": good["token"]}, nil, http.StatusBadRequest},
+		{"no token", "POST", "http://127.0.0.1:3128/.schoolgate/request", url.Values{"url": {page}, "reason": {"x"}}, nil, http.StatusForbidden},
+		{"cross-site", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test"}, http.StatusForbidden},
+		{"old browser, other origin", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Origin", "http://evil.test"}, http.StatusForbidden},
+		{"a NUL byte", "POST", "http://127.0.0.1:3128/.schoolgate/request", url.Values{"url": {page}, "reason": {"x\x00"}, "token": good["token"]}, nil, http.StatusBadRequest},
 		// No request store here: a good form gets as far as saying so.
-		{"from the page's origin", "POST", "http://127.0.0.1/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://bet.test"}, http.StatusServiceUnavailable},
-		{"not a browser", "POST", "http://127.0.0.1/.schoolgate/request", good, nil, http.StatusServiceUnavailable},
+		{"from the page's origin", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://bet.test"}, http.StatusServiceUnavailable},
+		{"not a browser", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, nil, http.StatusServiceUnavailable},
 	} {
 		if got := send(tc.method, tc.target, tc.form, tc.hdr...); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.what, got, tc.want)
