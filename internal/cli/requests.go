@@ -12,7 +12,7 @@ import (
 	"schoolgate/internal/store"
 )
 
-const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|all] [--json]
+const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|expired|all] [--json]
        schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G] [--category C]
        schoolgate requests deny ID --by STAFF --reason "..."`
 
@@ -28,7 +28,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "requests "+sub)
 	var cf commonFlags
 	cf.register(a, fs)
-	status := fs.String("status", "pending", "list: pending, approved, denied or all")
+	status := fs.String("status", "pending", "list: pending, approved, denied, expired or all")
 	asJSON := fs.Bool("json", false, "list: one JSON object per line")
 	by := fs.String("by", "", "the member of staff deciding (required)")
 	dur := fs.String("for", "", "approve: how long the unblock lasts (45m, 2h, 7d)")
