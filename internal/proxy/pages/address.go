@@ -3,6 +3,7 @@ package pages
 import (
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -14,14 +15,27 @@ func (p *Pages) formURL() *url.URL {
 	return p.o.Engine.Snapshot().Config().BlockPageURL(p.o.BlockPageAddr, p.o.ProxyAddr)
 }
 
-// formAction is the address a form for action posts to.
-func (p *Pages) formAction(action string) string {
-	return p.formURL().String() + strings.TrimPrefix(Prefix, "/") + action
+// formAction is the address a form for action, on a page shown in answer
+// to r, posts to. Without blockpage.public_url, a page the block-page
+// listener served over IPv6 (a name the DNS filter answered with
+// dns.blockpage_ipv6) posts back to the address it came from: a device
+// with both families then sends the form from the address the page, and
+// so its token, went to.
+func (p *Pages) formAction(r *http.Request, action string) string {
+	u := p.formURL()
+	if local, ok := localAddr(r); ok && local.Addr().Is6() && p.o.Engine.Snapshot().Config().BlockPage.PublicURL == "" {
+		u.Host = local.String()
+		if local.Port() == 80 {
+			u.Host = "[" + local.Addr().String() + "]"
+		}
+	}
+	return u.String() + strings.TrimPrefix(Prefix, "/") + action
 }
 
 // atFormAddress reports whether r was sent to the block page's own
 // address: through the proxy (an absolute URL, or inside a tunnel) or
-// straight to the block-page listener.
+// straight to the block-page listener, there also by the IP address it
+// came in on (without blockpage.public_url; see formAction).
 func (p *Pages) atFormAddress(r *http.Request) bool {
 	scheme, host := "http", r.Host
 	switch {
@@ -31,7 +45,27 @@ func (p *Pages) atFormAddress(r *http.Request) bool {
 		scheme = "https"
 	}
 	u := p.formURL()
-	return hostPort(scheme, host) == hostPort(u.Scheme, u.Host)
+	got := hostPort(scheme, host)
+	if got == hostPort(u.Scheme, u.Host) {
+		return true
+	}
+	local, ok := localAddr(r)
+	return ok && !r.URL.IsAbs() && p.o.Engine.Snapshot().Config().BlockPage.PublicURL == "" &&
+		got == hostPort("http", local.String())
+}
+
+// localAddr is the address r came in on, when the block-page listener
+// (net/http) received it.
+func localAddr(r *http.Request) (netip.AddrPort, bool) {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return netip.AddrPort{}, false
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 }
 
 // hostPort is host:port in lower case with the scheme's port filled in.

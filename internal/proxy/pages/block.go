@@ -68,12 +68,12 @@ func (p *Pages) Blocked(w http.ResponseWriter, r *http.Request, v Visitor, b Blo
 		view.Host, view.URL = "", ""
 	}
 	if view.Warn {
-		view.Continue = form{p.formAction("continue"), p.token("continue", v, view.URL)}
+		view.Continue = form{p.formAction(r, "continue"), p.token("continue", v, view.URL)}
 	}
 	if view.CanAsk {
-		view.Request = form{p.formAction("request"), p.token("request", v, view.URL)}
+		view.Request = form{p.formAction(r, "request"), p.token("request", v, view.URL)}
 	}
-	view.Concern = form{p.formAction("concern"), p.token("concern", v, view.URL)}
+	view.Concern = form{p.formAction(r, "concern"), p.token("concern", v, view.URL)}
 	status := http.StatusForbidden
 	if view.Warn {
 		status = http.StatusOK

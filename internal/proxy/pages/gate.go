@@ -111,7 +111,7 @@ func (p *Pages) Gate(w http.ResponseWriter, r *http.Request, v Visitor) bool {
 	p.render(w, http.StatusOK, "aua.html", map[string]any{
 		"CSS": p.css, "School": p.school(), "Text": strings.TrimSpace(e.text),
 		"Group": e.name, "Version": e.version, "Return": ret,
-		"Action": p.formAction("aua"), "Token": p.token("aua", v, ret),
+		"Action": p.formAction(r, "aua"), "Token": p.token("aua", v, ret),
 	})
 	return true
 }

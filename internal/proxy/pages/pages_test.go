@@ -1,14 +1,18 @@
 package pages
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"schoolgate/internal/policy"
 )
@@ -95,7 +99,7 @@ func TestFormsNeedPostTokenAndOwnAddress(t *testing.T) {
 	}
 	page := "http://bet.test/"
 	good := url.Values{"url": {page}, "reason": {"x"}, "token": {p.token("request", v, page)}}
-	if got := p.formAction("request"); got != "http://127.0.0.1:3128/.schoolgate/request" {
+	if got := p.formAction(httptest.NewRequest("GET", "http://bet.test/", nil), "request"); got != "http://127.0.0.1:3128/.schoolgate/request" {
 		t.Errorf("form action %s", got)
 	}
 	for _, tc := range []struct {
@@ -136,5 +140,62 @@ func TestPAC(t *testing.T) {
 	}
 	if strings.Contains(body, "DIRECT\";\n}") {
 		t.Error("PAC falls back to DIRECT")
+	}
+}
+
+// TestBlockPageOverIPv6: a page the block-page listener serves over IPv6
+// (dns.blockpage_ipv6) posts its forms back to that address, where they
+// are taken; the token, bound to the device's IPv6 address, holds.
+func TestBlockPageOverIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	p, _ := New(Options{Engine: testEngine(t)})
+	srv := &http.Server{Handler: p.BlockPageHandler(func(r *http.Request) Visitor {
+		ap := netip.MustParseAddrPort(r.RemoteAddr)
+		return Visitor{Client: ap.Addr()}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	c := &http.Client{Timeout: 5 * time.Second}
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/spin", nil)
+	req.Host = "bet.test"
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`<form method="post" action="([^"]+)" id="concern">\s*<input type="hidden" name="token" value="([^"]+)">`).FindStringSubmatch(string(page))
+	if m == nil {
+		t.Fatalf("no concern form:\n%s", page)
+	}
+	if want := "http://" + ln.Addr().String() + "/.schoolgate/concern"; m[1] != want {
+		t.Fatalf("the form posts to %s, want %s", m[1], want)
+	}
+	form := url.Values{"token": {m[2]}, "page": {"http://bet.test/spin"}, "details": {"x"}}
+	for _, tc := range []struct {
+		to   string
+		host string
+		want int
+	}{
+		// No concern store here: taken, it says so.
+		{m[1], "", http.StatusServiceUnavailable},
+		{"http://" + ln.Addr().String() + "/.schoolgate/concern", "bet.test", http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest("POST", tc.to, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("post to %s (Host %q): %d, want %d", tc.to, tc.host, resp.StatusCode, tc.want)
+		}
 	}
 }
