@@ -218,6 +218,10 @@ func TestFormsForgedRefused(t *testing.T) {
 		if l := log.String(); !strings.Contains(l, "form refused") || strings.Contains(l, "bet.test") || strings.Contains(l, "game.test") {
 			t.Errorf("system log:\n%s", l)
 		}
+		if n := strings.Count(log.String(), "level=WARN msg=\"pages: form refused\""); n != 6 {
+			// 127.0.0.1 had eight refused, 127.0.0.5 one.
+			t.Errorf("%d refusals warned of, want 127.0.0.1's first 5 this minute and 127.0.0.5's one", n)
+		}
 
 		// The school's own forms work: from the page's origin, and
 		// without Origin (not a browser).

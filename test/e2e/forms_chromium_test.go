@@ -68,8 +68,10 @@ func TestProxyChromiumForms(t *testing.T) {
 			t.Errorf("%s: %q", tc.what, title)
 		}
 	}
-	if n := strings.Count(in.logText(), `msg="pages: form refused"`); n != 6 {
-		t.Errorf("%d refusals logged, want 6:\n%s", n, in.logText())
+	// Six refusals from one device: the first five a minute are
+	// warnings in the system log, the rest only in the activity log.
+	if n := strings.Count(in.logText(), `msg="pages: form refused"`); n != 5 {
+		t.Errorf("%d refusals logged, want 5:\n%s", n, in.logText())
 	}
 	if out := in.cli(t, "", "requests", "list"); strings.Contains(out, "bet.test") {
 		t.Errorf("a forged request was stored:\n%s", out)

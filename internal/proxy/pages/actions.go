@@ -1,7 +1,9 @@
 package pages
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -115,7 +117,16 @@ func crossOrigin(target string) *http.CrossOriginProtection {
 // why, with a reference; who and which page go to the activity log.
 func (p *Pages) refuse(w http.ResponseWriter, v Visitor, action, target, why, school string) {
 	ref := newRef()
-	p.o.Log.Warn("pages: form refused", "action", action, "why", why, "ref", ref)
+	// A page posting forms in a loop must not flood the system log: a
+	// device's first few refusals a minute are warnings, the rest debug
+	// (all of them are in the activity log).
+	key := "ip:" + v.Client.Unmap().String()
+	level := slog.LevelWarn
+	if quiet, _ := p.refusals.Blocked(key); quiet {
+		level = slog.LevelDebug
+	}
+	p.refusals.Fail(key)
+	p.o.Log.Log(context.Background(), level, "pages: form refused", "action", action, "why", why, "ref", ref)
 	host := ""
 	if t, err := policy.ParseTarget(target); err == nil {
 		host = t.Host

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
 )
 
@@ -142,7 +143,8 @@ type Pages struct {
 	css  template.CSS
 	key  []byte
 
-	limit limiter
+	limit    limiter
+	refusals *identity.FailureLimiter // refused forms logged as warnings, per device
 
 	aua atomic.Pointer[auaSet]
 
@@ -192,6 +194,7 @@ func New(o Options) (*Pages, error) {
 	}
 	return &Pages{
 		o: o, tmpl: t, css: template.CSS(css), key: key,
+		refusals:  identity.NewFailureLimiter(5, time.Minute, identity.Clock(o.Now)),
 		continued: map[string]time.Time{}, accepted: map[string]bool{},
 	}, nil
 }
