@@ -111,8 +111,8 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		if *dry {
 			verb = "would purge"
 		}
-		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides\n",
-			verb, rep.DNSEvents, siteTime(rep.DNSBefore, loc), rep.Activity, rep.Hourly, siteTime(rep.ActivityBefore, loc), rep.Requests, rep.Overrides)
+		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides, %d closed concerns; %d pending requests expired\n",
+			verb, rep.DNSEvents, siteTime(rep.DNSBefore, loc), rep.Activity, rep.Hourly, siteTime(rep.ActivityBefore, loc), rep.Requests, rep.Overrides, rep.Concerns, rep.Expired)
 		return nil
 	}
 	if sub == "summary" {

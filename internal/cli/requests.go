@@ -14,7 +14,7 @@ import (
 	"schoolgate/internal/store"
 )
 
-const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|all] [--json]
+const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|expired|all] [--json]
        schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G | --device | --network] [--category C]
        schoolgate requests deny ID --by STAFF --reason "..."`
 
@@ -34,7 +34,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, requestsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
-	status := fs.String("status", "pending", "list: pending, approved, denied or all")
+	status := fs.String("status", "pending", "list: pending, approved, denied, expired or all")
 	asJSON := fs.Bool("json", false, "list: one JSON object per line")
 	by := fs.String("by", "", "the member of staff deciding: a directory person with the technical, esafety-lead or dsl role (required)")
 	dur := fs.String("for", "", "approve: how long the unblock lasts (45m, 2h, 7d)")
@@ -169,8 +169,12 @@ func printRequests(a *App, list []store.Request, asJSON bool, loc *time.Location
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tWHO\tSITE\tCATEGORIES\tSTATUS\tREASON")
 	for _, r := range list {
+		status := r.Status
+		if r.Repeats > 0 {
+			status += fmt.Sprintf(" (asked %d times)", r.Repeats+1)
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, siteTime(r.Created, loc), safe(requester(r)), safe(r.Host),
-			safe(strings.Join(r.Categories, ",")), r.Status, safe(oneLine(r.Reason)))
+			safe(strings.Join(r.Categories, ",")), status, safe(oneLine(r.Reason)))
 	}
 	return tw.Flush()
 }

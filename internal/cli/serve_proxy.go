@@ -12,8 +12,11 @@ import (
 
 // proxyServices builds the web proxy (proxy.listen) and the block-page
 // listener (blockpage.listen); an empty address turns that listener off.
-// Both listeners are bound here, before serve reports ready.
-func (d *serveDeps) proxyServices() ([]service, error) {
+// Both listeners are bound here, before serve reports ready, and first of
+// all: the block page's forms post to one of their addresses. Each is then
+// put under its netguard (the proxy's closes clients outside
+// proxy.allow_networks at accept).
+func (d *serveDeps) proxyServices() (services []service, err error) {
 	cfg := d.engine.Snapshot().Config()
 	if cfg.Proxy.Listen == "" && cfg.BlockPage.Listen == "" {
 		d.log.Info("proxy.listen and blockpage.listen are empty: the web proxy and block page are off")
@@ -22,16 +25,35 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 	if err := cfg.Proxy.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
+	pageLn, err := listenIf(cfg.BlockPage.Listen, "block page")
+	if err != nil {
+		return nil, err
+	}
+	proxyLn, err := listenIf(cfg.Proxy.Listen, "proxy")
+	if err != nil {
+		closeIf(pageLn)
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			closeIf(pageLn)
+			closeIf(proxyLn)
+		}
+	}()
 	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
+	opt.BlockPageAddr, opt.ProxyAddr = addrOf(pageLn), addrOf(proxyLn)
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
+		if opt.TokenKey, err = formTokenKey(d.st.store); err != nil {
+			return nil, err
+		}
 	}
 	pg, err := pages.New(opt)
 	if err != nil {
 		return nil, err
 	}
-	var services []service
-	if cfg.Proxy.Listen != "" {
+	d.log.Info("block page forms post to its own address", "url", cfg.BlockPageURL(opt.BlockPageAddr, opt.ProxyAddr).String())
+	if proxyLn != nil {
 		var authority *ca.Authority
 		if len(cfg.Proxy.Inspect) > 0 {
 			authority, err = ca.LoadOrCreate(ca.Dir(d.dataDir), cfg.Site.Name, 4096, d.now)
@@ -46,19 +68,20 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Clients outside proxy.allow_networks are closed at accept.
-		ln, err := d.listen("proxy", cfg.Proxy.Listen, srv.Allowed)
+		g, err := d.guard("proxy", srv.Allowed)
 		if err != nil {
-			return nil, fmt.Errorf("proxy listener %s: %w", cfg.Proxy.Listen, err)
+			return nil, err
 		}
+		ln := g.Wrap(proxyLn)
 		d.log.Info("proxy listening", "addr", ln.Addr().String(), "auth", cfg.Proxy.Auth, "inspect", cfg.Proxy.Inspect)
 		services = append(services, &listenerService{name: "proxy", ln: ln, srv: srv})
 	}
-	if cfg.BlockPage.Listen != "" {
-		ln, err := d.listen("blockpage", cfg.BlockPage.Listen, nil)
+	if pageLn != nil {
+		g, err := d.guard("blockpage", nil)
 		if err != nil {
-			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
+			return nil, err
 		}
+		ln := g.Wrap(pageLn)
 		d.log.Info("block page listening", "addr", ln.Addr().String())
 		services = append(services, &listenerService{name: "blockpage", ln: ln, srv: &http.Server{
 			Handler:           pg.BlockPageHandler(proxy.VisitorFunc(d.engine, d.ident)),

@@ -108,9 +108,13 @@ type BlockPage struct {
 	// Contact is a line on every block page saying whom to ask (e.g.
 	// "Mrs Patel, IT office, room 12").
 	Contact string `yaml:"contact"`
+	// PublicURL is the block page's own address as browsers reach it; the
+	// pages' forms post there (see blockpage.go).
+	PublicURL string `yaml:"public_url"`
+	// RateLimit bounds the requests and concerns one client or person
+	// may send.
+	RateLimit FormLimit `yaml:"rate_limit"`
 }
-
-func (b *BlockPage) applyDefaults() {}
 
 // Admin is the loopback listener for /metrics and health.
 type Admin struct {

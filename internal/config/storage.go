@@ -13,6 +13,12 @@ type Retention struct {
 	DNSEvents Duration `yaml:"dns_events"` // raw DNS events (default 30d)
 	Requests  Duration `yaml:"requests"`   // filter-change requests (default 365d)
 	Overrides Duration `yaml:"overrides"`  // expired grants and exceptions (default 365d)
+	// PendingRequests is how long a request waits for a decision before
+	// it expires (status expired, then purged with the decided ones).
+	PendingRequests Duration `yaml:"pending_requests"` // default 30d
+	// Concerns is how long a closed concern is kept after it was closed;
+	// open concerns are never purged.
+	Concerns Duration `yaml:"concerns"` // default 365d
 }
 
 func (r *Retention) applyDefaults() {
@@ -28,6 +34,12 @@ func (r *Retention) applyDefaults() {
 	}
 	if r.Overrides == 0 {
 		r.Overrides = 365 * day
+	}
+	if r.PendingRequests == 0 {
+		r.PendingRequests = 30 * day
+	}
+	if r.Concerns == 0 {
+		r.Concerns = 365 * day
 	}
 }
 

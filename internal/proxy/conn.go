@@ -231,7 +231,10 @@ func (c *conn) inTunnel(req *http.Request) bool {
 }
 
 // local answers origin-form requests made to the proxy itself: the PAC
-// file; anything else is not a proxy request.
+// file, and the pages' forms when they post to the proxy's address (no
+// block-page listener; pages.Serve checks the address); anything else is
+// not a proxy request. A browser sends no proxy credentials to the proxy
+// as a site: the sender is whoever is logged in from its address.
 func (c *conn) local(req *http.Request) bool {
 	switch req.URL.Path {
 	case "/proxy.pac", "/wpad.dat":
@@ -240,6 +243,11 @@ func (c *conn) local(req *http.Request) bool {
 			c.s.d.Pages.PAC(w, req)
 			return c.writeMem(req, w)
 		}
+	}
+	if c.s.d.Pages != nil && strings.HasPrefix(req.URL.Path, pages.Prefix) {
+		w := newMemResponse()
+		c.s.d.Pages.Serve(w, req, visitor(c.s.d.Identity.Client(req.Context(), c.s.d.Engine.Snapshot(), c.client), c.client))
+		return c.writeMem(req, w)
 	}
 	c.s.m.failed(errNotProxyRequest)
 	c.writeSimple(req, http.StatusBadRequest, "This is a web proxy: configure it in your browser rather than visiting it.", nil)

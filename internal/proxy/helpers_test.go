@@ -108,8 +108,12 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ev := &events{}
-	po := pages.Options{Engine: engine, Activity: ev}
+	po := pages.Options{Engine: engine, Activity: ev, ProxyAddr: ln.Addr().String()}
 	if o.opts != nil {
 		o.opts(&po)
 	}
@@ -132,10 +136,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	}
 	srv, err := New(d)
 	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	if o.listener != nil {

@@ -40,7 +40,9 @@ func (b *storeBackend) CreateConcern(ctx context.Context, c pages.Concern) (int6
 	if t, err := parseHost(c.URL); err == nil {
 		host = t
 	}
-	got, err := b.st.CreateConcern(ctx, store.Concern{User: c.User, Client: c.Client.String(), Host: host, URL: c.URL, Text: text})
+	// The same report again (another page's reference) is a repeat.
+	fold := fmt.Sprintf("[%s] %s\n%s", c.Kind, c.URL, c.Details)
+	got, err := b.st.CreateConcern(ctx, store.Concern{User: c.User, Client: c.Client.String(), Host: host, URL: c.URL, Text: text, Fold: fold})
 	return got.ID, err
 }
 

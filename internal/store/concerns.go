@@ -27,20 +27,54 @@ type Concern struct {
 	Categories []string  `json:"categories,omitempty"`
 	Text       string    `json:"text"`
 	Status     string    `json:"status"`
+	// Repeats counts the identical concerns folded into this one (the
+	// same person or device, the same Fold, within concernFold of the
+	// last); LastSeen is the latest of them.
+	Repeats  int64     `json:"repeats,omitempty"`
+	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Fold is what makes two concerns the same (default: Text); it is
+	// not shown.
+	Fold string `json:"-"`
 }
 
-// CreateConcern stores a new open concern.
+// concernFold is how long after the last of them a repeated concern is
+// folded into the open one.
+const concernFold = time.Hour
+
+// CreateConcern stores a new open concern. A repeat (the same user, or
+// the same address when unidentified, and the same Fold, within an hour of
+// the last) is folded into the open one: its Repeats and LastSeen are
+// bumped, nothing new is stored or audited, and it is returned.
 func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
 	by := Actor{Name: c.User, From: c.Client}
 	if by.Name == "" {
 		by.Name = "client:" + c.Client
 	}
-	c.Created = s.now().Truncate(time.Microsecond).UTC()
-	c.Status = ConcernOpen
+	if c.Fold == "" {
+		c.Fold = c.Text
+	}
+	now := s.now().Truncate(time.Microsecond).UTC()
 	err := s.write(ctx, by, func(t *tx) error {
-		err := t.QueryRowContext(ctx, `INSERT INTO concerns (created, username, client, host, url, categories, text, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			micro(c.Created), c.User, c.Client, c.Host, c.URL, joinList(c.Categories), c.Text, c.Status).Scan(&c.ID)
+		var id int64
+		err := t.QueryRowContext(ctx, `SELECT id FROM concerns WHERE status = 'open' AND fold = $1 AND last_seen >= $2
+			AND username = $3 AND ($3 <> '' OR client = $4) ORDER BY id LIMIT 1`, c.Fold, micro(now.Add(-concernFold)), c.User, c.Client).Scan(&id)
+		switch {
+		case err == nil:
+			if _, err := t.ExecContext(ctx, `UPDATE concerns SET repeats = repeats + 1, last_seen = $1 WHERE id = $2`, micro(now), id); err != nil {
+				return fmt.Errorf("store: fold concern %d: %w", id, err)
+			}
+			c, err = scanConcern(t.QueryRowContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE id = $1`, id))
+			if err != nil {
+				return fmt.Errorf("store: concern %d: %w", id, err)
+			}
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("store: find concern: %w", err)
+		}
+		c.Created, c.LastSeen, c.Status = now, now, ConcernOpen
+		err = t.QueryRowContext(ctx, `INSERT INTO concerns (created, username, client, host, url, categories, text, status, last_seen, fold)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $1, $9) RETURNING id`,
+			micro(c.Created), c.User, c.Client, c.Host, c.URL, joinList(c.Categories), c.Text, c.Status, c.Fold).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("store: insert concern: %w", err)
 		}
@@ -51,14 +85,14 @@ func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
 	return c, err
 }
 
-const concernCols = `id, created, username, client, host, url, categories, text, status`
+const concernCols = `id, created, username, client, host, url, categories, text, status, repeats, last_seen`
 
 func scanConcern(sc rowScanner) (Concern, error) {
 	var c Concern
-	var created int64
+	var created, seen int64
 	var cats string
-	err := sc.Scan(&c.ID, &created, &c.User, &c.Client, &c.Host, &c.URL, &cats, &c.Text, &c.Status)
-	c.Created, c.Categories = fromMicro(created), splitList(cats)
+	err := sc.Scan(&c.ID, &created, &c.User, &c.Client, &c.Host, &c.URL, &cats, &c.Text, &c.Status, &c.Repeats, &seen)
+	c.Created, c.Categories, c.LastSeen = fromMicro(created), splitList(cats), fromMicro(seen)
 	return c, err
 }
 
@@ -110,7 +144,11 @@ func (s *Store) SetConcernStatus(ctx context.Context, by Actor, id int64, status
 		if err != nil {
 			return fmt.Errorf("store: concern %d: %w", id, err)
 		}
-		if _, err := t.ExecContext(ctx, `UPDATE concerns SET status = $1 WHERE id = $2`, status, id); err != nil {
+		var closed int64
+		if status == ConcernClosed {
+			closed = micro(s.now())
+		}
+		if _, err := t.ExecContext(ctx, `UPDATE concerns SET status = $1, closed_at = $2 WHERE id = $3`, status, closed, id); err != nil {
 			return fmt.Errorf("store: concern %d: %w", id, err)
 		}
 		t.audit("concern.status", "concern:"+strconv.FormatInt(id, 10), map[string]string{"status": old}, map[string]string{"status": status})

@@ -18,6 +18,9 @@ const (
 	StatusPending  = "pending"
 	StatusApproved = "approved"
 	StatusDenied   = "denied"
+	// StatusExpired is a request nobody decided within
+	// retention.pending_requests.
+	StatusExpired = "expired"
 )
 
 // Request is a filter-change request: a user asks for a blocked site, with
@@ -39,10 +42,19 @@ type Request struct {
 	DecisionReason string        `json:"decision_reason,omitempty"`
 	For            time.Duration `json:"for,omitempty"`
 	OverrideID     int64         `json:"override_id,omitempty"`
+	// Repeats counts the identical requests folded into this one (the
+	// same person or device, the same address, while it is pending);
+	// LastSeen is the latest of them.
+	Repeats  int64     `json:"repeats,omitempty"`
+	LastSeen time.Time `json:"last_seen,omitzero"`
 }
 
 // CreateRequest stores a new pending request. The requester (the user, or
-// the client address when unidentified) is the audit record's actor.
+// the client address when unidentified) is the audit record's actor. A
+// repeat of a pending request (the same user, or the same address when
+// unidentified, and the same URL) is folded into it: its Repeats and
+// LastSeen are bumped, nothing new is stored or audited, and the existing
+// request is returned.
 func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	if r.Host == "" {
 		return r, fmt.Errorf("store: %w: request: host is required", ErrInvalid)
@@ -51,11 +63,24 @@ func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	if by.Name == "" {
 		by.Name = "client:" + r.Client
 	}
-	r.Created = s.now().Truncate(time.Microsecond).UTC()
-	r.Status = StatusPending
+	now := s.now().Truncate(time.Microsecond).UTC()
 	err := s.write(ctx, by, func(t *tx) error {
-		err := t.QueryRowContext(ctx, `INSERT INTO requests (created, username, client, groups, host, url, categories, reason, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		var id int64
+		err := t.QueryRowContext(ctx, `SELECT id FROM requests WHERE status = 'pending' AND host = $1 AND url = $2
+			AND username = $3 AND ($3 <> '' OR client = $4) ORDER BY id LIMIT 1`, r.Host, r.URL, r.User, r.Client).Scan(&id)
+		switch {
+		case err == nil:
+			if _, err := t.ExecContext(ctx, `UPDATE requests SET repeats = repeats + 1, last_seen = $1 WHERE id = $2`, micro(now), id); err != nil {
+				return fmt.Errorf("store: fold request %d: %w", id, err)
+			}
+			r, err = getRequest(ctx, t, id)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("store: find request: %w", err)
+		}
+		r.Created, r.LastSeen, r.Status = now, now, StatusPending
+		err = t.QueryRowContext(ctx, `INSERT INTO requests (created, username, client, groups, host, url, categories, reason, status, last_seen)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1) RETURNING id`,
 			micro(r.Created), r.User, r.Client, joinList(r.Groups), r.Host, r.URL, joinList(r.Categories), r.Reason, r.Status).Scan(&r.ID)
 		if err != nil {
 			return fmt.Errorf("store: insert request: %w", err)
@@ -66,15 +91,15 @@ func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	return r, err
 }
 
-const requestCols = `id, created, username, client, groups, host, url, categories, reason, status, decided_by, decided_at, decision_reason, for_us, override_id`
+const requestCols = `id, created, username, client, groups, host, url, categories, reason, status, decided_by, decided_at, decision_reason, for_us, override_id, repeats, last_seen`
 
 func scanRequest(sc rowScanner) (Request, error) {
 	var r Request
-	var created, decided, forUS int64
+	var created, decided, forUS, seen int64
 	var groups, cats string
 	err := sc.Scan(&r.ID, &created, &r.User, &r.Client, &groups, &r.Host, &r.URL, &cats, &r.Reason, &r.Status,
-		&r.DecidedBy, &decided, &r.DecisionReason, &forUS, &r.OverrideID)
-	r.Created, r.DecidedAt, r.For = fromMicro(created), fromMicro(decided), time.Duration(forUS)*time.Microsecond
+		&r.DecidedBy, &decided, &r.DecisionReason, &forUS, &r.OverrideID, &r.Repeats, &seen)
+	r.Created, r.DecidedAt, r.For, r.LastSeen = fromMicro(created), fromMicro(decided), time.Duration(forUS)*time.Microsecond, fromMicro(seen)
 	r.Groups, r.Categories = splitList(groups), splitList(cats)
 	return r, err
 }

@@ -20,11 +20,15 @@ type PurgeReport struct {
 	Hourly         int64     `json:"hourly_aggregates"`
 	Requests       int64     `json:"requests"`
 	Overrides      int64     `json:"overrides"`
+	// Expired counts the pending requests that waited longer than
+	// retention.pending_requests and were marked expired (not deleted).
+	Expired  int64 `json:"expired_requests"`
+	Concerns int64 `json:"concerns"`
 }
 
 // Total is the number of rows concerned.
 func (p *PurgeReport) Total() int64 {
-	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides
+	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides + p.Expired + p.Concerns
 }
 
 type purgeTarget struct {
@@ -40,8 +44,10 @@ const purgeChunk = 20_000
 // Purge applies the retention periods: raw DNS events after DNSEvents, the
 // other activity events and the hourly aggregates after Activity (rolling
 // up the ended hours first, so no event goes uncounted), decided
-// requests after Requests, ended overrides after Overrides. The audit trail
-// is never purged. dryRun only counts. A purge that removed anything is
+// requests after Requests, ended overrides after Overrides, closed
+// concerns after Concerns from their closing (open ones never). Requests
+// pending longer than PendingRequests are first marked expired, so they
+// go with the decided ones. The audit trail is never purged. dryRun only counts. A purge that removed anything is
 // recorded in the audit trail as by's.
 func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now time.Time, dryRun bool) (PurgeReport, error) {
 	rep := PurgeReport{DryRun: dryRun, ActivityBefore: now.Add(-r.Activity.D()).UTC(), DNSBefore: now.Add(-r.DNSEvents.D()).UTC()}
@@ -69,6 +75,17 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 		}
 		return micro(t)
 	}
+	// A zero period (a Retention not from a policy file) keeps requests
+	// pending and concerns, safeguarding records, for good.
+	if r.PendingRequests > 0 {
+		if err := s.expireRequests(ctx, now.Add(-r.PendingRequests.D()), now, dryRun, &rep.Expired); err != nil {
+			return rep, err
+		}
+	}
+	concernsBefore := int64(0)
+	if r.Concerns > 0 {
+		concernsBefore = micro(now.Add(-r.Concerns.D()))
+	}
 	targets := []purgeTarget{
 		{"activity", "point = 'dns' AND at < $1", eventsBefore(rep.DNSBefore), &rep.DNSEvents},
 		{"activity", "point <> 'dns' AND at < $1", eventsBefore(rep.ActivityBefore), &rep.Activity},
@@ -76,6 +93,7 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 		{"activity_rollups", "hour < $1", micro(rep.ActivityBefore), new(int64)},
 		{"requests", "status <> 'pending' AND created < $1", micro(now.Add(-r.Requests.D())), &rep.Requests},
 		{"overrides", "until < $1", micro(now.Add(-r.Overrides.D())), &rep.Overrides},
+		{"concerns", "status = 'closed' AND closed_at < $1", concernsBefore, &rep.Concerns},
 	}
 	for _, t := range targets {
 		if dryRun {
@@ -116,6 +134,25 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 	return rep, nil
 }
 
+// expireRequests marks expired the pending requests last asked for before
+// before (a dry run counts them).
+func (s *Store) expireRequests(ctx context.Context, before, now time.Time, dryRun bool, count *int64) error {
+	const where = `status = 'pending' AND last_seen < $1`
+	if dryRun {
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM requests WHERE `+where, micro(before)).Scan(count); err != nil {
+			return fmt.Errorf("store: expire requests: %w", err)
+		}
+		return nil
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE requests SET status = 'expired', decided_by = 'schoolgate', decided_at = $2,
+		decision_reason = 'no decision within retention.pending_requests' WHERE `+where, micro(before), micro(now))
+	if err != nil {
+		return fmt.Errorf("store: expire requests: %w", err)
+	}
+	*count, _ = res.RowsAffected()
+	return nil
+}
+
 // RunRetention purges now and then every interval (default an hour) until
 // ctx ends, with the retention periods of the policy in force.
 func (s *Store) RunRetention(ctx context.Context, retention func() config.Retention, interval time.Duration, log *slog.Logger) error {
@@ -133,7 +170,7 @@ func (s *Store) RunRetention(ctx context.Context, retention func() config.Retent
 			log.Error("retention purge failed", "err", err)
 		case rep.Total() > 0:
 			log.Info("retention purge", "activity", rep.Activity, "dns_events", rep.DNSEvents, "hourly", rep.Hourly,
-				"requests", rep.Requests, "overrides", rep.Overrides)
+				"requests", rep.Requests, "overrides", rep.Overrides, "expired_requests", rep.Expired, "concerns", rep.Concerns)
 		}
 	})
 	return nil

@@ -329,3 +329,29 @@ var sqliteV5 = []string{
 }
 
 var postgresV5 = sqliteV5
+
+// V7: the block page's secrets (its form-token key, shared by every node),
+// and repeats folded into one request or concern (repeats counts the
+// folded ones, last_seen the latest; a concern's fold is what makes two
+// the same), and when a concern was closed (its retention counts from
+// then).
+var sqliteV7 = []string{
+	`CREATE TABLE secrets (
+		name    TEXT PRIMARY KEY,
+		value   TEXT NOT NULL,
+		created BIGINT NOT NULL
+	)`,
+	`ALTER TABLE requests ADD COLUMN repeats BIGINT NOT NULL DEFAULT 0`,
+	`ALTER TABLE requests ADD COLUMN last_seen BIGINT NOT NULL DEFAULT 0`,
+	`UPDATE requests SET last_seen = created`,
+	`ALTER TABLE concerns ADD COLUMN repeats BIGINT NOT NULL DEFAULT 0`,
+	`ALTER TABLE concerns ADD COLUMN last_seen BIGINT NOT NULL DEFAULT 0`,
+	`ALTER TABLE concerns ADD COLUMN closed_at BIGINT NOT NULL DEFAULT 0`,
+	`UPDATE concerns SET last_seen = created`,
+	`UPDATE concerns SET closed_at = created WHERE status = 'closed'`,
+	`ALTER TABLE concerns ADD COLUMN fold TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX requests_fold ON requests (host, status)`,
+	`CREATE INDEX concerns_status ON concerns (status, closed_at)`,
+}
+
+var postgresV7 = sqliteV7

@@ -1,9 +1,9 @@
 package e2e
 
 import (
+	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -354,14 +354,26 @@ func TestDNSHonoursDeviceContinue(t *testing.T) {
 			t.Fatalf("%s games.test before Continue: %q, want the block page", from, out)
 		}
 	}
-	// The browser on 127.0.0.2 shows the warning and posts Continue.
+	// The browser on 127.0.0.2 shows the warning and posts Continue, to
+	// the block page's own address with the page's token.
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
 	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 5 * time.Second}
-	req, _ := http.NewRequest("POST", "http://"+m[1]+"/.schoolgate/continue", strings.NewReader(url.Values{"url": {"http://games.test/play"}}.Encode()))
+	req, _ := http.NewRequest("GET", "http://"+m[1]+"/play", nil)
 	req.Host = "games.test"
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	action, form := pageForm(t, string(page), "continue")
+	if action != "http://"+m[1]+"/.schoolgate/continue" || form.Get("url") != "http://games.test/play" {
+		t.Fatalf("continue form: %s %v", action, form)
+	}
+	req, _ = http.NewRequest("POST", action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

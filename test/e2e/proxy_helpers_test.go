@@ -80,13 +80,19 @@ type proxyInstance struct {
 // appended at the end) and runs serve, with env added to its environment.
 func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
 	t.Helper()
+	return proxyStartPolicy(t, proxyPolicyBase+proxyYAML+extra, env...)
+}
+
+// proxyStartPolicy runs serve with the whole policy given.
+func proxyStartPolicy(t *testing.T, policy string, env ...string) *proxyInstance {
+	t.Helper()
 	needTool(t, "curl", "curl")
 	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
 	in.data = filepath.Join(in.dir, "data")
 	for name, body := range proxyLists {
 		dnsWrite(t, in.dir, name, body)
 	}
-	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+proxyYAML+extra)
+	dnsWrite(t, in.dir, "policy.yaml", policy)
 	in.env = append(append(os.Environ(), "SCHOOLGATE_DATA="+in.data), env...)
 	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
 	cmd.Env = in.env
@@ -167,6 +173,8 @@ func proxyStartOrigins(t *testing.T) *proxyOrigins {
 			io.WriteString(w, wsPage)
 		case "/ws":
 			wsEcho(w, r)
+		case "/forge":
+			forgePage(w, r)
 		default:
 			fmt.Fprintf(w, "origin says hello %s %s", r.Host, r.URL.RequestURI())
 		}

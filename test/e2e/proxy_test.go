@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,12 +95,17 @@ func TestProxyRequestApprovedThenAllowed(t *testing.T) {
 	if code != 403 || !strings.Contains(body, "permission") || !strings.Contains(body, "Ask for access") {
 		t.Fatalf("permission page: %d\n%s", code, body)
 	}
-	// Ask for access without a reason, then with one.
-	code, _, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url="+site, "--data-urlencode", "reason= ", "http://social.test:"+o.http+"/.schoolgate/request")...)
+	// Ask for access (the form posts to the block page's address, with
+	// its token) without a reason, then with one.
+	action, form := pageForm(t, body, "request")
+	if action != "http://"+in.page+"/.schoolgate/request" {
+		t.Errorf("the request form posts to %s, not the block page %s", action, in.page)
+	}
+	code, _, _ = in.curl(t, "127.0.0.2", append(user, curlForm(action, form, "reason", " ")...)...)
 	if code != 400 {
 		t.Errorf("request without a reason: %d, want 400", code)
 	}
-	code, body, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url="+site, "--data-urlencode", "reason=Our class project on online safety", "http://social.test:"+o.http+"/.schoolgate/request")...)
+	code, body, _ = in.curl(t, "127.0.0.2", append(user, curlForm(action, form, "reason", "Our class project on online safety")...)...)
 	if code != 200 || !strings.Contains(body, "Request sent") {
 		t.Fatalf("request: %d\n%s", code, body)
 	}
@@ -153,8 +157,9 @@ func TestProxyRequestApprovedThenAllowed(t *testing.T) {
 	if code != 403 {
 		t.Errorf("ben after amy's approval: %d, want 403", code)
 	}
-	// Illegal content cannot even be requested.
-	code, _, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url=http://bad.test/", "--data-urlencode", "reason=please", "http://bad.test:"+o.http+"/.schoolgate/request")...)
+	// Illegal content cannot even be requested: its page has no request
+	// form, so no token to send one with.
+	code, _, _ = in.curl(t, "127.0.0.2", append(user, "--data-urlencode", "url=http://bad.test/", "--data-urlencode", "reason=please", action)...)
 	if code != 403 {
 		t.Errorf("request for illegal content: %d, want 403", code)
 	}
@@ -184,7 +189,11 @@ func TestProxyAUAGate(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "I will be kind online.") || !strings.Contains(body, "I agree") {
 		t.Fatalf("agreement page: %d\n%s", code, body)
 	}
-	code, body, _ = in.curl(t, "127.0.0.2", append(user, "-D", "-", "-d", "group=pupils&version=2026-1&return="+url.QueryEscape(site), "http://ok.test:"+o.http+"/.schoolgate/aua")...)
+	action, form := pageForm(t, body, "aua")
+	if form.Get("group") != "pupils" || form.Get("version") != "2026-1" || form.Get("return") != site {
+		t.Errorf("agreement form: %v", form)
+	}
+	code, body, _ = in.curl(t, "127.0.0.2", append(user, append([]string{"-D", "-"}, curlForm(action, form)...)...)...)
 	if code != 303 || !strings.Contains(body, "Location: "+site) {
 		t.Fatalf("accept: %d\n%s", code, body)
 	}

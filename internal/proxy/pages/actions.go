@@ -1,6 +1,9 @@
 package pages
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,7 +22,10 @@ const (
 	maxURL     = 2000
 )
 
-// Serve handles a post to Prefix: request, concern, continue or aua.
+// Serve handles a post to Prefix: request, concern, continue or aua. It
+// takes them only at the block page's own address, with a good token for
+// the posting client and the page the form was on, from that page's
+// origin; requests and concerns within the rate limits.
 func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 	school := p.school()
 	action := strings.TrimPrefix(r.URL.Path, Prefix)
@@ -34,14 +40,30 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 		p.message(w, http.StatusMethodNotAllowed, school, "Use the form", "This address takes the form on the block page.")
 		return
 	}
-	if err := p.cop.Check(r); err != nil {
-		p.o.Log.Warn("pages: cross-origin form post refused", "client", v.Client, "action", action)
-		p.message(w, http.StatusForbidden, school, "Not allowed", "This form can only be sent from the school's own page.")
+	if !p.atFormAddress(r) {
+		p.refuse(w, v, action, "", "wrong-address", school)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil || hasNUL(r.PostForm) {
 		p.message(w, http.StatusBadRequest, school, "Something went wrong", "The form could not be read. Go back and try again.")
+		return
+	}
+	target := r.PostFormValue(tokenTarget[action])
+	if err := checkFormToken(p.key, r.PostFormValue("token"), action, v, target, p.o.Now()); err != nil {
+		why := "bad-token"
+		switch {
+		case errors.Is(err, ErrNoToken):
+			why = "no-token"
+		case errors.Is(err, ErrExpiredToken):
+			p.message(w, http.StatusForbidden, school, "This page is out of date", "Go back, reload the page and try again.")
+			return
+		}
+		p.refuse(w, v, action, target, why, school)
+		return
+	}
+	if err := crossOrigin(target).Check(r); err != nil {
+		p.refuse(w, v, action, target, "cross-origin", school)
 		return
 	}
 	switch action {
@@ -54,6 +76,85 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 	case "aua":
 		p.accept(w, r, v, school)
 	}
+}
+
+// hasNUL reports a NUL byte in any value: no form of ours sends one, and
+// PostgreSQL text cannot store it.
+func hasNUL(form url.Values) bool {
+	for _, vs := range form {
+		for _, v := range vs {
+			if strings.IndexByte(v, 0) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tokenTarget is the form field holding the page a form's token is
+// bound to: the page acted on, for a concern the page it was reported
+// from (its "url" field is the pupil's to edit), for an agreement the
+// page to go on to.
+var tokenTarget = map[string]string{"request": "url", "continue": "url", "concern": "page", "aua": "return"}
+
+// crossOrigin is the cross-origin check for a form about target: browsers
+// may post it from the block page's own origin or from target's, the page
+// the form was shown on (a form on a page of another site is refused). A
+// form with no page (an illegal page's concern, which names no address)
+// has only its token.
+func crossOrigin(target string) *http.CrossOriginProtection {
+	c := http.NewCrossOriginProtection()
+	if o := origin(target); o != "" {
+		c.AddTrustedOrigin(o)
+	} else if target == "" {
+		c.AddInsecureBypassPattern("/")
+	}
+	return c
+}
+
+// refuse answers a form that is not the school's own (no or a bad token,
+// another site's, at another address) with 403. The system log says only
+// why, with a reference; who and which page go to the activity log.
+func (p *Pages) refuse(w http.ResponseWriter, v Visitor, action, target, why, school string) {
+	ref := newRef()
+	// A page posting forms in a loop must not flood the system log: a
+	// device's first few refusals a minute are warnings, the rest debug
+	// (all of them are in the activity log).
+	key := "ip:" + v.Client.Unmap().String()
+	level := slog.LevelWarn
+	if quiet, _ := p.refusals.Blocked(key); quiet {
+		level = slog.LevelDebug
+	}
+	p.refusals.Fail(key)
+	p.o.Log.Log(context.Background(), level, "pages: form refused", "action", action, "why", why, "ref", ref)
+	host := ""
+	if t, err := policy.ParseTarget(target); err == nil {
+		host = t.Host
+	}
+	p.o.Activity.Log(activity.Event{Time: p.o.Now(), Client: v.Client, User: v.User, Host: host, URL: target,
+		Verdict: "block", Rule: "form." + why, Point: activity.PointProxy, Action: "form-refused", Ref: ref})
+	p.message(w, http.StatusForbidden, school, "Not allowed",
+		"This form can only be sent from the school's own block page. Go back, reload the page and try again. Reference: "+ref+".")
+}
+
+// limited answers a request or concern over blockpage.rate_limit with 429.
+func (p *Pages) limited(w http.ResponseWriter, v Visitor, action string, wait time.Duration, school string) {
+	secs := int(wait.Seconds()) + 1
+	p.o.Log.Debug("pages: form rate-limited", "action", action)
+	p.o.Activity.Log(activity.Event{Time: p.o.Now(), Client: v.Client, User: v.User, Verdict: "block",
+		Rule: "blockpage.rate_limit", Point: activity.PointProxy, Action: "form-limited"})
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	p.message(w, http.StatusTooManyRequests, school, "Please wait",
+		"You have sent a lot of these in a short time. Wait "+waitWords(wait)+" and try again, or talk to a member of staff.")
+}
+
+// waitWords says a wait in whole minutes.
+func waitWords(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
 }
 
 // decide re-decides a URL posted in a form: the form's own claims (its
@@ -113,6 +214,10 @@ func (p *Pages) askForAccess(w http.ResponseWriter, r *http.Request, v Visitor, 
 		p.message(w, http.StatusServiceUnavailable, school, "Not available", "Requests cannot be taken right now: please ask a member of staff.")
 		return
 	}
+	if ok, wait := p.allowForm("request", v); !ok {
+		p.limited(w, v, "request", wait, school)
+		return
+	}
 	id, err := p.o.Requests.CreateRequest(r.Context(), Request{
 		User: v.User, Client: v.Client, Groups: snap.GroupNames(v.Groups), URL: raw, Host: t.Host,
 		Categories: snap.CategoryNames(&d), Rule: snap.Rule(&d), Reason: reason,
@@ -146,6 +251,10 @@ func (p *Pages) reportConcern(w http.ResponseWriter, r *http.Request, v Visitor,
 	}
 	if p.o.Concerns == nil {
 		p.message(w, http.StatusServiceUnavailable, school, "Not available", "Concerns cannot be taken right now: please tell a member of staff.")
+		return
+	}
+	if ok, wait := p.allowForm("concern", v); !ok {
+		p.limited(w, v, "concern", wait, school)
 		return
 	}
 	snap := p.o.Engine.Snapshot()
@@ -186,10 +295,22 @@ func (p *Pages) continueTo(w http.ResponseWriter, r *http.Request, v Visitor, sc
 	}
 	if d.Verdict == policy.Warn {
 		warnFor := snap.Config().Proxy.WarnFor.D()
-		until := p.o.Now().Add(warnFor)
+		now := p.o.Now()
+		until := now.Add(warnFor)
+		key := v.subject() + "\x00" + t.Host
 		p.mu.Lock()
-		p.rememberContinue(v.subject()+"\x00"+t.Host, until, p.o.Now())
+		// A Continue again while the last has more than half its time to
+		// run is that one: the form's token lasts TokenLife, and each
+		// Continue stored is an override every node reloads.
+		again := p.continued[key].Sub(now) > warnFor/2
+		if !again {
+			p.rememberContinue(key, until, now)
+		}
 		p.mu.Unlock()
+		if again {
+			http.Redirect(w, r, raw, http.StatusSeeOther)
+			return
+		}
 		if (v.User != "" || v.Client.IsValid()) && p.o.Continues != nil {
 			if err := p.o.Continues.RecordContinue(r.Context(), v.User, v.Client, t.Host, raw, until); err != nil {
 				p.o.Log.Error("pages: continue not stored", "err", err)

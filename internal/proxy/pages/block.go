@@ -32,6 +32,14 @@ type blockView struct {
 	When     string
 	CanAsk   bool
 	Asked    string
+	// Each form's address (the block page's own) and token.
+	Continue, Request, Concern form
+}
+
+// form is one form's address and token.
+type form struct {
+	Action string
+	Token  string
 }
 
 // Blocked renders the block page (403) or, for a warn verdict, the
@@ -59,6 +67,13 @@ func (p *Pages) Blocked(w http.ResponseWriter, r *http.Request, v Visitor, b Blo
 		// Never the entry, nor the address that matched it.
 		view.Host, view.URL = "", ""
 	}
+	if view.Warn {
+		view.Continue = form{p.formAction(r, "continue"), p.token("continue", v, view.URL)}
+	}
+	if view.CanAsk {
+		view.Request = form{p.formAction(r, "request"), p.token("request", v, view.URL)}
+	}
+	view.Concern = form{p.formAction(r, "concern"), p.token("concern", v, view.URL)}
 	status := http.StatusForbidden
 	if view.Warn {
 		status = http.StatusOK

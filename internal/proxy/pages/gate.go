@@ -111,6 +111,7 @@ func (p *Pages) Gate(w http.ResponseWriter, r *http.Request, v Visitor) bool {
 	p.render(w, http.StatusOK, "aua.html", map[string]any{
 		"CSS": p.css, "School": p.school(), "Text": strings.TrimSpace(e.text),
 		"Group": e.name, "Version": e.version, "Return": ret,
+		"Action": p.formAction(r, "aua"), "Token": p.token("aua", v, ret),
 	})
 	return true
 }
@@ -128,17 +129,26 @@ func (p *Pages) accept(w http.ResponseWriter, r *http.Request, v Visitor, school
 		p.message(w, http.StatusConflict, school, "The agreement has changed", "Please go back, reload the page and read the current agreement.")
 		return
 	}
-	err := p.o.Agreements.AcceptAUA(r.Context(), Acceptance{User: v.subject(), Group: e.name, Version: e.version, Client: v.Client, At: p.o.Now()})
+	key := v.subject() + "\x00" + e.name + "\x00" + e.version
+	p.mu.Lock()
+	again := p.accepted[key]
+	p.mu.Unlock()
+	var err error
+	if !again { // an agreement already on record is not stored twice
+		err = p.o.Agreements.AcceptAUA(r.Context(), Acceptance{User: v.subject(), Group: e.name, Version: e.version, Client: v.Client, At: p.o.Now()})
+	}
 	if err != nil {
 		p.o.Log.Error("pages: aua acceptance not stored", "err", err)
 		p.message(w, http.StatusServiceUnavailable, school, "Not recorded", "Your agreement could not be saved: please try again.")
 		return
 	}
-	p.mu.Lock()
-	p.rememberAccepted(v.subject() + "\x00" + e.name + "\x00" + e.version)
-	p.mu.Unlock()
-	d := policy.Decision{Category: -1, Groups: v.Groups}
-	p.logAction(a.snap, v, &d, "", "", "aua-accept")
+	if !again {
+		p.mu.Lock()
+		p.rememberAccepted(key)
+		p.mu.Unlock()
+		d := policy.Decision{Category: -1, Groups: v.Groups}
+		p.logAction(a.snap, v, &d, "", "", "aua-accept")
+	}
 	ret := r.PostFormValue("return")
 	if !isWebURL(ret) {
 		p.message(w, http.StatusOK, school, "Thank you", "You have agreed to the school's rules. You can now use the internet.")

@@ -5,15 +5,20 @@
 // pages in place of the site (HTTP, inspected HTTPS); the block-page
 // listener serves the same pages for names the DNS filter blocked.
 //
-// Forms post to Prefix on the blocked site's own host, so the proxy (or the
-// block-page listener) receives them wherever the page was shown; they are
-// guarded against cross-site posts by http.CrossOriginProtection. Illegal
-// categories get neither Ask for access nor Continue, and their pages name
-// the category only.
+// Forms post to Prefix on the block page's own address (blockpage.public_url,
+// see address.go), never to the blocked site's host, which any page on
+// that site could post to as well; the proxy takes them there too. Each
+// carries a short-lived token bound to the client, the person and the
+// page it was shown for (token.go), is checked by
+// http.CrossOriginProtection trusting only that page's origin, and
+// requests and concerns are rate-limited per client and per person
+// (limit.go). Illegal categories get neither Ask for access nor Continue,
+// and their pages name the category only.
 package pages
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -24,6 +29,7 @@ import (
 	"time"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
 )
 
@@ -117,6 +123,16 @@ type Options struct {
 	Concerns   Concerns
 	Continues  Continues
 	Agreements Agreements
+	// TokenKey signs the forms' tokens: the store's secret (TokenKeyName),
+	// so that every node accepts the others' forms. Nil: a random key for
+	// this process.
+	TokenKey []byte
+	// BlockPageAddr and ProxyAddr are the block-page listener's and the
+	// proxy's bound addresses (their ports when the policy asked for port
+	// 0); "" when off. The forms post to the block page's, or without
+	// it to the proxy's (config.BlockPageURL).
+	BlockPageAddr string
+	ProxyAddr     string
 }
 
 // Pages renders the pages and handles their forms. It is safe for
@@ -125,7 +141,10 @@ type Pages struct {
 	o    Options
 	tmpl *template.Template
 	css  template.CSS
-	cop  *http.CrossOriginProtection
+	key  []byte
+
+	limit    limiter
+	refusals *identity.FailureLimiter // refused forms logged as warnings, per device
 
 	aua atomic.Pointer[auaSet]
 
@@ -166,8 +185,16 @@ func New(o Options) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	key := o.TokenKey
+	if len(key) == 0 {
+		key = make([]byte, tokenKeySize)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
 	return &Pages{
-		o: o, tmpl: t, css: template.CSS(css), cop: http.NewCrossOriginProtection(),
+		o: o, tmpl: t, css: template.CSS(css), key: key,
+		refusals:  identity.NewFailureLimiter(5, time.Minute, identity.Clock(o.Now)),
 		continued: map[string]time.Time{}, accepted: map[string]bool{},
 	}, nil
 }
@@ -183,7 +210,11 @@ func (p *Pages) render(w http.ResponseWriter, status int, name string, data any)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make browsers send Origin: null on our own forms
+	// "origin": the forms post to the block page's address, another
+	// origin; a stricter policy would make browsers send Origin: null
+	// there, and the cross-origin check could not tell our form from
+	// another site's.
+	h.Set("Referrer-Policy", "origin")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; base-uri 'none'")
 	w.WriteHeader(status)
 	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {

@@ -1,13 +1,18 @@
 package pages
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"schoolgate/internal/policy"
 )
@@ -75,27 +80,51 @@ func TestBlockedPages(t *testing.T) {
 	}
 }
 
-func TestFormsNeedPostAndSameOrigin(t *testing.T) {
+// TestFormsNeedPostTokenAndOwnAddress: a form is a POST, to the block
+// page's own address (here the default, dns.blockpage_ipv4 port 80), with
+// a token for this visitor and page, from that page's origin.
+func TestFormsNeedPostTokenAndOwnAddress(t *testing.T) {
 	e := testEngine(t)
 	p, _ := New(Options{Engine: e})
 	v := Visitor{Client: netip.MustParseAddr("10.1.2.3")}
-	w := httptest.NewRecorder()
-	p.Serve(w, httptest.NewRequest("GET", "http://bet.test/.schoolgate/request", nil), v)
-	if w.Code != http.StatusMethodNotAllowed {
-		t.Errorf("GET: %d", w.Code)
+	send := func(method, target string, form url.Values, hdr ...string) int {
+		r := httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		p.Serve(w, r, v)
+		return w.Code
 	}
-	r := httptest.NewRequest("POST", "http://bet.test/.schoolgate/request", strings.NewReader("url=http://bet.test/&reason=x"))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.Header.Set("Sec-Fetch-Site", "cross-site")
-	w = httptest.NewRecorder()
-	p.Serve(w, r, v)
-	if w.Code != http.StatusForbidden {
-		t.Errorf("cross-site post: %d", w.Code)
+	page := "http://bet.test/"
+	good := url.Values{"url": {page}, "reason": {"x"}, "token": {p.token("request", v, page)}}
+	if got := p.formAction(httptest.NewRequest("GET", "http://bet.test/", nil), "request"); got != "http://127.0.0.1:3128/.schoolgate/request" {
+		t.Errorf("form action %s", got)
 	}
-	w = httptest.NewRecorder()
-	p.Serve(w, httptest.NewRequest("POST", "http://bet.test/.schoolgate/nothing", nil), v)
-	if w.Code != http.StatusNotFound {
-		t.Errorf("unknown action: %d", w.Code)
+	for _, tc := range []struct {
+		what   string
+		method string
+		target string
+		form   url.Values
+		hdr    []string
+		want   int
+	}{
+		{"GET", "GET", "http://127.0.0.1:3128/.schoolgate/request", good, nil, http.StatusMethodNotAllowed},
+		{"unknown action", "POST", "http://127.0.0.1:3128/.schoolgate/nothing", good, nil, http.StatusNotFound},
+		{"on the blocked site's host", "POST", "http://bet.test/.schoolgate/request", good, nil, http.StatusForbidden},
+		{"another port", "POST", "http://127.0.0.1:8080/.schoolgate/request", good, nil, http.StatusForbidden},
+		{"no token", "POST", "http://127.0.0.1:3128/.schoolgate/request", url.Values{"url": {page}, "reason": {"x"}}, nil, http.StatusForbidden},
+		{"cross-site", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test"}, http.StatusForbidden},
+		{"old browser, other origin", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Origin", "http://evil.test"}, http.StatusForbidden},
+		{"a NUL byte", "POST", "http://127.0.0.1:3128/.schoolgate/request", url.Values{"url": {page}, "reason": {"x\x00"}, "token": good["token"]}, nil, http.StatusBadRequest},
+		// No request store here: a good form gets as far as saying so.
+		{"from the page's origin", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://bet.test"}, http.StatusServiceUnavailable},
+		{"not a browser", "POST", "http://127.0.0.1:3128/.schoolgate/request", good, nil, http.StatusServiceUnavailable},
+	} {
+		if got := send(tc.method, tc.target, tc.form, tc.hdr...); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.what, got, tc.want)
+		}
 	}
 }
 
@@ -111,5 +140,62 @@ func TestPAC(t *testing.T) {
 	}
 	if strings.Contains(body, "DIRECT\";\n}") {
 		t.Error("PAC falls back to DIRECT")
+	}
+}
+
+// TestBlockPageOverIPv6: a page the block-page listener serves over IPv6
+// (dns.blockpage_ipv6) posts its forms back to that address, where they
+// are taken; the token, bound to the device's IPv6 address, holds.
+func TestBlockPageOverIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	p, _ := New(Options{Engine: testEngine(t)})
+	srv := &http.Server{Handler: p.BlockPageHandler(func(r *http.Request) Visitor {
+		ap := netip.MustParseAddrPort(r.RemoteAddr)
+		return Visitor{Client: ap.Addr()}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	c := &http.Client{Timeout: 5 * time.Second}
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/spin", nil)
+	req.Host = "bet.test"
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`<form method="post" action="([^"]+)" id="concern">\s*<input type="hidden" name="token" value="([^"]+)">`).FindStringSubmatch(string(page))
+	if m == nil {
+		t.Fatalf("no concern form:\n%s", page)
+	}
+	if want := "http://" + ln.Addr().String() + "/.schoolgate/concern"; m[1] != want {
+		t.Fatalf("the form posts to %s, want %s", m[1], want)
+	}
+	form := url.Values{"token": {m[2]}, "page": {"http://bet.test/spin"}, "details": {"x"}}
+	for _, tc := range []struct {
+		to   string
+		host string
+		want int
+	}{
+		// No concern store here: taken, it says so.
+		{m[1], "", http.StatusServiceUnavailable},
+		{"http://" + ln.Addr().String() + "/.schoolgate/concern", "bet.test", http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest("POST", tc.to, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("post to %s (Host %q): %d, want %d", tc.to, tc.host, resp.StatusCode, tc.want)
+		}
 	}
 }
