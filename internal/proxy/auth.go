@@ -181,7 +181,7 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 			return v, false
 		}
 		if !errors.Is(err, errNoCredentials) {
-			c.s.d.Log.Info("proxy: log-in failed", "client", c.client, "err", err)
+			c.s.d.Log.Info("proxy: log-in failed", "reason", errReason(err))
 		}
 		c.s.m.failed(errAuthRequired)
 		c.writeSimple(req, http.StatusProxyAuthRequired, "Log in with your school username and password.",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -85,6 +86,7 @@ type harnessOpt struct {
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 	registerer prometheus.Registerer
 	sink       activity.Sink // instead of recording events (benchmarks)
+	log        *slog.Logger  // the proxy's system log (nil: discarded)
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -98,6 +100,11 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 		os.WriteFile(filepath.Join(dir, "lists", f), []byte(body), 0o644)
 	}
 	y := testPolicy + "proxy:\n  listen: 127.0.0.1:0\n  hosts: {bet.test: 127.0.0.1, game.test: 127.0.0.1, ok.test: 127.0.0.1, bank.test: 127.0.0.1, social.test: 127.0.0.1, www.google.com: 127.0.0.1, bad.test: 127.0.0.1}\n" + o.proxyYAML
+	if !strings.Contains(o.proxyYAML, "allow_destinations:") {
+		// The origins are on loopback, which the destination guard
+		// refuses unless exempted.
+		y += "  allow_destinations: [127.0.0.0/8, \"::1/128\"]\n"
+	}
 	if o.inspect {
 		y += "  inspect: [pupils]\n"
 	}
@@ -120,7 +127,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	if o.sink != nil {
 		sink = o.sink
 	}
-	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
+	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer, Log: o.log}
 	if o.inspect {
 		a, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), "Test", 16, nil)
 		if err != nil {

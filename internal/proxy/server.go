@@ -100,7 +100,7 @@ func New(d Deps) (*Server, error) {
 	if d.Activity == nil {
 		d.Activity = activity.Discard{}
 	}
-	st, err := compileSettings(d.Engine.Snapshot())
+	st, err := compileSettings(d.Engine.Snapshot(), d.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func New(d Deps) (*Server, error) {
 	s.auth = newAuthenticator(d.Directory, d.Sessions, d.Now)
 	s.ident = NewIdentifier(d.Engine, d.Sessions, d.Directory, d.Now)
 	d.Engine.OnReload(func(snap *policy.Snapshot) {
-		st, err := compileSettings(snap)
+		st, err := compileSettings(snap, d.Log)
 		if err != nil {
 			d.Log.Error("proxy settings not reloaded", "err", err)
 			return

@@ -76,8 +76,9 @@ type proxyInstance struct {
 	env   []string
 }
 
-// proxyStart writes the policy (proxyYAML appended under proxy:, extra
-// appended at the end) and runs serve, with env added to its environment.
+// proxyStart writes the policy (proxyYAML appended under proxy:, with
+// loopback in allow_destinations unless it names its own; extra appended
+// at the end) and runs serve, with env added to its environment.
 func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
 	t.Helper()
 	needTool(t, "curl", "curl")
@@ -85,6 +86,11 @@ func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInst
 	in.data = filepath.Join(in.dir, "data")
 	for name, body := range proxyLists {
 		dnsWrite(t, in.dir, name, body)
+	}
+	if !strings.Contains(proxyYAML, "allow_destinations:") {
+		// The origins run on loopback, which the destination guard
+		// refuses unless exempted.
+		proxyYAML = "  allow_destinations: [127.0.0.0/8, \"::1/128\"]\n" + proxyYAML
 	}
 	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+proxyYAML+extra)
 	in.env = append(append(os.Environ(), "SCHOOLGATE_DATA="+in.data), env...)

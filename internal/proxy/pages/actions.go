@@ -35,7 +35,7 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, v Visitor) {
 		return
 	}
 	if err := p.cop.Check(r); err != nil {
-		p.o.Log.Warn("pages: cross-origin form post refused", "client", v.Client, "action", action)
+		p.o.Log.Warn("pages: cross-origin form post refused", "action", action)
 		p.message(w, http.StatusForbidden, school, "Not allowed", "This form can only be sent from the school's own page.")
 		return
 	}
