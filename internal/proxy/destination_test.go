@@ -2,14 +2,17 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -261,5 +264,32 @@ func TestInspectedRefusesTheMachineItself(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no destination event in %+v", h.events.all())
+	}
+}
+
+// TestErrReasonNamesNoSite: the reasons logged for failures keep their
+// kind and lose the host, address or name the error spelled out.
+func TestErrReasonNamesNoSite(t *testing.T) {
+	_, dnsErr := net.DefaultResolver.LookupHost(context.Background(), "secret-site.invalid")
+	var d net.Dialer
+	_, refused := d.Dial("tcp", "127.0.0.1:1")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	_, timeout := d.DialContext(ctx, "tcp", "192.0.2.1:80")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{dnsErr, "name"},
+		{refused, "connection refused"},
+		{timeout, "timeout"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: &destinationError{reason: "loopback"}}, "destination:loopback"},
+		{&url.Error{Op: "Get", URL: "http://secret-site.invalid/x", Err: io.ErrUnexpectedEOF}, "connection closed early"},
+		{fmt.Errorf("weird failure at secret-site.invalid"), "*errors.errorString"},
+	} {
+		got := errReason(tc.err)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, "secret-site") || strings.Contains(got, "127.0.0.1") || strings.Contains(got, "192.0.2.1") {
+			t.Errorf("errReason(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

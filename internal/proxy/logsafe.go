@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ func errReason(err error) string {
 	var unknownCA x509.UnknownAuthorityError
 	var badName x509.HostnameError
 	var badCert x509.CertificateInvalidError
+	var notTLS tls.RecordHeaderError
+	var oe *net.OpError
 	switch {
 	case err == nil:
 		return ""
@@ -44,6 +47,10 @@ func errReason(err error) string {
 		return "unreachable"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection closed early"
+	case errors.As(err, &oe) && oe.Op == "remote error" && oe.Addr == nil && oe.Source == nil:
+		return oe.Error() // a TLS alert from the client: "remote error: tls: unknown certificate authority"
+	case errors.As(err, &notTLS):
+		return "not TLS"
 	case errors.As(err, &unknownCA):
 		return "certificate from an unknown authority"
 	case errors.As(err, &badName):
