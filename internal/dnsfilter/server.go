@@ -185,6 +185,10 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.view.Store(v)
+	if len(cfg.AllowNetworks) == 0 {
+		// A network served only through default_group must be listed.
+		s.log.Info("dns: answering loopback and the groups' networks only; set dns.allow_networks to serve others", "networks", len(v.clients))
+	}
 	s.listen = append([]string(nil), cfg.Listen...)
 	if err := s.bind(cfg.Listen); err != nil {
 		s.closeListeners()
