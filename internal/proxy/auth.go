@@ -172,7 +172,7 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 			return v, true
 		case errors.Is(err, identity.ErrRateLimited):
 			c.s.m.failed(errLoginLimited)
-			c.s.d.Log.Warn("proxy: log-in attempts rate-limited", "client", c.client)
+			c.s.d.Log.Warn("proxy: log-in attempts rate-limited")
 			c.writeSimple(req, http.StatusTooManyRequests, "Too many wrong passwords: wait a minute and try again.", http.Header{"Retry-After": {"60"}})
 			return v, false
 		case errors.Is(err, errHashBusy):

@@ -226,7 +226,7 @@ func (c *conn) mitm(t *tunnel, in net.Conn) {
 	cert, err := c.s.d.CA.Leaf(t.host)
 	if err != nil {
 		c.s.m.failed(errInspection)
-		c.s.d.Log.Error("proxy: cannot mint a certificate", "err", err)
+		c.s.d.Log.Error("proxy: cannot mint a certificate", "err", errReason(err)) // its text names the host
 		return
 	}
 	tc := tls.Server(in, &tls.Config{
