@@ -1,18 +1,10 @@
 package config
 
-import (
-	"fmt"
-	"net/netip"
-)
+import "net/netip"
 
 // validateDNSAllow checks dns.allow_networks.
-func validateDNSAllow(nets []string) error {
-	for i, n := range nets {
-		if _, err := ParseNetwork(n); err != nil {
-			return fmt.Errorf("%w: dns.allow_networks[%d]: %w", ErrInvalid, i, err)
-		}
-	}
-	return nil
+func validateDNSAllow(nets []Network) error {
+	return validateNetworks("dns.allow_networks", nets)
 }
 
 // DNSClients are the networks the resolver answers (and whose devices may
@@ -22,7 +14,7 @@ func validateDNSAllow(nets []string) error {
 func (c *Config) DNSClients() []netip.Prefix {
 	var out []netip.Prefix
 	for _, n := range c.DNS.AllowNetworks {
-		if p, err := ParseNetwork(n); err == nil {
+		if p, err := ParseNetwork(string(n)); err == nil {
 			out = append(out, p)
 		}
 	}

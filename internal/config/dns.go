@@ -35,7 +35,7 @@ type DNS struct {
 	// for tls:// and https:// upstreams (a private resolver).
 	UpstreamCA string `yaml:"upstream_ca"`
 	// AllowNetworks may query; others get REFUSED (clients.go).
-	AllowNetworks []string `yaml:"allow_networks"`
+	AllowNetworks []Network `yaml:"allow_networks"`
 }
 
 // BlockMode is how a blocked name is answered: "blockpage", "nxdomain"

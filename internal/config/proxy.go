@@ -42,7 +42,7 @@ type Proxy struct {
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
 	// AllowDestinations exempts ranges from the destination guard
 	// (destinations.go).
-	AllowDestinations []string `yaml:"allow_destinations"`
+	AllowDestinations []Network `yaml:"allow_destinations"`
 }
 
 func (p *Proxy) applyDefaults() {

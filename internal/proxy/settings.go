@@ -70,7 +70,7 @@ func compileSettings(snap *policy.Snapshot, log *slog.Logger) (*settings, error)
 	}
 	var exempt []netip.Prefix
 	for _, n := range p.AllowDestinations {
-		pfx, _ := config.ParseNetwork(n)
+		pfx, _ := config.ParseNetwork(string(n))
 		exempt = append(exempt, pfx)
 	}
 	s.dest = newDestGuard(exempt, log)
