@@ -155,6 +155,20 @@ func TestProxyRefusesTheMachineItself(t *testing.T) {
 			t.Errorf("%s: took %s (a connection was attempted?)", u, time.Since(start))
 		}
 	}
+	// Numeric spellings some resolvers (getaddrinfo's inet_aton) read
+	// as 127.0.0.1: refused if they resolve there, unreachable if not;
+	// never answered by the admin stand-in.
+	for _, host := range []string{"2130706433", "0x7f000001", "127.1", "0177.0.0.1"} {
+		resp, err := c.Get("http://" + host + ":" + adminPort + "/metrics")
+		if err != nil {
+			t.Errorf("%s: %v", host, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Errorf("%s: 200 through the proxy", host)
+		}
+	}
 	for _, target := range []string{"127.0.0.1:" + adminPort, "localhost:" + adminPort, "[::ffff:127.0.0.1]:" + adminPort, "0.0.0.0:" + adminPort} {
 		if line := h.raw(t, "", "CONNECT "+target+" HTTP/1.1\r\nHost: "+target+"\r\n\r\n"); !strings.HasPrefix(line, "HTTP/1.1 403") {
 			t.Errorf("CONNECT %s: %q", target, line)
@@ -187,12 +201,14 @@ func TestProxyRefusesTheMachineItself(t *testing.T) {
 			t.Errorf("blocked site logged with rule %q", e.Rule)
 		}
 	}
-	if want := len(refused) + 4; dest != want {
+	// At least every refusal above (the numeric spellings add theirs
+	// where the resolver reads them as loopback).
+	if want := len(refused) + 4; dest < want {
 		t.Errorf("%d destination refusals logged, want %d", dest, want)
 	}
 	log := logBuf.String()
-	if got := strings.Count(log, `msg="proxy: destination refused"`); got != len(refused)+4 {
-		t.Errorf("%d refusals in the system log, want %d:\n%s", got, len(refused)+4, log)
+	if got := strings.Count(log, `msg="proxy: destination refused"`); got != dest {
+		t.Errorf("%d refusals in the system log, %d in the activity log:\n%s", got, dest, log)
 	}
 	for _, leak := range []string{"localhost", "ok.test", "bet.test", "169.254", adminPort} {
 		if strings.Contains(log, leak) {
