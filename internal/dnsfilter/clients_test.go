@@ -86,3 +86,40 @@ func TestAllowNetworksInvalid(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestAllowNetworksReload: a reload that lists a network starts answering
+// it at once, and one that drops it refuses it again.
+func TestAllowNetworksReload(t *testing.T) {
+	e := startTest(t, nil)
+	q := new(dns.Msg)
+	q.SetQuestion("ok.test.", dns.TypeA)
+	raw, err := q.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcode := func() int {
+		var m dns.Msg
+		if err := m.Unpack(e.handle(raw, "10.9.9.9")); err != nil {
+			t.Fatal(err)
+		}
+		return m.Rcode
+	}
+	if got := rcode(); got != dns.RcodeRefused {
+		t.Fatalf("before: %s", dns.RcodeToString[got])
+	}
+	base := readFile(t, e.dir, "policy.yaml")
+	writeFile(t, e.dir, "policy.yaml", strings.Replace(base, "  cache_size: 1000\n", "  cache_size: 1000\n  allow_networks: [10.0.0.0/8]\n", 1))
+	if _, err := e.engine.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcode(); got != dns.RcodeSuccess {
+		t.Errorf("after listing 10.0.0.0/8: %s", dns.RcodeToString[got])
+	}
+	writeFile(t, e.dir, "policy.yaml", base)
+	if _, err := e.engine.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcode(); got != dns.RcodeRefused {
+		t.Errorf("after dropping it: %s", dns.RcodeToString[got])
+	}
+}
