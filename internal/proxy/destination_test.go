@@ -13,6 +13,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -307,5 +309,40 @@ func TestErrReasonNamesNoSite(t *testing.T) {
 		if !strings.Contains(got, tc.want) || strings.Contains(got, "secret-site") || strings.Contains(got, "127.0.0.1") || strings.Contains(got, "192.0.2.1") {
 			t.Errorf("errReason(%v) = %q, want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestAllowDestinationsReload: the guard follows policy reloads.
+func TestAllowDestinationsReload(t *testing.T) {
+	p, hits := listenOn(t, "127.0.0.1:0", "local site")
+	h := startProxy(t, harnessOpt{proxyYAML: "  allow_destinations: [127.0.0.2/32]\n"})
+	get := func() int {
+		// A new client each time: a kept connection keeps the settings
+		// it started with.
+		resp, err := h.client(t, "", nil).Get("http://ok.test:" + p + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(); code != 403 || hits.Load() != 0 {
+		t.Fatalf("before: %d", code)
+	}
+	path := filepath.Join(h.dir, "policy.yaml")
+	y, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(y), "allow_destinations: [127.0.0.2/32]", "allow_destinations: [127.0.0.2/32, 127.0.0.1/32]", 1)), 0o644)
+	if _, err := h.engine.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(); code != 200 || hits.Load() != 1 {
+		t.Errorf("after exempting 127.0.0.1: %d", code)
+	}
+	os.WriteFile(path, y, 0o644)
+	if _, err := h.engine.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(); code != 403 || hits.Load() != 1 {
+		t.Errorf("after dropping it: %d", code)
 	}
 }
