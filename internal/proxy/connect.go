@@ -44,7 +44,7 @@ func (c *conn) connect(req *http.Request) bool {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		// The address is known before the 200: one the guard refuses
 		// gets 403 now rather than a tunnel closed after its hello.
-		if derr := c.set.dest.check(ip); derr != nil {
+		if derr := c.set.dest.checkAddrPort(netip.AddrPortFrom(ip, uint16(port)), c.s.bound()); derr != nil {
 			snap := c.s.d.Engine.Snapshot()
 			d := c.decideHost(snap, v, host)
 			ev := c.event(snap, &d, v, host, "")

@@ -56,7 +56,7 @@ func TestDestGuardCheck(t *testing.T) {
 			t.Errorf("%s: refused for %q, want %q", tc.addr, got, tc.want)
 		}
 	}
-	if err := g.checkAddr("not an address"); err == nil {
+	if err := g.checkAddr("not an address", nil); err == nil {
 		t.Error("an unparsable dial address was allowed")
 	}
 	// The machine's own interface addresses are read by newDestGuard.
@@ -344,5 +344,84 @@ func TestAllowDestinationsReload(t *testing.T) {
 	}
 	if code := get(); code != 403 || hits.Load() != 1 {
 		t.Errorf("after dropping it: %d", code)
+	}
+}
+
+func TestDestGuardListeners(t *testing.T) {
+	g := &destGuard{
+		allow:     []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")},
+		own:       map[netip.Addr]bool{netip.MustParseAddr("192.0.2.7"): true},
+		listeners: configListeners("127.0.0.1:9153", ":8080", "localhost:5353", "127.0.0.1:0", "nonsense"),
+	}
+	bound := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:3128")}
+	for _, tc := range []struct {
+		ap     string
+		refuse bool
+	}{
+		{"127.0.0.1:9153", true},
+		{"[::ffff:127.0.0.1]:9153", true},
+		{"0.0.0.0:9153", true},
+		{"127.0.0.2:9153", false}, // another address, allowed here by allow_destinations
+		{"192.0.2.7:8080", true},  // a wildcard listener on an own address
+		{"127.0.0.5:8080", true},
+		{"[::1]:8080", true},
+		{"198.51.100.1:8080", false}, // another machine
+		{"127.0.0.1:5353", true},     // a listener named by host name
+		{"127.0.0.1:3128", true},     // the proxy's own, as bound
+		{"127.0.0.1:3129", false},
+		{"127.0.0.1:0", false},
+	} {
+		err := g.checkAddrPort(netip.MustParseAddrPort(tc.ap), bound)
+		if (err != nil) != tc.refuse || err != nil && destRule(err) != "destination:own-listener" {
+			t.Errorf("%s: %v, want refused %v", tc.ap, err, tc.refuse)
+		}
+	}
+}
+
+// TestOwnListenersRefusedInsideAllowDestinations: with all of loopback
+// exempt (an intranet site on this machine), the proxy's own port and
+// the admin listener are still refused, and the site is reached.
+func TestOwnListenersRefusedInsideAllowDestinations(t *testing.T) {
+	sitePort, siteHits := listenOn(t, "127.0.0.1:0", "intranet")
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminPort := port("http://" + adminLn.Addr().String())
+	var adminHits atomic.Int64
+	admin := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { adminHits.Add(1) })}
+	go admin.Serve(adminLn)
+	t.Cleanup(func() { admin.Close() })
+	h := startProxy(t, harnessOpt{extraYAML: "admin: {listen: 127.0.0.1:" + adminPort + "}\n"})
+	c := h.client(t, "", nil)
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{
+		{"http://ok.test:" + sitePort + "/", 200},
+		{"http://127.0.0.1:" + adminPort + "/metrics", 403},
+		{"http://localhost:" + adminPort + "/metrics", 403},
+		{"http://" + h.addr + "/proxy.pac", 403},
+	} {
+		resp, err := c.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.url, resp.StatusCode, tc.want)
+		}
+	}
+	if siteHits.Load() != 1 || adminHits.Load() != 0 {
+		t.Errorf("site hits %d, admin hits %d", siteHits.Load(), adminHits.Load())
+	}
+	var own int
+	for _, e := range h.events.all() {
+		if e.Rule == "destination:own-listener" {
+			own++
+		}
+	}
+	if own != 3 {
+		t.Errorf("%d own-listener refusals logged, want 3", own)
 	}
 }

@@ -54,14 +54,14 @@ func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := st.dest.checkAddr(c.RemoteAddr().String()); err != nil {
+		if err := st.dest.checkAddr(c.RemoteAddr().String(), s.bound()); err != nil {
 			c.Close()
 			return nil, err
 		}
 		return c, nil
 	}
 	d := net.Dialer{ControlContext: func(_ context.Context, _, address string, _ syscall.RawConn) error {
-		return st.dest.checkAddr(address)
+		return st.dest.checkAddr(address, s.bound())
 	}}
 	return d.DialContext(ctx, network, addr)
 }

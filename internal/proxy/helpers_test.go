@@ -87,6 +87,7 @@ type harnessOpt struct {
 	registerer prometheus.Registerer
 	sink       activity.Sink // instead of recording events (benchmarks)
 	log        *slog.Logger  // the proxy's system log (nil: discarded)
+	extraYAML  string        // top-level keys after the proxy: section
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -108,6 +109,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	if o.inspect {
 		y += "  inspect: [pupils]\n"
 	}
+	y += o.extraYAML
 	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(y), 0o644)
 	engine, err := policy.NewEngine(filepath.Join(dir, "policy.yaml"), policy.Options{DataDir: dir})
 	if err != nil {

@@ -82,6 +82,9 @@ type Server struct {
 	readers   sync.Pool // *bufio.Reader, proxy.max_header_bytes (see getReader)
 	upReaders sync.Pool // *bufio.Reader, 8 KiB, for site connections
 
+	// listening are the addresses Serve was given (destination.go).
+	listening atomic.Pointer[[]netip.AddrPort]
+
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
 	closing atomic.Bool // set under mu; read without it on every request
@@ -128,6 +131,7 @@ func New(d Deps) (*Server, error) {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	s.addBound(ln.Addr())
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()

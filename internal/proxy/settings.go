@@ -74,6 +74,7 @@ func compileSettings(snap *policy.Snapshot, log *slog.Logger) (*settings, error)
 		exempt = append(exempt, pfx)
 	}
 	s.dest = newDestGuard(exempt, log)
+	s.dest.listeners = configListeners(append([]string{p.Listen, c.BlockPage.Listen, c.Admin.Listen}, c.DNS.Listen...)...)
 	for _, port := range p.ConnectPorts {
 		s.connectPorts[port] = true
 	}
