@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 
 	"schoolgate/internal/activity"
 )
@@ -53,56 +52,6 @@ type destGuard struct {
 	listeners []netip.AddrPort // an unspecified address: every local one
 }
 
-// configListeners are the listen addresses of the policy file, except
-// port 0 (tests: the proxy adds the port it was given). A host name
-// counts as every local address.
-func configListeners(addrs ...string) []netip.AddrPort {
-	var out []netip.AddrPort
-	for _, a := range addrs {
-		host, port, err := net.SplitHostPort(a)
-		if err != nil {
-			continue
-		}
-		p, err := strconv.ParseUint(port, 10, 16)
-		if err != nil || p == 0 {
-			continue
-		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil {
-			ip = netip.IPv6Unspecified()
-		}
-		out = append(out, netip.AddrPortFrom(ip.Unmap().WithZone(""), uint16(p)))
-	}
-	return out
-}
-
-// isListener reports whether ap is one of Schoolgate's own listeners (of
-// the policy file, or bound by the proxy).
-func (g *destGuard) isListener(ap netip.AddrPort, bound []netip.AddrPort) bool {
-	a := ap.Addr().Unmap().WithZone("")
-	local := a.IsLoopback() || a.IsUnspecified() || g.own[a]
-	for _, set := range [][]netip.AddrPort{g.listeners, bound} {
-		for _, l := range set {
-			if l.Port() != ap.Port() {
-				continue
-			}
-			if l.Addr() == a || local && (l.Addr().IsUnspecified() || a.IsUnspecified()) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// checkAddrPort judges an address and port to dial: Schoolgate's own
-// listeners always refused, then the address by check.
-func (g *destGuard) checkAddrPort(ap netip.AddrPort, bound []netip.AddrPort) error {
-	if g.isListener(ap, bound) {
-		return &destinationError{reason: "own-listener"}
-	}
-	return g.check(ap.Addr())
-}
-
 // newDestGuard enumerates the machine's interface addresses. If they
 // cannot be read the guard still refuses loopback, link-local and
 // unspecified, and says so.
@@ -118,6 +67,15 @@ func newDestGuard(allow []netip.Prefix, log *slog.Logger) *destGuard {
 		}
 	}
 	return g
+}
+
+// checkAddrPort judges an address and port to dial: Schoolgate's own
+// listeners always refused, then the address by check.
+func (g *destGuard) checkAddrPort(ap netip.AddrPort, bound []netip.AddrPort) error {
+	if g.isListener(ap, bound) {
+		return &destinationError{reason: "own-listener"}
+	}
+	return g.check(ap.Addr())
 }
 
 // check returns nil when a may be dialled, else a *destinationError.
@@ -191,26 +149,6 @@ func (g *destGuard) checkAddr(address string, bound []netip.AddrPort) error {
 		return &destinationError{reason: "unknown"}
 	}
 	return g.checkAddrPort(ap, bound)
-}
-
-// bound are the addresses the proxy is serving on (Serve), for the guard.
-func (s *Server) bound() []netip.AddrPort {
-	if b := s.listening.Load(); b != nil {
-		return *b
-	}
-	return nil
-}
-
-// addBound records a listener the proxy serves on.
-func (s *Server) addBound(a net.Addr) {
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l := append(append([]netip.AddrPort(nil), s.bound()...), netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
-	s.listening.Store(&l)
 }
 
 // refuseDestination answers 403 to a request or tunnel whose destination

@@ -16,7 +16,8 @@
 //	block / warn  the block or warning page (HTTP, inspected HTTPS), 403
 //	              for CONNECT without inspection
 //	forward       to the site, hop-by-hop headers removed, Via added,
-//	              bodies streamed both ways
+//	              bodies streamed both ways; never to this machine itself
+//	              (destination.go: 403 after the decision)
 package proxy
 
 import (
