@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
 )
@@ -130,7 +131,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		}
 		services = append(services, s...)
 	}
-	admin, err := d.adminService(snap.Config().Admin.Listen)
+	admin, err := d.adminService(snap.Config().Admin)
 	if err != nil {
 		return err
 	}
@@ -175,14 +176,18 @@ func runServe(ctx context.Context, a *App, args []string) error {
 }
 
 // adminService serves /metrics and /healthz on the admin listener
-// (loopback by default: never on pupils' networks unless configured).
-func (d *serveDeps) adminService(addr string) (service, error) {
+// (loopback by default: never on pupils' networks unless configured), and
+// Go's profiles when admin.pprof is on.
+func (d *serveDeps) adminService(cfg config.Admin) (service, error) {
+	addr := cfg.Listen
 	d.adminMux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
-	// Profiles for the operator, on the admin listener only (loopback by
-	// default, never on pupils' networks).
-	d.adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	d.adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	d.adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	if cfg.Pprof {
+		// Profiles for the operator who asked for them: a profile shows
+		// the program's internals and costs CPU while it runs.
+		d.adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		d.adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		d.adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	d.adminMux.Handle("POST /reload", d.reload.handler())
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -34,6 +34,8 @@ type DNS struct {
 	// UpstreamCA is an optional PEM file of extra CA certificates trusted
 	// for tls:// and https:// upstreams (a private resolver).
 	UpstreamCA string `yaml:"upstream_ca"`
+	// AllowNetworks may query; others get REFUSED (clients.go).
+	AllowNetworks []Network `yaml:"allow_networks"`
 }
 
 // BlockMode is how a blocked name is answered: "blockpage", "nxdomain"
@@ -104,6 +106,9 @@ func (d *DNS) Validate() error {
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			return fmt.Errorf("%w: dns.listen[%d]: %q: want host:port (%v)", ErrInvalid, i, l, err)
 		}
+	}
+	if err := validateDNSAllow(d.AllowNetworks); err != nil {
+		return err
 	}
 	for i, u := range d.Upstreams {
 		if err := checkUpstream(u); err != nil {

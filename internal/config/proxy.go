@@ -40,6 +40,9 @@ type Proxy struct {
 	UpstreamTimeout Duration `yaml:"upstream_timeout"`
 	// MaxHeaderBytes bounds a request's line and headers (431 beyond).
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// AllowDestinations exempts ranges from the destination guard
+	// (destinations.go).
+	AllowDestinations []Network `yaml:"allow_destinations"`
 }
 
 func (p *Proxy) applyDefaults() {
@@ -94,6 +97,9 @@ func (p *Proxy) Validate() error {
 			return fmt.Errorf("proxy.hosts.%s: %q is not an IP address", name, ip)
 		}
 	}
+	if err := validateDestinations(p.AllowDestinations); err != nil {
+		return err
+	}
 	if p.MaxHeaderBytes < 1024 || p.MaxHeaderBytes > 1<<20 {
 		return fmt.Errorf("proxy.max_header_bytes: %d (want 1024 to 1048576)", p.MaxHeaderBytes)
 	}
@@ -119,6 +125,8 @@ type BlockPage struct {
 // Admin is the loopback listener for /metrics and health.
 type Admin struct {
 	Listen string `yaml:"listen"`
+	// Pprof serves Go's profiles under /debug/pprof/ (off by default).
+	Pprof bool `yaml:"pprof"`
 }
 
 func (a *Admin) applyDefaults() {

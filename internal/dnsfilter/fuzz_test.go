@@ -31,6 +31,9 @@ func FuzzHandle(f *testing.F) {
 		f.Add(b[:len(b)-3])
 	}
 	f.Add([]byte{})
+	for _, tc := range ednsCases {
+		f.Add(tc.raw)
+	}
 	f.Add([]byte{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1})
 	f.Add([]byte{0, 1, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1})
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -24,7 +24,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "schoolgate_dns_queries_total",
-			Help: "DNS queries answered, by result (allowed, blocked, illegal, safesearch, circumvention, servfail, formerr, refused, notimp, ratelimited, dropped).",
+			Help: "DNS queries answered, by result (allowed, blocked, illegal, safesearch, circumvention, servfail, formerr, refused, notimp, ratelimited, dropped, outside_networks).",
 		}, []string{"result"}),
 		blocks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "schoolgate_dns_blocks_total",

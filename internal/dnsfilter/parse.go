@@ -72,7 +72,7 @@ func (s *Server) parseSlow(r *request) action {
 	if m.Opcode != dns.OpcodeQuery {
 		return r.fail(dns.RcodeNotImplemented, resNotImp)
 	}
-	if len(m.Question) != 1 {
+	if len(m.Question) != 1 || !oneOPT(&m) {
 		return r.fail(dns.RcodeFormatError, resFormErr)
 	}
 	q := m.Question[0]
@@ -100,6 +100,30 @@ func (s *Server) parseSlow(r *request) action {
 	buf = append(buf, byte(q.Qtype>>8), byte(q.Qtype), byte(q.Qclass>>8), byte(q.Qclass))
 	r.question = buf
 	return next
+}
+
+// oneOPT reports whether m has at most one OPT record, owned by the root
+// and in the additional section (RFC 6891 6.1.1: a query with more than
+// one gets FORMERR). miekg/dns unpacks several without complaint, and
+// already refuses an option that overruns its RDATA.
+func oneOPT(m *dns.Msg) bool {
+	for _, sec := range [][]dns.RR{m.Answer, m.Ns} {
+		for _, rr := range sec {
+			if rr.Header().Rrtype == dns.TypeOPT {
+				return false
+			}
+		}
+	}
+	n := 0
+	for _, rr := range m.Extra {
+		if h := rr.Header(); h.Rrtype == dns.TypeOPT {
+			n++
+			if h.Name != "." {
+				return false
+			}
+		}
+	}
+	return n <= 1
 }
 
 // appendName appends the wire form of a presentation name without

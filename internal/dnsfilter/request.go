@@ -27,12 +27,14 @@ const (
 	resNotImp
 	resRateLimited
 	resDropped
+	resOutside
 	numResults
 )
 
 var resultNames = [numResults]string{
 	"allowed", "blocked", "illegal", "safesearch", "circumvention",
 	"servfail", "formerr", "refused", "notimp", "ratelimited", "dropped",
+	"outside_networks",
 }
 
 // request is one query on its way through the chain. Requests are pooled:

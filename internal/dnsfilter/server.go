@@ -103,20 +103,22 @@ type Server struct {
 //  1. parse       read the header and the one question straight off the
 //     wire; malformed, oversized or absurd queries get FORMERR, NOTIMP or
 //     REFUSED here and nothing else runs.
-//  2. ratelimit   per-client token bucket (off by default: schools sit
+//  2. clients     queries from outside dns.allow_networks (default: the
+//     groups' networks and loopback) get REFUSED: no open resolver.
+//  3. ratelimit   per-client token bucket (off by default: schools sit
 //     behind NAT); before any work is spent on a flood.
-//  3. identify    client IP → proxy session user → groups (identity store
+//  4. identify    client IP → proxy session user → groups (identity store
 //     or the policy's users: lists), else the policy's networks.
-//  4. circumvent  the Firefox canary and Apple Private Relay, for filtered
+//  5. circumvent  the Firefox canary and Apple Private Relay, for filtered
 //     groups: they must fail before policy, whatever the rules say.
-//  5. decide      policy.Decide, as for every enforcement point; blocked,
+//  6. decide      policy.Decide, as for every enforcement point; blocked,
 //     warn, permission and illegal names are answered here (with an
 //     Extended DNS Error) and never reach the cache or the upstreams.
-//  6. safesearch  allowed search engines become CNAMEs to their SafeSearch
+//  7. safesearch  allowed search engines become CNAMEs to their SafeSearch
 //     names, the target resolved through the cache and upstreams.
-//  7. cache       answers from the shared, TTL-honouring cache; the cache
+//  8. cache       answers from the shared, TTL-honouring cache; the cache
 //     holds upstream data only, so it sits after every per-client stage.
-//  8. forward     the upstreams (UDP/TCP/DoT/DoH, fail-over, EDNS0, TCP on
+//  9. forward     the upstreams (UDP/TCP/DoT/DoH, fail-over, EDNS0, TCP on
 //     truncation); ECH configs are stripped from HTTPS/SVCB answers before
 //     they are cached.
 //
@@ -126,6 +128,7 @@ type Server struct {
 func newChain() []stage {
 	return []stage{
 		{"parse", stageParse},
+		{"clients", stageClients},
 		{"ratelimit", stageRateLimit},
 		{"identify", stageIdentify},
 		{"circumvent", stageCircumvent},
@@ -192,6 +195,10 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.view.Store(v)
+	if len(cfg.AllowNetworks) == 0 {
+		// A network served only through default_group must be listed.
+		s.log.Info("dns: answering loopback and the groups' networks only; set dns.allow_networks to serve others", "networks", len(v.clients))
+	}
 	s.listen = append([]string(nil), cfg.Listen...)
 	if err := s.bind(cfg.Listen); err != nil {
 		s.closeListeners()

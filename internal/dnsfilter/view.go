@@ -23,6 +23,7 @@ type view struct {
 	logQueries             bool
 	up                     *upstreams
 	limit                  *limiter // nil when off
+	clients                []netip.Prefix
 
 	cats []catInfo
 
@@ -72,6 +73,7 @@ func (s *Server) newView(snap *policy.Snapshot, old *view) (*view, error) {
 		illegalMode: string(cfg.IllegalResponse),
 		maxTTL:      uint32(cfg.MaxFilteredTTL.D().Seconds()),
 		logQueries:  cfg.LogQueries == nil || *cfg.LogQueries,
+		clients:     snap.Config().DNSClients(),
 	}
 	v.groups.limit = maxGroupSets
 	v.catNames.limit = maxGroupSets

@@ -117,6 +117,18 @@ func readQuery(r *request, msg []byte, nameBuf *[maxNameLen + 2]byte) wireStatus
 	if off+11+rdlen != len(msg) || version != 0 {
 		return wireSlow
 	}
+	// Each option (code, length, data) must end inside the RDATA: one
+	// that overruns it is malformed (RFC 6891 6.1.2), answered FORMERR.
+	for opts := msg[off+11:]; len(opts) > 0; {
+		if len(opts) < 4 {
+			return wireBad
+		}
+		l := 4 + int(binary.BigEndian.Uint16(opts[2:]))
+		if l > len(opts) {
+			return wireBad
+		}
+		opts = opts[l:]
+	}
 	r.edns, r.do = true, do
 	r.maxSize = clampSize(size)
 	return wireOK

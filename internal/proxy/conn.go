@@ -166,7 +166,10 @@ func (c *conn) refuseHead(err error) {
 		return
 	}
 	c.s.m.failed(errBadRequest)
-	c.s.d.Log.Warn("proxy: bad request", "client", c.client, "status", he.Status, "reason", he.Reason)
+	// net/http quotes the offending line, which may hold a URL: the
+	// system log keeps the words before it.
+	reason, _, _ := strings.Cut(he.Reason, `"`)
+	c.s.d.Log.Warn("proxy: bad request", "status", he.Status, "reason", strings.TrimSpace(reason))
 	c.writeSimple(nil, he.Status, he.Reason, nil)
 }
 

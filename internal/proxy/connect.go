@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
+	"schoolgate/internal/activity"
 	"schoolgate/internal/policy"
 	"schoolgate/internal/proxy/pages"
 )
@@ -29,7 +31,7 @@ func (c *conn) connect(req *http.Request) bool {
 	}
 	if !c.set.connectPorts[port] {
 		c.s.m.failed(errConnectPort)
-		c.s.d.Log.Warn("proxy: CONNECT to a port not in proxy.connect_ports", "client", c.client, "host", host, "port", port)
+		c.s.d.Log.Warn("proxy: CONNECT to a port not in proxy.connect_ports", "port", port)
 		return c.writeSimple(req, http.StatusForbidden, "Secure connections are allowed to port 443 only.", nil)
 	}
 	v, ok := c.identify(req)
@@ -39,7 +41,19 @@ func (c *conn) connect(req *http.Request) bool {
 	t := &tunnel{host: host, port: port, addr: net.JoinHostPort(host, strconv.Itoa(port)), v: v}
 	inspect := c.s.d.CA != nil && !v.Groups.And(c.set.inspect).Empty()
 
-	if isIPLiteral(host) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		// The address is known before the 200: one the guard refuses
+		// gets 403 now rather than a tunnel closed after its hello.
+		if derr := c.set.dest.checkAddrPort(netip.AddrPortFrom(ip, uint16(port)), c.s.bound()); derr != nil {
+			snap := c.s.d.Engine.Snapshot()
+			d := c.decideHost(snap, v, host)
+			ev := c.event(snap, &d, v, host, "")
+			c.s.m.decided(pointConnect, d.Verdict)
+			if d.Verdict != policy.Allow {
+				return c.refuseTunnel(req, ev)
+			}
+			return c.refuseDestination(req, &ev, derr)
+		}
 		return c.connectIP(req, t, inspect)
 	}
 	snap := c.s.d.Engine.Snapshot()
@@ -53,13 +67,15 @@ func (c *conn) connect(req *http.Request) bool {
 		return false
 	}
 	ev := c.event(snap, &d, v, host, "")
-	c.s.d.Activity.Log(ev)
 	c.s.m.decided(pointConnect, d.Verdict)
 	if d.Verdict != policy.Allow {
-		c.s.d.Log.Info("proxy: tunnel refused", "client", c.client, "user", v.User, "host", host, "verdict", d.Verdict.String(), "rule", ev.Rule)
-		return c.writeSimple(closing(req), http.StatusForbidden, "This site is blocked by the school's filter.", nil)
+		return c.refuseTunnel(req, ev)
 	}
 	up, err := c.s.dial(req.Context(), "tcp", t.addr)
+	if errors.Is(err, errDestination) {
+		return c.refuseDestination(req, &ev, err)
+	}
+	c.s.d.Activity.Log(ev)
 	if err != nil {
 		return c.writeUnreachable(req, host, err)
 	}
@@ -69,6 +85,16 @@ func (c *conn) connect(req *http.Request) bool {
 	}
 	c.splice(up, nil)
 	return false
+}
+
+// refuseTunnel answers 403 to a tunnel the policy blocked. Who asked for
+// which host is in the activity log, found by the reference; the system
+// log keeps only the reference and the rule.
+func (c *conn) refuseTunnel(req *http.Request, ev activity.Event) bool {
+	ev.Ref = newRef()
+	c.s.d.Activity.Log(ev)
+	c.s.d.Log.Info("proxy: tunnel refused", "ref", ev.Ref, "verdict", ev.Verdict, "rule", ev.Rule)
+	return c.writeSimple(closing(req), http.StatusForbidden, "This site is blocked by the school's filter (reference "+ev.Ref+").", nil)
 }
 
 // decideHost decides a tunnel's host; a warning the visitor already
@@ -94,7 +120,7 @@ func (c *conn) connectIP(req *http.Request, t *tunnel, inspect bool) bool {
 	c.c.SetReadDeadline(time.Time{})
 	if err != nil {
 		c.s.m.failed(errNoHello)
-		c.s.d.Log.Info("proxy: no TLS hello in a tunnel to an IP address", "client", c.client, "ip", t.host, "err", err)
+		c.s.d.Log.Info("proxy: no TLS hello in a tunnel to an IP address", "err", errReason(err))
 		return false
 	}
 	name := t.host
@@ -112,16 +138,27 @@ func (c *conn) connectIP(req *http.Request, t *tunnel, inspect bool) bool {
 		return false
 	}
 	ev := c.event(snap, &d, t.v, name, "")
-	c.s.d.Activity.Log(ev)
 	c.s.m.decided(pointConnect, d.Verdict)
 	if d.Verdict != policy.Allow {
-		c.s.d.Log.Info("proxy: tunnel closed after its TLS hello", "client", c.client, "user", t.v.User, "host", name, "ip", t.host, "rule", ev.Rule)
+		ev.Ref = newRef()
+		c.s.d.Activity.Log(ev)
+		c.s.d.Log.Info("proxy: tunnel closed after its TLS hello", "ref", ev.Ref, "rule", ev.Rule)
 		return false
 	}
 	up, err := c.s.dial(req.Context(), "tcp", t.addr)
+	if errors.Is(err, errDestination) {
+		// Checked before the 200 already; a reload may have narrowed
+		// allow_destinations since. The tunnel can only be closed.
+		ev.Verdict, ev.Rule, ev.Ref = "block", destRule(err), newRef()
+		c.s.d.Activity.Log(ev)
+		c.s.m.failed(errDestinationRefused)
+		c.s.d.Log.Warn("proxy: destination refused", "ref", ev.Ref, "rule", ev.Rule)
+		return false
+	}
+	c.s.d.Activity.Log(ev)
 	if err != nil {
 		c.s.m.failed(errUpstreamUnreachable)
-		c.s.d.Log.Info("proxy: tunnel dial failed", "host", name, "ip", t.host, "err", err)
+		c.s.d.Log.Info("proxy: tunnel dial failed", "rule", ev.Rule, "err", errReason(err))
 		return false
 	}
 	c.splice(up, hello)
@@ -187,7 +224,7 @@ func (c *conn) mitm(t *tunnel, in net.Conn) {
 	cert, err := c.s.d.CA.Leaf(t.host)
 	if err != nil {
 		c.s.m.failed(errInspection)
-		c.s.d.Log.Error("proxy: cannot mint a certificate", "host", t.host, "err", err)
+		c.s.d.Log.Error("proxy: cannot mint a certificate", "err", errReason(err)) // its text names the host
 		return
 	}
 	tc := tls.Server(in, &tls.Config{
@@ -198,7 +235,7 @@ func (c *conn) mitm(t *tunnel, in net.Conn) {
 	tc.SetDeadline(time.Now().Add(c.set.headerTimeout))
 	if err := tc.Handshake(); err != nil {
 		c.s.m.failed(errInspection)
-		c.s.d.Log.Info("proxy: inspected handshake failed (is the school CA trusted on this device?)", "client", c.client, "host", t.host, "err", err)
+		c.s.d.Log.Info("proxy: inspected handshake failed (is the school CA trusted on this device?)", "err", errReason(err))
 		return
 	}
 	tc.SetDeadline(time.Time{})

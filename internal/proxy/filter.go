@@ -63,9 +63,8 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 		p.Blocked(w, req, v, pages.Blocked{URL: req.URL.String(), Host: host, Decision: d, Snapshot: snap, Ref: ref})
 		return c.writeMem(req, w)
 	}
-	c.s.d.Activity.Log(ev)
 	enforceSafeSearch(req, snap.SafeSearch(v.Groups))
-	return c.forward(req)
+	return c.forward(req, &ev)
 }
 
 // event describes a decision for the activity log. Entries of illegal

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -104,18 +103,6 @@ func withStore(st *store.Store, log io.Writer) func(*pages.Options) {
 		o.Log = slog.New(slog.NewTextHandler(log, nil))
 	}
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // get fetches u through c and returns the status and body.
 func get(t *testing.T, c *http.Client, u string) (int, string) {

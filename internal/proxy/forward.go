@@ -2,11 +2,15 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
+
+	"schoolgate/internal/activity"
 )
 
 // newTransport makes the client side of the proxy: no proxy of its own, no
@@ -31,6 +35,9 @@ func (s *Server) newTransport() *http.Transport {
 }
 
 // dial reaches a site, honouring proxy.hosts, within the upstream timeout.
+// The destination guard judges the address actually dialled: in the
+// dialer's Control hook, before the connection is attempted; a test
+// dialer's connection is judged by its remote address instead.
 func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	st := s.set.Load()
 	if host, port, err := net.SplitHostPort(addr); err == nil {
@@ -43,14 +50,26 @@ func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	ctx, cancel := context.WithTimeout(ctx, st.upstream)
 	defer cancel()
 	if s.d.Dial != nil {
-		return s.d.Dial(ctx, network, addr)
+		c, err := s.d.Dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.dest.checkAddr(c.RemoteAddr().String(), s.bound()); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
 	}
-	var d net.Dialer
+	d := net.Dialer{ControlContext: func(_ context.Context, _, address string, _ syscall.RawConn) error {
+		return st.dest.checkAddr(address, s.bound())
+	}}
 	return d.DialContext(ctx, network, addr)
 }
 
-// forward sends an allowed request to its site and relays the answer.
-func (c *conn) forward(req *http.Request) bool {
+// forward sends an allowed request to its site and relays the answer. ev
+// is the request's activity event, logged once the site is dialled: a
+// destination the guard refuses turns it into a block.
+func (c *conn) forward(req *http.Request, ev *activity.Event) bool {
 	// A shallow copy: the client's headers are not needed after this, so
 	// they are edited in place rather than cloned.
 	out := req.WithContext(req.Context())
@@ -74,6 +93,7 @@ func (c *conn) forward(req *http.Request) bool {
 		out.Header.Del("Expect")
 		c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
 		if c.flush() != nil {
+			c.s.d.Activity.Log(*ev)
 			return false
 		}
 	}
@@ -87,6 +107,10 @@ func (c *conn) forward(req *http.Request) bool {
 	} else {
 		resp, err = c.s.transport.RoundTrip(out)
 	}
+	if errors.Is(err, errDestination) {
+		return c.refuseDestination(req, ev, err)
+	}
+	c.s.d.Activity.Log(*ev)
 	if err != nil {
 		return c.writeUnreachable(req, req.URL.Hostname(), err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -87,6 +88,8 @@ type harnessOpt struct {
 	sink       activity.Sink // instead of recording events (benchmarks)
 	// listener wraps the proxy's listener (serve puts a netguard on it).
 	listener func(*Server, net.Listener) net.Listener
+	log        *slog.Logger  // the proxy's system log (nil: discarded)
+	extraYAML  string        // top-level keys after the proxy: section
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
@@ -100,9 +103,15 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 		os.WriteFile(filepath.Join(dir, "lists", f), []byte(body), 0o644)
 	}
 	y := testPolicy + "proxy:\n  listen: 127.0.0.1:0\n  hosts: {bet.test: 127.0.0.1, game.test: 127.0.0.1, ok.test: 127.0.0.1, bank.test: 127.0.0.1, social.test: 127.0.0.1, www.google.com: 127.0.0.1, bad.test: 127.0.0.1}\n" + o.proxyYAML
+	if !strings.Contains(o.proxyYAML, "allow_destinations:") {
+		// The origins are on loopback, which the destination guard
+		// refuses unless exempted.
+		y += "  allow_destinations: [127.0.0.0/8, \"::1/128\"]\n"
+	}
 	if o.inspect {
 		y += "  inspect: [pupils]\n"
 	}
+	y += o.extraYAML
 	os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(y), 0o644)
 	engine, err := policy.NewEngine(filepath.Join(dir, "policy.yaml"), policy.Options{DataDir: dir})
 	if err != nil {
@@ -126,7 +135,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	if o.sink != nil {
 		sink = o.sink
 	}
-	d := Deps{Engine: engine, Identity: identity.NewResolver(identity.NewSessions(nil), o.dir, nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
+	d := Deps{Engine: engine, Identity: identity.NewResolver(identity.NewSessions(nil), o.dir, nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer, Log: o.log}
 	if o.inspect {
 		a, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), "Test", 16, nil)
 		if err != nil {

@@ -40,6 +40,7 @@ const (
 	errUpgradeRefused                     // 502: a protocol upgrade, not relayed
 	errNoHello                            // a tunnel to an IP address without a TLS hello
 	errInspection                         // an inspected handshake that failed (CA not trusted?)
+	errDestinationRefused                 // 403: a site on this machine, loopback or link-local (destination.go)
 	numErrKinds
 )
 
@@ -47,6 +48,7 @@ var errKindNames = [numErrKinds]string{
 	"bad_request", "outside_networks", "auth_required", "login_limited", "connect_port",
 	"not_proxy_request", "misdirected", "upstream_unreachable", "upstream_timeout",
 	"upstream_cut", "upgrade_refused", "no_tls_hello", "inspection_failed",
+	"destination_refused",
 }
 
 // tunnel modes and byte directions.

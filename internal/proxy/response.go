@@ -205,7 +205,7 @@ func (c *conn) writeUpstream(req *http.Request, resp *http.Response) bool {
 		}
 		if rerr != nil {
 			c.s.m.failed(errUpstreamCut)
-			c.s.d.Log.Debug("proxy: upstream body cut", "url", req.URL.Redacted(), "err", rerr)
+			c.s.d.Log.Debug("proxy: upstream body cut", "err", errReason(rerr))
 			return false
 		}
 	}

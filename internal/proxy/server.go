@@ -16,7 +16,8 @@
 //	block / warn  the block or warning page (HTTP, inspected HTTPS), 403
 //	              for CONNECT without inspection
 //	forward       to the site, hop-by-hop headers removed, Via added,
-//	              bodies streamed both ways
+//	              bodies streamed both ways; never to this machine itself
+//	              (destination.go: 403 after the decision)
 package proxy
 
 import (
@@ -85,6 +86,9 @@ type Server struct {
 	readers   sync.Pool // *bufio.Reader, proxy.max_header_bytes (see getReader)
 	upReaders sync.Pool // *bufio.Reader, 8 KiB, for site connections
 
+	// listening are the addresses Serve was given (destination.go).
+	listening atomic.Pointer[[]netip.AddrPort]
+
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
 	closing atomic.Bool // set under mu; read without it on every request
@@ -103,7 +107,7 @@ func New(d Deps) (*Server, error) {
 	if d.Activity == nil {
 		d.Activity = activity.Discard{}
 	}
-	st, err := compileSettings(d.Engine.Snapshot())
+	st, err := compileSettings(d.Engine.Snapshot(), d.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +125,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.auth = newAuthenticator(d.Directory, s.d.Identity.Sessions(), d.Now)
 	d.Engine.OnReload(func(snap *policy.Snapshot) {
-		st, err := compileSettings(snap)
+		st, err := compileSettings(snap, d.Log)
 		if err != nil {
 			d.Log.Error("proxy settings not reloaded", "err", err)
 			return
@@ -133,6 +137,7 @@ func New(d Deps) (*Server, error) {
 
 // Serve accepts connections on ln until Shutdown or until ln is closed.
 func (s *Server) Serve(ln net.Listener) error {
+	s.addBound(ln.Addr())
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"time"
 
@@ -24,11 +25,12 @@ type settings struct {
 	idleTimeout   time.Duration
 	upstream      time.Duration
 	maxHeader     int
+	dest          *destGuard
 }
 
 // compileSettings reads the proxy: section of snap. Without
 // allow_networks, loopback and every group's networks may use the proxy.
-func compileSettings(snap *policy.Snapshot) (*settings, error) {
+func compileSettings(snap *policy.Snapshot, log *slog.Logger) (*settings, error) {
 	c := snap.Config()
 	p := &c.Proxy
 	if err := p.Validate(); err != nil {
@@ -66,6 +68,13 @@ func compileSettings(snap *policy.Snapshot) (*settings, error) {
 			}
 		}
 	}
+	var exempt []netip.Prefix
+	for _, n := range p.AllowDestinations {
+		pfx, _ := config.ParseNetwork(string(n))
+		exempt = append(exempt, pfx)
+	}
+	s.dest = newDestGuard(exempt, log)
+	s.dest.listeners = configListeners(append([]string{p.Listen, c.BlockPage.Listen, c.Admin.Listen}, c.DNS.Listen...)...)
 	for _, port := range p.ConnectPorts {
 		s.connectPorts[port] = true
 	}

@@ -106,6 +106,9 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	if err := secureDBFiles(path); err != nil {
+		return err
+	}
 	wc, err := newWriterConnector(sqliteDSN(path, sqliteWriter))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
@@ -117,6 +120,12 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// The -wal and -shm files exist now; SQLite made them with the
+	// database's mode, but check.
+	if err := secureDBFiles(path); err != nil {
+		w.Close()
+		return err
 	}
 	r, err := sql.Open("sqlite", sqliteDSN(path, sqliteReader))
 	if err != nil {

@@ -76,10 +76,16 @@ type proxyInstance struct {
 	env   []string
 }
 
-// proxyStart writes the policy (proxyYAML appended under proxy:, extra
-// appended at the end) and runs serve, with env added to its environment.
+// proxyStart writes the policy (proxyYAML appended under proxy:, with
+// loopback in allow_destinations unless it names its own; extra appended
+// at the end) and runs serve, with env added to its environment.
 func proxyStart(t *testing.T, proxyYAML, extra string, env ...string) *proxyInstance {
 	t.Helper()
+	if !strings.Contains(proxyYAML, "allow_destinations:") {
+		// The origins run on loopback, which the destination guard
+		// refuses unless exempted.
+		proxyYAML = "  allow_destinations: [127.0.0.0/8, \"::1/128\"]\n" + proxyYAML
+	}
 	return proxyStartPolicy(t, proxyPolicyBase+proxyYAML+extra, env...)
 }
 

@@ -64,6 +64,7 @@ dns:
   block_response: nxdomain
 proxy:
   listen: 127.0.0.1:0
+  allow_destinations: [127.0.0.0/8]
   hosts: {%s}
 `
 

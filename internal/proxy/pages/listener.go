@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
+	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
 )
 
@@ -21,7 +23,16 @@ func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Hand
 			p.PAC(w, r)
 			return
 		case strings.HasPrefix(r.URL.Path, Prefix):
-			p.Serve(w, r, identify(r))
+			v := identify(r)
+			if !p.formClient(v.Client) {
+				// The listener may face the internet (it is where
+				// blocked names point): its forms, which store
+				// requests and concerns, serve the school only.
+				p.o.Log.Warn("blockpage: form refused from outside dns.allow_networks")
+				p.message(w, http.StatusForbidden, p.school(), "Not allowed", "This form serves the school's own networks only.")
+				return
+			}
+			p.Serve(w, r, v)
 			return
 		}
 		school := p.school()
@@ -54,4 +65,14 @@ func newRef() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return "SG-" + hex.EncodeToString(b[:])
+}
+
+// formClient reports whether client may post the block-page listener's
+// forms: it is in dns.allow_networks (by default loopback and the groups'
+// networks). Without an engine nothing is refused.
+func (p *Pages) formClient(client netip.Addr) bool {
+	if p.o.Engine == nil {
+		return true
+	}
+	return config.ContainsAddr(p.o.Engine.Snapshot().Config().DNSClients(), client)
 }
