@@ -87,9 +87,9 @@ type harnessOpt struct {
 	registerer prometheus.Registerer
 	sink       activity.Sink // instead of recording events (benchmarks)
 	// listener wraps the proxy's listener (serve puts a netguard on it).
-	listener func(*Server, net.Listener) net.Listener
-	log        *slog.Logger  // the proxy's system log (nil: discarded)
-	extraYAML  string        // top-level keys after the proxy: section
+	listener  func(*Server, net.Listener) net.Listener
+	log       *slog.Logger // the proxy's system log (nil: discarded)
+	extraYAML string       // top-level keys after the proxy: section
 }
 
 func startProxy(t testing.TB, o harnessOpt) *harness {
