@@ -91,14 +91,18 @@ func runCheck(ctx context.Context, a *App, args []string) error {
 		}
 		groups.Add(i)
 	case *user != "":
-		g, ok, err := live.userGroups(ctx, snap, *user)
-		if err != nil {
-			return err
+		who := live.resolver().User(ctx, snap, *user, clientIP, nil)
+		if who.Err != nil {
+			return fmt.Errorf("--user %s: %w", *user, who.Err)
 		}
-		if !ok {
+		if !who.Known {
 			return fmt.Errorf("%w: --user: %q is neither in the user directory nor in a group's users: list", ErrUsage, *user)
 		}
-		groups = g
+		if who.Disabled {
+			fmt.Fprintf(a.Stderr, "schoolgate check: user %q is disabled: placed by the client address, as serve would\n", *user)
+		}
+		*user = who.User
+		groups = who.Groups
 	default:
 		ip := clientIP
 		if !ip.IsValid() {

@@ -50,22 +50,14 @@ func (l *liveState) close() {
 	}
 }
 
-// userGroups is a user's groups as serve would find them: the identity
-// store's, joined with the policy file's users: lists.
-func (l *liveState) userGroups(ctx context.Context, snap *policy.Snapshot, user string) (policy.Set, bool, error) {
-	_, found := snap.PolicyUserGroups(user)
-	var names []string
-	if l != nil {
-		u, err := l.dir.Lookup(ctx, user)
-		switch {
-		case err == nil:
-			names, found = u.Groups, true
-		case !errors.Is(err, identity.ErrNotFound):
-			return policy.Set{}, false, err
-		}
+// resolver is the identity resolver serve uses, over this database's
+// directory (none when there is no database): `check --user` places a
+// user exactly as DNS and the proxy would.
+func (l *liveState) resolver() *identity.Resolver {
+	if l == nil {
+		return identity.NewResolver(nil, nil, nil)
 	}
-	set, _ := snap.UserGroups(user, names)
-	return set, found, nil
+	return identity.NewResolver(nil, l.dir, nil)
 }
 
 // overrides are the live overrides in force at t.

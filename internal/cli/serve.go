@@ -42,6 +42,9 @@ type serveDeps struct {
 	now        func() time.Time
 	engine     *policy.Engine
 	sessions   *identity.Sessions
+	// ident is the one answer to "who is this client, in which groups",
+	// shared by DNS, the proxy and the block page.
+	ident    *identity.Resolver
 	activity   activity.Sink
 	registry   *prometheus.Registry
 	adminMux   *http.ServeMux
@@ -108,6 +111,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	if err := d.openStorage(ctx); err != nil {
 		return err
 	}
+	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
 	builders := []func() ([]service, error){d.dnsServices, d.proxyServices}
 	for _, b := range builders {

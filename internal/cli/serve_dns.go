@@ -5,6 +5,15 @@ import (
 	"schoolgate/internal/identity"
 )
 
+// directory is the user store's directory, or nil when serve runs without
+// storage.
+func (d *serveDeps) directory() identity.Directory {
+	if d.st.dir == nil {
+		return nil
+	}
+	return d.st.dir
+}
+
 // dnsServices builds the DNS filtering resolver from the policy's dns:
 // section. An empty dns.listen turns it off. Its listeners are bound here,
 // before serve reports ready, so a busy or privileged port fails early.
@@ -14,18 +23,13 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		d.log.Info("dns.listen is empty: the DNS resolver is off")
 		return nil, nil
 	}
-	var dir identity.Directory
-	if d.st.dir != nil {
-		dir = d.st.dir // a session user's groups from the user store
-	}
 	srv, err := dnsfilter.New(dnsfilter.Options{
-		Engine:    d.engine,
-		Sessions:  d.sessions,
-		Directory: dir,
-		Activity:  d.activity,
-		Registry:  d.registry,
-		Logger:    d.log,
-		Now:       d.now,
+		Engine:   d.engine,
+		Identity: d.ident,
+		Activity: d.activity,
+		Registry: d.registry,
+		Logger:   d.log,
+		Now:      d.now,
 	})
 	if err != nil {
 		return nil, err

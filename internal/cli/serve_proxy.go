@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"schoolgate/internal/ca"
-	"schoolgate/internal/identity"
 	"schoolgate/internal/proxy"
 	"schoolgate/internal/proxy/pages"
 )
@@ -24,11 +23,9 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 	if err := cfg.Proxy.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
-	var dir identity.Directory
 	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
-		dir = b.dir
 	}
 	pg, err := pages.New(opt)
 	if err != nil {
@@ -44,7 +41,7 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 			}
 		}
 		srv, err := proxy.New(proxy.Deps{
-			Engine: d.engine, Sessions: d.sessions, Directory: dir, Activity: d.activity,
+			Engine: d.engine, Identity: d.ident, Directory: d.directory(), Activity: d.activity,
 			Pages: pg, CA: authority, Log: d.log, Now: d.now, Registerer: d.registry,
 		})
 		if err != nil {
@@ -63,9 +60,8 @@ func (d *serveDeps) proxyServices() ([]service, error) {
 			return nil, fmt.Errorf("block page listener %s: %w", cfg.BlockPage.Listen, err)
 		}
 		d.log.Info("block page listening", "addr", ln.Addr().String())
-		id := proxy.NewIdentifier(d.engine, d.sessions, dir, d.now)
 		services = append(services, &listenerService{name: "blockpage", ln: ln, srv: &http.Server{
-			Handler:           pg.BlockPageHandler(id.Request),
+			Handler:           pg.BlockPageHandler(proxy.VisitorFunc(d.engine, d.ident)),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -82,7 +78,6 @@ type proxyBackends struct {
 	concerns   pages.Concerns
 	continues  pages.Continues
 	agreements pages.Agreements
-	dir        identity.Directory
 }
 
 // proxyBackends returns the storage the proxy's pages and log-ins use, or
@@ -93,8 +88,5 @@ func (d *serveDeps) proxyBackends() *proxyBackends {
 	}
 	b := &proxyBackends{}
 	b.requests, b.concerns, b.continues, b.agreements = proxy.StoreBackends(d.st.store)
-	if d.st.dir != nil {
-		b.dir = d.st.dir
-	}
 	return b
 }

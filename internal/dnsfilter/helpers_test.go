@@ -146,7 +146,7 @@ func startTest(t testing.TB, edit func(string) string) *testEnv {
 		t.Fatal(err)
 	}
 	env := &testEnv{up: up, clock: clock, sink: &memSink{}, sessions: identity.NewSessions(clock.Now), engine: engine, dir: dir, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
-	env.srv, err = New(Options{Engine: engine, Sessions: env.sessions, Activity: env.sink, Registry: env.reg, Now: clock.Now,
+	env.srv, err = New(Options{Engine: engine, Identity: identity.NewResolver(env.sessions, nil, clock.Now), Activity: env.sink, Registry: env.reg, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(env.logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -37,10 +37,10 @@ var (
 // may be nil.
 type Options struct {
 	Engine *policy.Engine
-	// Sessions maps client IPs to users who logged in on the proxy.
-	Sessions *identity.Sessions
-	// Directory gives a session user's groups from the identity store.
-	Directory identity.Directory
+	// Identity says who a client is and in which groups (the one
+	// resolver serve shares with the proxy and the block page); nil
+	// places every client by its networks.
+	Identity *identity.Resolver
 	// Activity receives one event per query (unless dns.log_queries is
 	// false). Log must not block.
 	Activity activity.Sink
@@ -68,17 +68,16 @@ const (
 
 // Server is the DNS filtering resolver. It is safe for concurrent use.
 type Server struct {
-	engine   *policy.Engine
-	sessions *identity.Sessions
-	sink     activity.Sink
-	log      *slog.Logger
-	now      func() time.Time
-	m        *metrics
-	cache    *cache
+	engine *policy.Engine
+	ident  *identity.Resolver
+	sink   activity.Sink
+	log    *slog.Logger
+	now    func() time.Time
+	m      *metrics
+	cache  *cache
 	// cacheSize is dns.cache_size at start (the cache is not resized).
 	cacheSize int
 	flight    flightGroup
-	users     *userCache
 	ss        safeSearch
 	view      atomic.Pointer[view]
 	chain     []stage
@@ -152,15 +151,14 @@ func New(opt Options) (*Server, error) {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		engine:   opt.Engine,
-		sessions: opt.Sessions,
-		sink:     opt.Activity,
-		log:      opt.Logger,
-		now:      opt.Now,
-		chain:    newChain(),
-		ss:       newSafeSearch(),
+		engine: opt.Engine,
+		ident:  opt.Identity,
+		sink:   opt.Activity,
+		log:    opt.Logger,
+		now:    opt.Now,
+		chain:  newChain(),
+		ss:     newSafeSearch(),
 	}
-	s.users = newUserCache(opt.Directory, time.Minute)
 	s.reqs.New = func() any { return new(request) }
 	snap := opt.Engine.Snapshot()
 	cfg := snap.Config().DNS

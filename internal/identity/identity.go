@@ -16,6 +16,7 @@ var (
 	ErrBadCredentials = errors.New("wrong username or password")
 	ErrDisabled       = errors.New("account disabled")
 	ErrRateLimited    = errors.New("too many failed log-ins: try again later")
+	ErrBusy           = errors.New("too many log-ins at once: try again in a moment")
 )
 
 // User is one person (or a shared class log-on) known to Schoolgate.

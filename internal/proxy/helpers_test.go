@@ -120,7 +120,7 @@ func startProxy(t testing.TB, o harnessOpt) *harness {
 	if o.sink != nil {
 		sink = o.sink
 	}
-	d := Deps{Engine: engine, Sessions: identity.NewSessions(nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
+	d := Deps{Engine: engine, Identity: identity.NewResolver(identity.NewSessions(nil), o.dir, nil), Directory: o.dir, Activity: sink, Pages: pg, UpstreamTLS: o.upstream, Dial: o.dial, Registerer: o.registerer}
 	if o.inspect {
 		a, err := ca.LoadOrCreate(filepath.Join(dir, "ca"), "Test", 16, nil)
 		if err != nil {

@@ -1,98 +1,61 @@
 package proxy
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"net/netip"
-	"sync"
-	"time"
+	"strings"
 
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
 	"schoolgate/internal/proxy/pages"
 )
 
-// lookupTTL is how long a user's directory entry (their groups) is reused.
-const lookupTTL = time.Minute
-
-// Identifier says who an unauthenticated client is: the user logged in
-// from its IP (a proxy log-in, for the session's time) with that user's
-// groups, else the groups of the IP's networks. The block-page listener
-// and the proxy with proxy.auth none share it.
-type Identifier struct {
-	engine   *policy.Engine
-	sessions *identity.Sessions
-	dir      identity.Directory
-	now      func() time.Time
-
-	mu    sync.Mutex
-	users map[string]cachedUser
-}
-
-type cachedUser struct {
-	u     *identity.User
-	until time.Time
-}
-
-// NewIdentifier makes an Identifier; sessions and dir may be nil.
-func NewIdentifier(engine *policy.Engine, sessions *identity.Sessions, dir identity.Directory, now func() time.Time) *Identifier {
-	if now == nil {
-		now = time.Now
+// identify says who is asking: with proxy.auth basic the checked user
+// (answering 407, 429 or 503 and returning false otherwise); else whoever
+// the identity resolver says is at the client's address. A tunnel's
+// requests are its CONNECT's visitor.
+func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
+	if c.tunnel != nil {
+		return c.tunnel.v, true
 	}
-	return &Identifier{engine: engine, sessions: sessions, dir: dir, now: now, users: map[string]cachedUser{}}
+	snap := c.s.d.Engine.Snapshot()
+	if !c.set.basic {
+		return visitor(c.s.d.Identity.Client(req.Context(), snap, c.client), c.client), true
+	}
+	v := pages.Visitor{Client: c.client}
+	u, err := c.s.auth.check(req.Context(), c.client, req.Header.Get("Proxy-Authorization"), c.set.sessionTTL)
+	switch {
+	case err == nil:
+		return visitor(c.s.d.Identity.User(req.Context(), snap, u.Username, c.client, u), c.client), true
+	case errors.Is(err, identity.ErrRateLimited):
+		c.s.m.failed(errLoginLimited)
+		c.s.d.Log.Warn("proxy: log-in attempts rate-limited")
+		c.writeSimple(req, http.StatusTooManyRequests, "Too many wrong passwords: wait a minute and try again.", http.Header{"Retry-After": {"60"}})
+		return v, false
+	case errors.Is(err, identity.ErrBusy):
+		c.s.m.failed(errLoginLimited)
+		c.writeSimple(req, http.StatusServiceUnavailable, "Too many log-ins at once: try again in a moment.", http.Header{"Retry-After": {"2"}})
+		return v, false
+	}
+	c.s.m.failed(errAuthRequired)
+	c.writeSimple(req, http.StatusProxyAuthRequired, "Log in with your school username and password.",
+		http.Header{"Proxy-Authenticate": {`Basic realm="` + strings.ReplaceAll(c.set.realm, `"`, "'") + `", charset="UTF-8"`}})
+	return v, false
 }
 
-// ByIP identifies client.
-func (id *Identifier) ByIP(ctx context.Context, client netip.Addr) pages.Visitor {
-	snap := id.engine.Snapshot()
-	v := pages.Visitor{Client: client}
-	if id.sessions != nil {
-		if name, ok := id.sessions.Lookup(client); ok {
-			v.User = name
-			var names []string
-			if u := id.lookup(ctx, name); u != nil {
-				names = u.Groups
-			}
-			if set, ok := snap.UserGroups(name, names); ok {
-				v.Groups = set
-				return v
-			}
+func visitor(w identity.Who, client netip.Addr) pages.Visitor {
+	return pages.Visitor{Client: client, User: w.User, Groups: w.Groups}
+}
+
+// VisitorFunc identifies the client of a block-page listener request
+// through the identity resolver.
+func VisitorFunc(engine *policy.Engine, id *identity.Resolver) func(*http.Request) pages.Visitor {
+	return func(r *http.Request) pages.Visitor {
+		var client netip.Addr
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+			client = ap.Addr().Unmap()
 		}
+		return visitor(id.Client(r.Context(), engine.Snapshot(), client), client)
 	}
-	v.Groups = snap.GroupsForIP(client)
-	return v
-}
-
-// Request identifies the client of an http.Request (the block-page
-// listener).
-func (id *Identifier) Request(r *http.Request) pages.Visitor {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return id.ByIP(r.Context(), netip.Addr{})
-	}
-	return id.ByIP(r.Context(), ap.Addr().Unmap())
-}
-
-func (id *Identifier) lookup(ctx context.Context, name string) *identity.User {
-	if id.dir == nil {
-		return nil
-	}
-	now := id.now()
-	id.mu.Lock()
-	if c, ok := id.users[name]; ok && now.Before(c.until) {
-		id.mu.Unlock()
-		return c.u
-	}
-	id.mu.Unlock()
-	u, err := id.dir.Lookup(ctx, name)
-	if err != nil {
-		u = nil
-	}
-	id.mu.Lock()
-	if len(id.users) > credMax {
-		id.users = map[string]cachedUser{}
-	}
-	id.users[name] = cachedUser{u: u, until: now.Add(lookupTTL)}
-	id.mu.Unlock()
-	return u
 }

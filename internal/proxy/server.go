@@ -46,8 +46,12 @@ import (
 
 // Deps are what the proxy is given by serve.
 type Deps struct {
-	Engine   *policy.Engine
-	Sessions *identity.Sessions
+	Engine *policy.Engine
+	// Identity says who a client is and in which groups: the one
+	// resolver serve shares with DNS and the block page. Its sessions
+	// take the address → user mapping of each proxy log-in. Nil places
+	// every client by its networks.
+	Identity *identity.Resolver
 	// Directory checks proxy.auth: basic credentials; nil refuses every
 	// log-in.
 	Directory identity.Directory
@@ -73,7 +77,6 @@ type Server struct {
 	set       atomic.Pointer[settings]
 	transport *http.Transport
 	auth      *authenticator
-	ident     *Identifier
 	via       string
 	m         *metrics
 
@@ -113,8 +116,10 @@ func New(d Deps) (*Server, error) {
 	s.writers.New = func() any { return bufio.NewWriterSize(nil, 16<<10) }
 	s.set.Store(st)
 	s.transport = s.newTransport()
-	s.auth = newAuthenticator(d.Directory, d.Sessions, d.Now)
-	s.ident = NewIdentifier(d.Engine, d.Sessions, d.Directory, d.Now)
+	if s.d.Identity == nil {
+		s.d.Identity = identity.NewResolver(nil, d.Directory, d.Now)
+	}
+	s.auth = newAuthenticator(d.Directory, s.d.Identity.Sessions(), d.Now)
 	d.Engine.OnReload(func(snap *policy.Snapshot) {
 		st, err := compileSettings(snap)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,10 +26,14 @@ type DirectoryOptions struct {
 	Window                time.Duration
 	// Concurrency bounds simultaneous argon2id computations (default
 	// GOMAXPROCS), so a burst of log-ins cannot starve DNS and the proxy.
+	// A check that waits BusyWait (default 3s) for a turn gets ErrBusy.
 	Concurrency int
+	BusyWait    time.Duration
 	// CacheTTL keeps verified credentials (as a SHA-256, never the
-	// password) so a proxy checking every request does not rehash
-	// (default 1 minute; negative disables).
+	// password) with the user they gave, so a proxy checking every
+	// request neither rehashes nor queries the database (default 1
+	// minute; negative disables). This is the only credentials cache:
+	// the proxy and every other sign-in share it.
 	CacheTTL time.Duration
 	Now      func() time.Time
 }
@@ -47,7 +52,7 @@ type Directory struct {
 }
 
 type cached struct {
-	user  string
+	user  identity.User
 	until time.Time
 }
 
@@ -69,6 +74,9 @@ func NewDirectory(s *Store, opt DirectoryOptions) (*Directory, error) {
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if opt.BusyWait <= 0 {
+		opt.BusyWait = 3 * time.Second
 	}
 	if opt.CacheTTL == 0 {
 		opt.CacheTTL = time.Minute
@@ -112,12 +120,8 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		return nil, identity.ErrRateLimited
 	}
 	key := sha256.Sum256([]byte(username + "\x00" + password))
-	if d.cachedOK(key, username) {
-		u, err := d.Lookup(ctx, username)
-		if err == nil && u.Disabled {
-			return nil, identity.ErrDisabled
-		}
-		return u, err
+	if u, ok := d.cachedUser(key, username); ok {
+		return u, nil
 	}
 	u, hash, err := d.st.userWithHash(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -127,8 +131,12 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 	if !known {
 		hash = d.dummy
 	}
+	wait := time.NewTimer(d.opt.BusyWait)
+	defer wait.Stop()
 	select {
 	case d.sem <- struct{}{}:
+	case <-wait.C:
+		return nil, identity.ErrBusy
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -146,26 +154,42 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		return nil, identity.ErrDisabled
 	}
 	d.perAccount.Reset(username)
-	d.remember(key, username)
 	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
+	d.remember(key, u)
 	return &u, nil
 }
 
-func (d *Directory) cachedOK(key [32]byte, user string) bool {
+// cachedUser returns a copy of the user a still-fresh verified credential
+// gave.
+func (d *Directory) cachedUser(key [32]byte, user string) (*identity.User, bool) {
 	if d.opt.CacheTTL < 0 {
-		return false
+		return nil, false
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c, ok := d.cache[key]
-	if ok && c.user == user && d.opt.Now().Before(c.until) {
-		return true
+	if ok && c.user.Username == user && d.opt.Now().Before(c.until) {
+		u := c.user
+		u.Groups = slices.Clone(u.Groups)
+		return &u, true
 	}
 	delete(d.cache, key)
-	return false
+	return nil, false
 }
 
-func (d *Directory) remember(key [32]byte, user string) {
+// Forget drops every cached credential of user (after a password change,
+// or when they are disabled).
+func (d *Directory) Forget(user string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, c := range d.cache {
+		if c.user.Username == user {
+			delete(d.cache, k)
+		}
+	}
+}
+
+func (d *Directory) remember(key [32]byte, u identity.User) {
 	if d.opt.CacheTTL < 0 {
 		return
 	}
@@ -174,5 +198,6 @@ func (d *Directory) remember(key [32]byte, user string) {
 	if len(d.cache) >= 10_000 {
 		clear(d.cache)
 	}
-	d.cache[key] = cached{user: user, until: d.opt.Now().Add(d.opt.CacheTTL)}
+	u.Groups = slices.Clone(u.Groups)
+	d.cache[key] = cached{user: u, until: d.opt.Now().Add(d.opt.CacheTTL)}
 }
