@@ -25,6 +25,7 @@ var migrations = []migration{
 	{name: "activity: hourly aggregates rolled up from the events", sqlite: sqliteV4, postgres: postgresV4},
 	{name: "overrides: a client address as the subject", sqlite: sqliteV5, postgres: postgresV5},
 	{name: "users: several roles; audit: the actor's roles and OS account", sqlite: sqliteV6, postgres: postgresV6},
+	{name: "console: sessions and second factors", sqlite: sqliteV7, postgres: postgresV7},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
