@@ -102,4 +102,3 @@ func TestConsoleSessions(t *testing.T) {
 		}
 	})
 }
-
