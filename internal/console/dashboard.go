@@ -60,10 +60,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 			p.counts.Queries += row.Count
 			if row.Values[1] == "block" {
 				p.counts.Blocks += row.Count
-				cat := row.Values[0]
-				if cat == "" {
-					cat = "(no category)"
-				}
+				cat := c.categoryTitle(row.Values[0])
 				byCat[cat] += row.Count
 			}
 		}
@@ -76,4 +73,17 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	view.Pending = len(pending)
 	c.render(w, r, http.StatusOK, "dashboard", v, view)
+}
+
+// categoryTitle is a category's title in the policy in force, else its
+// name.
+func (c *Console) categoryTitle(name string) string {
+	if name == "" {
+		return "(no category)"
+	}
+	snap := c.snap()
+	if i, ok := snap.CategoryIndex(name); ok && snap.CategoryTitle(i) != "" {
+		return snap.CategoryTitle(i)
+	}
+	return name
 }

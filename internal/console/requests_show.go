@@ -28,9 +28,10 @@ type requestRow struct {
 
 func (requestsView) title() string { return "Requests" }
 
-func toRows(rs []store.Request) []requestRow {
+func toRows(rs []store.Request, loc *time.Location) []requestRow {
 	out := make([]requestRow, len(rs))
 	for i, r := range rs {
+		r.Created, r.DecidedAt = r.Created.In(loc), r.DecidedAt.In(loc)
 		out[i] = requestRow{Request: r, Who: r.User, Device: r.User == ""}
 		if r.User == "" {
 			out[i].Who = "device " + r.Client
@@ -69,7 +70,7 @@ func (c *Console) showRequests(w http.ResponseWriter, r *http.Request, v *visit,
 			decided = append(decided, q)
 		}
 	}
-	view.Pending, view.Decided = toRows(pending), toRows(decided)
+	view.Pending, view.Decided = toRows(pending, c.location()), toRows(decided, c.location())
 	view.Groups = c.snap().Groups()
 	view.Today = c.now().In(c.location()).Format(time.DateOnly)
 	var named []string
