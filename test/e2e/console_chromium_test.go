@@ -169,3 +169,57 @@ func TestConsoleChromium(t *testing.T) {
 		t.Errorf("audit trail:\n%s", out)
 	}
 }
+
+// TestConsoleTLS: without console.tls the console serves HTTPS with a
+// certificate from the school CA (created on first start, its key 0600),
+// with HSTS and a Secure, HttpOnly session cookie; a cross-site POST is
+// refused.
+func TestConsoleTLS(t *testing.T) {
+	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
+	in.data = filepath.Join(in.dir, "data")
+	for name, body := range proxyLists {
+		dnsWrite(t, in.dir, name, body)
+	}
+	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+"console: {listen: 127.0.0.1:0}\n")
+	in.env = append(os.Environ(), "SCHOOLGATE_DATA="+in.data)
+	in.cli(t, "Kestrel-Harbour-Lantern-9\n", "users", "add", "mrsmith", "--role", "teacher", "--password-stdin", "--by", "admin")
+	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
+	cmd.Env = in.env
+	out := &lockedBuffer{}
+	cmd.Stdout = out
+	base := in.start(t, cmd, consoleListenRe)[0]
+	if !strings.HasPrefix(base, "https://127.0.0.1:") {
+		t.Fatalf("console URL %s", base)
+	}
+	waitFor(t, 20*time.Second, "serve ready", func() bool { return strings.Contains(in.logText(), "schoolgate ready") })
+	if strings.Contains(out.String(), "/setup?token=") {
+		t.Errorf("a set-up link although mrsmith can sign in:\n%s", out.String())
+	}
+	fi, err := os.Stat(filepath.Join(in.data, "ca", "ca.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("CA key: %v %v", fi, err)
+	}
+	cacert := filepath.Join(in.data, "ca", "ca.crt")
+	curl := func(args ...string) string {
+		t.Helper()
+		all := append([]string{"-sS", "-D", "-", "-o", "/dev/null", "--cacert", cacert}, args...)
+		b, err := exec.Command("curl", all...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl %v: %v\n%s", args, err, b)
+		}
+		return string(b)
+	}
+	h := curl(base + "/login")
+	if !strings.HasPrefix(h, "HTTP/1.1 200") && !strings.HasPrefix(h, "HTTP/2 200") || !strings.Contains(strings.ToLower(h), "strict-transport-security: max-age=") {
+		t.Errorf("GET /login:\n%s", h)
+	}
+	h = curl("--data-urlencode", "username=mrsmith", "--data-urlencode", "password=Kestrel-Harbour-Lantern-9", base+"/login")
+	lh := strings.ToLower(h)
+	if !strings.Contains(h, " 303") || !strings.Contains(lh, "set-cookie: __host-schoolgate-console=") || !strings.Contains(lh, "; httponly; secure; samesite=lax") {
+		t.Errorf("sign-in:\n%s", h)
+	}
+	h = curl("-H", "Origin: https://evil.example", "--data-urlencode", "username=mrsmith", "--data-urlencode", "password=Kestrel-Harbour-Lantern-9", base+"/login")
+	if !strings.Contains(h, " 403") || strings.Contains(strings.ToLower(h), "set-cookie") {
+		t.Errorf("cross-site sign-in:\n%s", h)
+	}
+}
