@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"schoolgate/internal/policy"
@@ -64,6 +65,18 @@ func (c *Console) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 		}
 		view.Active = append(view.Active, grantRow{ID: o.ID, Who: grantee(o), What: grantWhat(o), Until: o.Until.In(c.location()),
 			By: o.By, Reason: o.Reason, CanRevoke: true})
+	}
+	var named []string
+	for _, o := range active {
+		if o.Kind == store.KindGrant && o.User != "" && !slices.Contains(named, o.User) {
+			named = append(named, o.User)
+		}
+	}
+	if len(named) > 0 {
+		if err := c.auditVisit(r, v, "console.grants.view", "grants", map[string]any{"users": named}); err != nil {
+			c.fail(w, r, v, err)
+			return
+		}
 	}
 	c.render(w, r, status, "grants", v, view)
 }

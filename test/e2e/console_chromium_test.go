@@ -165,6 +165,8 @@ func TestConsoleChromium(t *testing.T) {
 		t.Errorf("pending after approval: %s", p)
 	}
 	shot("console-dashboard.png")
+	step("grants", chromedp.Navigate(base+"/grants"), chromedp.WaitVisible(chromedp.ID("grant-reason")))
+	shot("console-grants.png")
 	if out := in.cli(t, "", "audit", "list"); !strings.Contains(out, "console.signin") || !strings.Contains(out, "console.totp.enrol") || !strings.Contains(out, "request.approve") {
 		t.Errorf("audit trail:\n%s", out)
 	}
