@@ -332,7 +332,7 @@ func TestApproveAndDeny(t *testing.T) {
 		f.people()
 		ctx := context.Background()
 		b := f.browser()
-		b.signIn("r-esafety-lead", "")
+		secret := b.signIn("r-esafety-lead", "")
 		b.do("GET", "/requests", nil)
 		id := fmt.Sprint(f.request.ID)
 		if st, _, body := b.post("/requests/"+id+"/approve", url.Values{"for": {"today"}, "scope": {"user"}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "reason: give a reason") {
@@ -355,6 +355,25 @@ func TestApproveAndDeny(t *testing.T) {
 		}
 		if q, _ = f.st.GetRequest(ctx, q.ID); q.Status != store.StatusDenied || q.DecisionReason != "not in lessons" || q.DecidedBy != "r-esafety-lead" {
 			t.Errorf("denied: %+v", q)
+		}
+		// More than a day asks for a fresh code.
+		q, _ = f.st.CreateRequest(ctx, store.Request{User: "ada", Client: "10.20.0.7", Host: "games.example", Categories: []string{"games"}, Reason: "club"})
+		week := url.Values{"for": {"week"}, "scope": {"group"}, "group": {"pupils-ks2"}, "reason": {"games club"}}
+		path := fmt.Sprintf("/requests/%d/approve", q.ID)
+		if st, _, body := b.post(path, week); st != http.StatusUnprocessableEntity || !strings.Contains(body, "code: approving for more than a day") {
+			t.Errorf("a week without a code: %d", st)
+		}
+		f.clk.Add(identity.TOTPStep)
+		code, _ := identity.TOTPCodeAt(secret, f.clk.Now())
+		week.Set("code", code)
+		if st, _, body := b.post(path, week); st != http.StatusSeeOther {
+			t.Errorf("a week with a code: %d %s", st, body)
+		}
+		if st, _, _ := b.post(path, week); st != http.StatusUnprocessableEntity {
+			t.Errorf("the same code twice: %d", st)
+		}
+		if q, _ = f.st.GetRequest(ctx, q.ID); q.Status != store.StatusApproved || q.For != 6*24*time.Hour+14*time.Hour-30*time.Second { // to the end of Sunday
+			t.Errorf("approved for the week: %+v", q)
 		}
 		recs, _ := f.st.ListAudit(ctx, store.AuditFilter{Action: "console.requests.view"})
 		if len(recs) == 0 || !strings.Contains(recs[0].After, `"ada"`) {

@@ -25,6 +25,19 @@ func (c *Console) requestApprove(w http.ResponseWriter, r *http.Request, v *visi
 		c.showRequests(w, r, v, http.StatusUnprocessableEntity, requestsView{Error: ferr.Error(), ErrorID: id})
 		return
 	}
+	if d > reconfirmAfter {
+		// The most sensitive approvals ask for a fresh code again.
+		ok, err := c.reconfirm(r, v, r.PostFormValue("code"))
+		if err != nil {
+			c.fail(w, r, v, err)
+			return
+		}
+		if !ok {
+			c.showRequests(w, r, v, http.StatusUnprocessableEntity, requestsView{ErrorID: id,
+				Error: "code: approving for more than a day needs a current code from your authenticator app"})
+			return
+		}
+	}
 	ap := safeguarding.Approval{For: d, Reason: f.Reason}
 	switch f.Scope {
 	case "device":
