@@ -18,6 +18,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -109,8 +110,13 @@ func (c *Console) location() *time.Location {
 }
 
 // canSignIn says whether roles may use the console at all: pupils and
-// visitors never.
-func canSignIn(roles []identity.Role) bool { return safeguarding.Can(roles, safeguarding.Dashboard) }
+// visitors never, even when a wrong import gives them a staff role too.
+func canSignIn(roles []identity.Role) bool {
+	if slices.Contains(roles, identity.RolePupil) || slices.Contains(roles, identity.RoleVisitor) {
+		return false
+	}
+	return safeguarding.Can(roles, safeguarding.Dashboard)
+}
 
 // needsSecondFactor: every role that can see a named child's data signs
 // in with a TOTP code too.

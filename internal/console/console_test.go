@@ -112,6 +112,14 @@ func TestRolesByRoute(t *testing.T) {
 			}
 		})
 	}
+	// A pupil who is also marked a teacher (a wrong import) stays out.
+	if err := f.st.UpdateUser(context.Background(), store.Actor{Name: "office"}, identity.User{Username: "r-pupil", Roles: []identity.Role{identity.RolePupil, identity.RoleTeacher}}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser()
+	if st, _, _ := b.do("POST", "/login", url.Values{"username": {"r-pupil"}, "password": {testPassword}}); st != http.StatusOK || b.cookie() != "" {
+		t.Errorf("pupil and teacher signed in: %d", st)
+	}
 	if st, _ := f.st.GetRequest(context.Background(), f.request.ID); st.Status != store.StatusPending {
 		t.Errorf("empty forms changed the request: %s", st.Status)
 	}
