@@ -39,6 +39,19 @@ func TestRouteTable(t *testing.T) {
 			t.Errorf("%+v allows", bad)
 		}
 	}
+	// Without a session every route but the public ones sends to sign in.
+	b := f.browser()
+	for _, rt := range f.c.routes() {
+		if rt.need.kind == accessPublic {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = strings.NewReplacer("{$}", "", "{id}", "1").Replace(path)
+		st, loc, _ := b.do(method, path, url.Values{"csrf": {"x"}})
+		if st != http.StatusSeeOther || loc != "/login" {
+			t.Errorf("%s without a session: %d %s", rt.pattern, st, loc)
+		}
+	}
 	// Every menu entry is a route needing the same capability.
 	for _, n := range nav {
 		if rt, ok := findRoute(f.c, "GET "+n.href); !ok || rt.need.cap != n.cap {
