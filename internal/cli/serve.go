@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ type service interface {
 type serveDeps struct {
 	configPath string
 	dataDir    string
+	stdout     io.Writer // the console's URL and set-up link (never the log)
 	log        *slog.Logger
 	now        func() time.Time
 	engine     *policy.Engine
@@ -72,7 +74,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return fmt.Errorf("%w: --log-level: %v", ErrUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
-	d := &serveDeps{dataDir: cf.data, log: log, now: time.Now, ready: make(chan struct{})}
+	d := &serveDeps{dataDir: cf.data, stdout: a.Stdout, log: log, now: time.Now, ready: make(chan struct{})}
 	d.raiseFileLimit()
 	if *fakeNow != "" {
 		t0, err := time.Parse(time.RFC3339, *fakeNow)
@@ -123,7 +125,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices}
+	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

@@ -37,6 +37,7 @@ type Config struct {
 	Retention    Retention           `yaml:"retention"`
 	AUA          Ordered[AUA]        `yaml:"aua"`
 	Limits       Limits              `yaml:"limits"`
+	Console      Console             `yaml:"console"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -48,6 +49,8 @@ type Config struct {
 type Site struct {
 	Name     string `yaml:"name"`
 	Timezone string `yaml:"timezone"`
+	// SchoolDayEnd (HH:MM, site time), when set, caps a teacher's grants.
+	SchoolDayEnd string `yaml:"school_day_end"`
 }
 
 // Category is one named category and the lists that make it.
@@ -133,7 +136,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)
@@ -162,5 +165,6 @@ func (c *Config) applyDefaults() error {
 	c.BlockPage.applyDefaults()
 	c.Admin.applyDefaults()
 	c.Retention.applyDefaults()
+	c.Console.applyDefaults()
 	return nil
 }

@@ -44,7 +44,8 @@ const (
 	governor  = identity.RoleGovernor
 )
 
-// permissions is the whole table: each capability and the roles that
+// permissions is the whole table (issue 10's matrix; staff has the
+// teacher's column without grants): each capability and the roles that
 // have it. What is not here is denied; pupils and visitors have nothing.
 var permissions = map[Capability][]identity.Role{
 	GrantPermission:        {teacher, technical, esafety, dsl},
@@ -52,13 +53,13 @@ var permissions = map[Capability][]identity.Role{
 	Suspend:                {esafety, dsl, slt},
 	ViewNamedPupilActivity: {technical, esafety, dsl},
 	ViewNamedStaffActivity: {dsl, slt},
-	ReadConcerns:           {esafety, dsl, slt},
-	ManageAUA:              {technical, esafety, slt},
+	ReadConcerns:           {esafety, dsl},
+	ManageAUA:              {technical, esafety, dsl, slt},
 	ManagePeople:           {technical, slt},
-	ReadAudit:              {technical, esafety, dsl, slt, governor},
-	EndDeviceSignIn:        {teacher, technical, esafety, dsl},
+	ReadAudit:              {technical, dsl, slt},
+	EndDeviceSignIn:        {technical, esafety, dsl},
 	ReadPolicy:             {staff, teacher, technical, esafety, dsl, slt, governor},
-	ViewCounts:             {teacher, technical, esafety, dsl, slt, governor},
+	ViewCounts:             {staff, teacher, technical, esafety, dsl, slt, governor},
 	Dashboard:              {staff, teacher, technical, esafety, dsl, slt, governor},
 }
 

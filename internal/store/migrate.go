@@ -26,6 +26,7 @@ var migrations = []migration{
 	{name: "overrides: a client address as the subject", sqlite: sqliteV5, postgres: postgresV5},
 	{name: "users: several roles; audit: the actor's roles and OS account", sqlite: sqliteV6, postgres: postgresV6},
 	{name: "secrets; requests and concerns: folded repeats, closing time", sqlite: sqliteV7, postgres: postgresV7},
+	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

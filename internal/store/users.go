@@ -123,6 +123,12 @@ func (s *Store) SetDisabled(ctx context.Context, by Actor, username string, disa
 		}
 		u := old
 		u.Disabled = disabled
+		if disabled {
+			// A disabled person is signed out of the console at once.
+			if _, err := endConsoleSessions(ctx, t, username); err != nil {
+				return err
+			}
+		}
 		return t.updateUser(ctx, &old, &u)
 	})
 }

@@ -1,0 +1,25 @@
+package console
+
+import "net/http"
+
+// loginView is the sign-in page.
+type loginView struct {
+	Username string
+	Error    string
+	Field    string
+}
+
+func (loginView) title() string { return "Sign in" }
+
+// loginShow shows the sign-in form; a signed-in visitor goes on.
+func (c *Console) loginShow(w http.ResponseWriter, r *http.Request, v *visit) {
+	if v != nil {
+		next := "/"
+		if !v.complete() {
+			next = "/totp"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	c.render(w, r, http.StatusOK, "login", nil, loginView{})
+}

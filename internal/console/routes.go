@@ -1,0 +1,46 @@
+package console
+
+import (
+	"net/http"
+
+	"schoolgate/internal/safeguarding"
+)
+
+// route is one line of the table: a method and pattern, what it needs,
+// and its handler.
+type route struct {
+	pattern string
+	need    access
+	handle  handler
+}
+
+// handler serves one route; v is the signed-in visit (nil on a public
+// route without a session).
+type handler func(w http.ResponseWriter, r *http.Request, v *visit)
+
+// routes is every route of the console. A new page is one line here and
+// one handler file.
+func (c *Console) routes() []route {
+	return []route{
+		{"GET /static/{file}", public(), c.static},
+		{"GET /login", public(), c.loginShow},
+		{"POST /login", public(), c.loginCheck},
+		{"GET /setup", public(), c.setupShow},
+		{"POST /setup", public(), c.setupCheck},
+
+		{"GET /totp", password(), c.totpShow},
+		{"POST /totp", password(), c.totpCheck},
+		{"GET /totp/enrol", password(), c.enrolShow},
+		{"POST /totp/enrol", password(), c.enrolCheck},
+		{"POST /logout", password(), c.logout},
+		{"POST /logout/everywhere", signedIn(), c.logoutEverywhere},
+
+		{"GET /{$}", need(safeguarding.Dashboard), c.dashboard},
+		{"GET /requests", need(safeguarding.DecideRequests), c.requestsShow},
+		{"POST /requests/{id}/approve", need(safeguarding.DecideRequests), c.requestApprove},
+		{"POST /requests/{id}/deny", need(safeguarding.DecideRequests), c.requestDeny},
+		{"GET /grants", need(safeguarding.GrantPermission), c.grantsShow},
+		{"POST /grants", need(safeguarding.GrantPermission), c.grantCreate},
+		{"POST /grants/{id}/revoke", need(safeguarding.GrantPermission), c.grantRevoke},
+	}
+}

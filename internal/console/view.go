@@ -1,0 +1,121 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"schoolgate/internal/identity"
+	"schoolgate/internal/safeguarding"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// parseViews parses each page template with the layout; every page the
+// handlers render must exist.
+func parseViews() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"roles": func(rs []identity.Role) string { return strings.ReplaceAll(identity.JoinRoles(rs), ",", ", ") },
+		"when":  func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
+		"join":  strings.Join,
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("console: templates: %w", err)
+	}
+	views := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console: templates: %w", err)
+		}
+		views[name] = t
+	}
+	return views, nil
+}
+
+// pageNames are the templates render is asked for.
+var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants"}
+
+// page is what the layout sees: the view model of the page in Body.
+type page struct {
+	Title    string
+	Site     string
+	Template string
+	Person   string
+	Roles    string
+	CSRF     string
+	Nav      []navItem
+	Body     any
+}
+
+type navItem struct {
+	Href, Label string
+	Current     bool
+}
+
+// nav is the menu: the pages the roles may open.
+var nav = []struct {
+	href, label string
+	cap         safeguarding.Capability
+}{
+	{"/", "Dashboard", safeguarding.Dashboard},
+	{"/requests", "Requests", safeguarding.DecideRequests},
+	{"/grants", "Grants", safeguarding.GrantPermission},
+}
+
+// errorView is the error page's model.
+type errorView struct {
+	Title, Message string
+}
+
+// render writes a page with its status. Templates run into a buffer, so
+// a template error is a clean 500 rather than half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, body any) {
+	p := page{Template: name, Site: c.snap().Config().Site.Name, Body: body}
+	if p.Site == "" {
+		p.Site = "Schoolgate"
+	}
+	if t, ok := body.(interface{ title() string }); ok {
+		p.Title = t.title()
+	}
+	if e, ok := body.(errorView); ok {
+		p.Title = e.Title
+	}
+	if v != nil {
+		p.Person = v.user.DisplayName
+		if p.Person == "" {
+			p.Person = v.user.Username
+		}
+		p.Roles = strings.ReplaceAll(identity.JoinRoles(v.user.Roles), ",", ", ")
+		p.CSRF = v.sess.CSRF
+		if v.complete() {
+			for _, n := range nav {
+				if safeguarding.Can(v.user.Roles, n.cap) {
+					p.Nav = append(p.Nav, navItem{Href: n.href, Label: n.label, Current: r.URL.Path == n.href})
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := c.views[name].ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		c.log.Error("console: template", "page", name, "err", err)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail answers 500 for an unexpected error. The log gets the error, never
+// the page's data.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	c.log.Error("console: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	c.render(w, r, http.StatusInternalServerError, "error", v, errorView{Title: "Something went wrong", Message: "The console could not do that. Try again; if it keeps happening, tell the technical team the time it happened."})
+}
