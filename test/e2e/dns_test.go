@@ -196,7 +196,9 @@ func TestDNSServfailWhenUpstreamDown(t *testing.T) {
 		if !strings.Contains(out, "status: SERVFAIL") {
 			t.Errorf("upstream %s:\n%s", up, out)
 		}
-		if d := time.Since(start); d > 1500*time.Millisecond {
+		// Within dns.timeout (1s) and well before dig's own 5s: the
+		// margin is for starting dig on a loaded machine.
+		if d := time.Since(start); d > 3*time.Second {
 			t.Errorf("SERVFAIL took %v (dns.timeout 1s)", d)
 		}
 		// Blocks need no upstream.
