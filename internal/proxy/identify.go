@@ -38,6 +38,18 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 		c.writeSimple(req, http.StatusServiceUnavailable, "Too many log-ins at once: try again in a moment.", http.Header{"Retry-After": {"2"}})
 		return v, false
 	}
+	if !errors.Is(err, errNoCredentials) {
+		// Who tried is not logged, only the kind of failure (a
+		// directory error's text may name the account).
+		reason := "directory error"
+		switch {
+		case errors.Is(err, identity.ErrBadCredentials):
+			reason = "wrong username or password"
+		case errors.Is(err, identity.ErrDisabled):
+			reason = "account disabled"
+		}
+		c.s.d.Log.Info("proxy: log-in failed", "reason", reason)
+	}
 	c.s.m.failed(errAuthRequired)
 	c.writeSimple(req, http.StatusProxyAuthRequired, "Log in with your school username and password.",
 		http.Header{"Proxy-Authenticate": {`Basic realm="` + strings.ReplaceAll(c.set.realm, `"`, "'") + `", charset="UTF-8"`}})

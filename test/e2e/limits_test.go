@@ -56,7 +56,7 @@ func limitsStart(t *testing.T, nofile int, extra string) *limitsInstance {
 		dnsWrite(t, dir, name, body)
 	}
 	policy := strings.ReplaceAll(dnsPolicyBase, "UPSTREAM", `"`+up.Addr()+`"`) +
-		"proxy:\n  listen: 127.0.0.1:0\n  hosts: {ok.test: 127.0.0.1}\n" + extra
+		"proxy:\n  listen: 127.0.0.1:0\n  allow_destinations: [127.0.0.0/8]\n  hosts: {ok.test: 127.0.0.1}\n" + extra
 	dnsWrite(t, dir, "policy.yaml", policy)
 	data := filepath.Join(dir, "data")
 	args := []string{bin, "serve", "-c", filepath.Join(dir, "policy.yaml"), "--data", data}

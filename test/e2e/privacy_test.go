@@ -109,13 +109,21 @@ func TestSystemLogNamesNoOneAndNowhere(t *testing.T) {
 		{"127.0.0.2", append(amelia, "https://tunnelbet.test:"+o.https+"/"), 0}, // CONNECT refused: curl fails
 		{"127.0.0.2", append(amelia, "https://loopy.test:443/"), 0},
 		{"127.0.0.2", append(bart, "--cacert", o.caFile, "https://lessons.test:"+o.https+"/"), 200},
-		{"127.0.0.2", append(bart, "-X", "POST", "--data-urlencode", "url="+httpSite("spinwin.test"), "--data-urlencode", "reason=homework on odds", "http://spinwin.test:"+o.http+"/.schoolgate/request"), 200},
 		{"127.0.0.2", []string{"--proxy-user", "bartholomew:wrong-password", httpSite("lessons.test")}, 407},
 		{"127.0.0.2", []string{"--proxy-user", "zebedee:nobody-has-this", httpSite("lessons.test")}, 407},
 	} {
 		code, _, _ := in.curl(t, tc.from, tc.args...)
 		if tc.want != 0 && code != tc.want {
 			t.Errorf("curl %v: %d, want %d", tc.args[len(tc.args)-1], code, tc.want)
+		}
+	}
+	// An unblock request, from the block page's own form.
+	if code, body, _ := in.curl(t, "127.0.0.2", append(bart, httpSite("spinwin.test"))...); code != 403 {
+		t.Errorf("bart at spinwin: %d", code)
+	} else {
+		action, form := pageForm(t, body, "request")
+		if code, _, _ := in.curl(t, "127.0.0.2", append(bart, curlForm(action, form, "reason", "homework on odds")...)...); code != 200 {
+			t.Errorf("request form: %d, want 200", code)
 		}
 	}
 	// DNS, from the address amelia logged in on (her session) and from
@@ -140,7 +148,7 @@ func TestSystemLogNamesNoOneAndNowhere(t *testing.T) {
 	in.stop()
 	log := in.logText()
 	// The log did record the refusals, by reference and rule.
-	for _, want := range []string{`msg="proxy: destination refused"`, `msg="proxy: tunnel refused"`, `msg="proxy: upstream failed"`, `msg="proxy: log-in failed"`, `msg="proxy: blocked"`, "ref=SG-", "rule=destination:loopback"} {
+	for _, want := range []string{`msg="proxy: destination refused"`, `msg="proxy: tunnel refused"`, `msg="proxy: site unreachable"`, `msg="proxy: log-in failed"`, `msg="proxy: blocked"`, "ref=SG-", "rule=destination:loopback"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %s", want)
 		}

@@ -21,7 +21,8 @@ func TestProxyDeviceRequestApproved(t *testing.T) {
 	if code != 403 || !strings.Contains(body, "Ask for access") {
 		t.Fatalf("permission page: %d\n%s", code, body)
 	}
-	code, body, _ = in.curl(t, "127.0.0.2", "--data-urlencode", "url="+site, "--data-urlencode", "reason=Our class blog", "http://social.test:"+o.http+"/.schoolgate/request")
+	action, form := pageForm(t, body, "request")
+	code, body, _ = in.curl(t, "127.0.0.2", curlForm(action, form, "reason", "Our class blog")...)
 	if code != 200 || !strings.Contains(body, "Request sent") {
 		t.Fatalf("request: %d\n%s", code, body)
 	}
