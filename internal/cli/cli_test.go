@@ -310,6 +310,17 @@ func TestListsUpdate(t *testing.T) {
 	if _, out, _ := run(t, "", "lists", "update", "-c", p, "--data", data); !strings.Contains(out, "unchanged") {
 		t.Errorf("same content: %q", out)
 	}
+	// With a database, who ran it and what it did is in the audit trail.
+	if code, _, errs := run(t, "", "users", "add", "tech1", "-c", p, "--data", data, "--role", "technical", "--by", "admin"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := run(t, "", "lists", "update", "-c", p, "--data", data, "--by", "it office"); code != 0 {
+		t.Fatal(errs)
+	}
+	_, out, _ = run(t, "", "audit", "list", "-c", p, "--data", data)
+	if !strings.Contains(out, "lists.update") || !strings.Contains(out, "it office") || !strings.Contains(out, "unchanged") {
+		t.Errorf("lists update not audited:\n%s", out)
+	}
 }
 
 // TestCheckUsesStore: with a database, check finds users in the identity

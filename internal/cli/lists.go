@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"schoolgate/internal/config"
@@ -9,7 +10,7 @@ import (
 	"schoolgate/internal/policy"
 )
 
-const listsUsage = `usage: schoolgate lists update -c policy.yaml [--force]
+const listsUsage = `usage: schoolgate lists update -c policy.yaml [--force] [--by NAME]
 Downloads every url: list source into the list cache; on failure the last good copy stays.`
 
 func runLists(ctx context.Context, a *App, args []string) error {
@@ -24,6 +25,7 @@ func runLists(ctx context.Context, a *App, args []string) error {
 	var cf commonFlags
 	cf.register(a, fs)
 	force := fs.Bool("force", false, "accept a download with fewer than half the entries of the copy it replaces")
+	by := fs.String("by", "", "who runs it (free text, in the audit trail when there is a database; default: the login name)")
 	if _, err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -59,5 +61,34 @@ func runLists(ctx context.Context, a *App, args []string) error {
 		}
 		fmt.Fprintf(a.Stdout, "%s\t%s\t%d entries\t%s\n", r.Category, r.URL, r.Entries, status)
 	}
+	if aerr := auditListsUpdate(ctx, a, c, cf.data, *by, res); aerr != nil {
+		return errors.Join(err, aerr)
+	}
 	return err
+}
+
+// auditListsUpdate records the update in the audit trail when there is a
+// database (lists update never creates one): who, and what changed or
+// failed, by source.
+func auditListsUpdate(ctx context.Context, a *App, c *config.Config, dataDir, by string, res []listsync.Result) error {
+	live, err := openLive(ctx, a, c, dataDir)
+	if err != nil || live == nil {
+		return err
+	}
+	defer live.close()
+	summary := map[string]int{}
+	for _, r := range res {
+		switch {
+		case r.Err != nil:
+			summary["failed"]++
+		case r.Changed:
+			summary["updated"]++
+		default:
+			summary["unchanged"]++
+		}
+	}
+	if err := live.st.Audit(ctx, cliActor(a, by), "lists.update", c.File, nil, summary); err != nil {
+		return fmt.Errorf("lists updated but not recorded in the audit trail: %w", err)
+	}
+	return nil
 }
