@@ -213,6 +213,10 @@ func (s *Server) reload(snap *policy.Snapshot) {
 		return
 	}
 	s.view.Store(v)
+	if v.up != old.up {
+		// Queries that began on the old view are done by its timeout.
+		time.AfterFunc(old.up.timeout+time.Second, old.up.close)
+	}
 	if !slices.Equal(snap.Config().DNS.Listen, s.listen) {
 		s.log.Warn("dns.listen changed: restart schoolgate to listen on the new addresses", "listening", s.listen, "configured", snap.Config().DNS.Listen)
 	}
@@ -244,5 +248,6 @@ func (s *Server) Run(ctx context.Context) error {
 	s.tcpConns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	wg.Wait()
 	s.inflight.Wait()
+	s.view.Load().up.close()
 	return ctx.Err()
 }

@@ -33,7 +33,7 @@ type upstream struct {
 	kind      string // udp, tcp, tls, https
 	hostport  string
 	stream    *streamPool // tcp and tls; TCP fallback for udp
-	udp       *dns.Client
+	udp       *udpPool
 	doh       *http.Client
 	url       string
 	downUntil atomic.Int64 // unix nanos
@@ -99,7 +99,9 @@ func newUpstream(addr string, tlsConf *tls.Config) (*upstream, error) {
 			}
 		}
 		up.stream = newStreamPool(hp, conf)
-		up.udp = &dns.Client{Net: "udp", UDPSize: ednsSize}
+		if up.kind == "udp" {
+			up.udp = newUDPPool(hp)
+		}
 	case "https":
 		if _, err := url.Parse(addr); err != nil {
 			return nil, err
@@ -167,12 +169,22 @@ func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) 
 	return nil, fmt.Errorf("%w: %w", ErrNoUpstream, lastErr)
 }
 
+// close stops the UDP sockets' readers: the upstreams were replaced (a
+// reload) or the resolver stopped. Queries still waiting fail.
+func (u *upstreams) close() {
+	for _, up := range u.list {
+		if up.udp != nil {
+			up.udp.close()
+		}
+	}
+}
+
 func (up *upstream) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	switch up.kind {
 	case "udp":
-		m.Id = dns.Id()
-		reply, _, err := up.udp.ExchangeContext(ctx, m, up.hostport)
+		reply, err := up.udp.exchange(ctx, m)
 		if err == nil && reply.Truncated {
+			m.Id = dns.Id()
 			return up.stream.exchange(ctx, m)
 		}
 		return reply, err
