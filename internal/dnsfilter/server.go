@@ -91,6 +91,8 @@ type Server struct {
 	closing   atomic.Bool
 	tcpConns  sync.Map // net.Conn → struct{}
 	tcpActive atomic.Int32
+	parked    chan *request // to an idle goroutine of runParked
+	stopped   chan struct{} // closed when Run returns
 }
 
 // newChain is the resolver chain, in the order a query goes through it.
@@ -159,6 +161,8 @@ func New(opt Options) (*Server, error) {
 		now:      opt.Now,
 		chain:    newChain(),
 		ss:       newSafeSearch(),
+		parked:   make(chan *request),
+		stopped:  make(chan struct{}),
 	}
 	s.users = newUserCache(opt.Directory, time.Minute)
 	s.reqs.New = func() any { return new(request) }
@@ -248,6 +252,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.tcpConns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	wg.Wait()
 	s.inflight.Wait()
+	close(s.stopped)
 	s.view.Load().up.close()
 	return ctx.Err()
 }

@@ -147,7 +147,10 @@ func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) 
 		if budget <= 0 {
 			break
 		}
-		actx, cancel := context.WithTimeout(ctx, budget)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if i < len(order)-1 { // the last one has what is left anyway
+			actx, cancel = context.WithTimeout(ctx, budget)
+		}
 		start := time.Now()
 		reply, err := up.exchange(actx, m)
 		cancel()
