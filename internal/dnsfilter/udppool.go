@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -92,9 +93,12 @@ var waitPool = sync.Pool{New: func() any {
 // exchange sends m (its ID is replaced) and waits for the answer or ctx.
 func (p *udpPool) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	w := waitPool.Get().(*udpWait)
-	out, err := m.PackBuffer(w.out[:cap(w.out)])
-	if err != nil {
-		return nil, err
+	out, ok := packQuery(w.out[:0], m)
+	if !ok {
+		var err error
+		if out, err = m.PackBuffer(w.out[:cap(w.out)]); err != nil {
+			return nil, err
+		}
 	}
 	w.out = out
 	if w.qend = skipName(out, headerLen) + 4; w.qend < headerLen+5 || w.qend > len(out) {
@@ -336,4 +340,47 @@ func sameWireQuestion(a, b []byte) bool {
 		}
 	}
 	return true
+}
+
+// packQuery writes the resolver's own kind of query (one question, RD and
+// maybe CD, at most an OPT record without options: see resolve) in wire
+// form with ID 0, without miekg/dns's general packer. It reports false
+// for any other message, which is then packed the general way.
+func packQuery(b []byte, m *dns.Msg) ([]byte, bool) {
+	if len(m.Question) != 1 || len(m.Answer) != 0 || len(m.Ns) != 0 || len(m.Extra) > 1 ||
+		m.Response || m.Opcode != dns.OpcodeQuery || m.Authoritative || m.Truncated ||
+		m.RecursionAvailable || m.Zero || m.AuthenticatedData || m.Rcode != 0 {
+		return b, false
+	}
+	var opt *dns.OPT
+	if len(m.Extra) == 1 {
+		if opt, _ = m.Extra[0].(*dns.OPT); opt == nil || len(opt.Option) != 0 || opt.Hdr.Name != "." {
+			return b, false
+		}
+	}
+	q := m.Question[0]
+	if strings.IndexByte(q.Name, '\\') >= 0 {
+		return b, false
+	}
+	var flags uint16
+	if m.RecursionDesired {
+		flags |= flagRD
+	}
+	if m.CheckingDisabled {
+		flags |= flagCD
+	}
+	b = append(b, 0, 0, byte(flags>>8), byte(flags), 0, 1, 0, 0, 0, 0, 0, byte(len(m.Extra)))
+	b, ok := appendName(b, q.Name)
+	if !ok {
+		return b, false
+	}
+	b = binary.BigEndian.AppendUint16(b, q.Qtype)
+	b = binary.BigEndian.AppendUint16(b, q.Qclass)
+	if opt != nil {
+		b = append(b, 0, 0, typeOPT)
+		b = binary.BigEndian.AppendUint16(b, opt.Hdr.Class)
+		b = binary.BigEndian.AppendUint32(b, opt.Hdr.Ttl)
+		b = append(b, 0, 0)
+	}
+	return b, true
 }

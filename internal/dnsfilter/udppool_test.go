@@ -381,3 +381,50 @@ func TestUDPPoolTimeout(t *testing.T) {
 		t.Errorf("after close: %v", err)
 	}
 }
+
+// TestPackQuery: the resolver's own queries are packed exactly as
+// miekg/dns packs them; anything else is left to miekg/dns.
+func TestPackQuery(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		qtype     uint16
+		cd, do    bool
+		edns, fqd bool
+	}{
+		{"www.example.test", dns.TypeA, false, false, true, true},
+		{"WWW.Example.TEST", dns.TypeAAAA, true, true, true, true},
+		{"a.b", dns.TypeHTTPS, false, true, true, false},
+		{"x.test", dns.TypeMX, true, false, false, true},
+	} {
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(c.name), c.qtype)
+		m.RecursionDesired = true
+		m.CheckingDisabled = c.cd
+		if c.edns {
+			m.SetEdns0(ednsSize, c.do)
+		}
+		m.Id = 0
+		want, err := m.Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := packQuery(nil, m)
+		if !ok || string(got) != string(want) {
+			t.Errorf("%+v: packed\n%x, want\n%x", c, got, want)
+		}
+	}
+	odd := []func(*dns.Msg){
+		func(m *dns.Msg) { m.Question[0].Name = `a\.b.test.` },
+		func(m *dns.Msg) { m.Question[0].Name = "." },
+		func(m *dns.Msg) { m.Extra[0].(*dns.OPT).Option = []dns.EDNS0{&dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"}} },
+		func(m *dns.Msg) { m.Question = append(m.Question, m.Question[0]) },
+		func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify },
+	}
+	for i, edit := range odd {
+		m := query("www.example.test", dns.TypeA)
+		edit(m)
+		if _, ok := packQuery(nil, m); ok {
+			t.Errorf("odd message %d packed by packQuery", i)
+		}
+	}
+}
