@@ -2,6 +2,7 @@ package dnsfilter
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -39,14 +40,24 @@ func (s *Server) resolve(k cacheKey, v *view) (*entry, error) {
 		m.SetEdns0(ednsSize, k.flags&1 != 0)
 		ctx, cancel := context.WithTimeout(context.Background(), v.up.timeout)
 		defer cancel()
-		reply, err := v.up.exchange(ctx, m)
+		reply, wire, err := v.up.exchange(ctx, m)
 		if err != nil {
 			return nil, err
 		}
 		now := time.Now()
-		e, ttl, err := newEntry(reply, now)
-		if err != nil {
-			return nil, err
+		e, ttl, ok := (*entry)(nil), uint32(0), false
+		if wire != nil {
+			if e, ttl, ok = newEntryWire(wire, now); !ok {
+				reply = new(dns.Msg)
+				if err := reply.Unpack(wire); err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrBadUpstream, err)
+				}
+			}
+		}
+		if !ok {
+			if e, ttl, err = newEntry(reply, now); err != nil {
+				return nil, err
+			}
 		}
 		if ttl > 0 {
 			s.cache.put(k, e)

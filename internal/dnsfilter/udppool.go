@@ -91,7 +91,9 @@ var waitPool = sync.Pool{New: func() any {
 }}
 
 // exchange sends m (its ID is replaced) and waits for the answer or ctx.
-func (p *udpPool) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+// The answer is returned in wire form, the caller's to keep; its ID and
+// question are m's.
+func (p *udpPool) exchange(ctx context.Context, m *dns.Msg) ([]byte, error) {
 	w := waitPool.Get().(*udpWait)
 	out, ok := packQuery(w.out[:0], m)
 	if !ok {
@@ -131,12 +133,10 @@ func (p *udpPool) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
 	if err != nil {
 		return nil, err
 	}
-	reply := new(dns.Msg)
-	if err := reply.Unpack(w.in); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadUpstream, err)
-	}
+	in := w.in
+	w.in = nil
 	waitPool.Put(w)
-	return reply, nil
+	return in, nil
 }
 
 // sock returns the socket for the next query, replacing it first if it
@@ -303,7 +303,7 @@ func (s *udpSock) deliver(msg []byte) bool {
 		return false
 	}
 	delete(s.pending, id)
-	w.in = append(w.in[:0], msg...)
+	w.in = append([]byte(nil), msg...)
 	w.done <- nil
 	s.closeIfDoneLocked()
 	return true

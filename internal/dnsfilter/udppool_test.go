@@ -72,7 +72,15 @@ func exchangeCtx(t *testing.T, p *udpPool, name string, qtype uint16, timeout ti
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return p.exchange(ctx, query(name, qtype))
+	wire, err := p.exchange(ctx, query(name, qtype))
+	if err != nil {
+		return nil, err
+	}
+	r := new(dns.Msg)
+	if err := r.Unpack(wire); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return r, nil
 }
 
 // TestUDPPoolConcurrent: many goroutines at once, every answer the one
@@ -416,7 +424,9 @@ func TestPackQuery(t *testing.T) {
 	odd := []func(*dns.Msg){
 		func(m *dns.Msg) { m.Question[0].Name = `a\.b.test.` },
 		func(m *dns.Msg) { m.Question[0].Name = "." },
-		func(m *dns.Msg) { m.Extra[0].(*dns.OPT).Option = []dns.EDNS0{&dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"}} },
+		func(m *dns.Msg) {
+			m.Extra[0].(*dns.OPT).Option = []dns.EDNS0{&dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"}}
+		},
 		func(m *dns.Msg) { m.Question = append(m.Question, m.Question[0]) },
 		func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify },
 	}
