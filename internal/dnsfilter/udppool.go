@@ -72,8 +72,8 @@ type udpSock struct {
 	mu      sync.Mutex
 	ids     *rand.ChaCha8
 	pending map[uint16]*udpWait
-	sent    int  // queries sent on it
-	retired bool // replaced: closed once nothing waits on it
+	sent    atomic.Int32 // queries sent on it
+	retired atomic.Bool  // replaced: closed once nothing waits on it
 	closed  bool
 }
 
@@ -204,9 +204,7 @@ func (p *udpPool) close() {
 }
 
 func (s *udpSock) due(uses int, age time.Duration) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.retired || s.sent >= uses || time.Since(s.born) >= age
+	return s.retired.Load() || int(s.sent.Load()) >= uses || time.Since(s.born) >= age
 }
 
 // register picks an unused random ID for w.
@@ -220,7 +218,7 @@ func (s *udpSock) register(w *udpWait) (uint16, error) {
 		id := uint16(s.ids.Uint64())
 		if _, busy := s.pending[id]; !busy {
 			s.pending[id] = w
-			s.sent++
+			s.sent.Add(1)
 			return id, nil
 		}
 	}
@@ -243,12 +241,12 @@ func (s *udpSock) cancel(id uint16, w *udpWait) bool {
 func (s *udpSock) retire() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.retired = true
+	s.retired.Store(true)
 	s.closeIfDoneLocked()
 }
 
 func (s *udpSock) closeIfDoneLocked() {
-	if s.retired && len(s.pending) == 0 {
+	if s.retired.Load() && len(s.pending) == 0 {
 		s.closeLocked()
 	}
 }
@@ -312,7 +310,9 @@ func (s *udpSock) deliver(msg []byte) bool {
 func (s *udpSock) failAll(err error, retire bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.retired = s.retired || retire
+	if retire {
+		s.retired.Store(true)
+	}
 	for id, w := range s.pending {
 		delete(s.pending, id)
 		w.done <- err
