@@ -33,8 +33,9 @@ func (r *request) servfail() action {
 func (s *Server) resolve(k cacheKey, v *view) (*entry, error) {
 	k.name = strings.Clone(k.name) // kept by the cache; the request's is reused
 	return s.flight.do(k, func() (*entry, error) {
-		m := new(dns.Msg)
-		m.SetQuestion(dns.Fqdn(k.name), k.qtype)
+		// No ID yet: each upstream sets its own (SetQuestion would draw
+		// one from crypto/rand for nothing).
+		m := &dns.Msg{Question: []dns.Question{{Name: dns.Fqdn(k.name), Qtype: k.qtype, Qclass: dns.ClassINET}}}
 		m.RecursionDesired = true
 		m.CheckingDisabled = k.flags&2 != 0
 		m.SetEdns0(ednsSize, k.flags&1 != 0)
