@@ -2,6 +2,7 @@ package dnsfilter
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -32,21 +33,32 @@ func (r *request) servfail() action {
 func (s *Server) resolve(k cacheKey, v *view) (*entry, error) {
 	k.name = strings.Clone(k.name) // kept by the cache; the request's is reused
 	return s.flight.do(k, func() (*entry, error) {
-		m := new(dns.Msg)
-		m.SetQuestion(dns.Fqdn(k.name), k.qtype)
+		// No ID yet: each upstream sets its own (SetQuestion would draw
+		// one from crypto/rand for nothing).
+		m := &dns.Msg{Question: []dns.Question{{Name: dns.Fqdn(k.name), Qtype: k.qtype, Qclass: dns.ClassINET}}}
 		m.RecursionDesired = true
 		m.CheckingDisabled = k.flags&2 != 0
 		m.SetEdns0(ednsSize, k.flags&1 != 0)
 		ctx, cancel := context.WithTimeout(context.Background(), v.up.timeout)
 		defer cancel()
-		reply, err := v.up.exchange(ctx, m)
+		reply, wire, err := v.up.exchange(ctx, m)
 		if err != nil {
 			return nil, err
 		}
 		now := time.Now()
-		e, ttl, err := newEntry(reply, now)
-		if err != nil {
-			return nil, err
+		e, ttl, ok := (*entry)(nil), uint32(0), false
+		if wire != nil {
+			if e, ttl, ok = newEntryWire(wire, now); !ok {
+				reply = new(dns.Msg)
+				if err := reply.Unpack(wire); err != nil {
+					return nil, fmt.Errorf("%w: %w", ErrBadUpstream, err)
+				}
+			}
+		}
+		if !ok {
+			if e, ttl, err = newEntry(reply, now); err != nil {
+				return nil, err
+			}
 		}
 		if ttl > 0 {
 			s.cache.put(k, e)

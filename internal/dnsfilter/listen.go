@@ -100,15 +100,39 @@ func (s *Server) serve(r *request) {
 }
 
 // resume finishes a parked request on a goroutine of its own, which
-// answers it alone and recycles it.
+// answers it alone and recycles it. The goroutine then waits a while for
+// the next parked request: under a stream of cache misses, goroutines (and
+// their grown stacks) are reused instead of made per miss.
 func (s *Server) resume(r *request) {
 	s.inflight.Add(1)
-	go func() {
-		defer s.inflight.Done()
+	select {
+	case s.parked <- r: // an idle one took it
+	default:
+		go s.runParked(r)
+	}
+}
+
+// parkedIdle is how long a goroutine that finished a parked request waits
+// for another before it exits.
+const parkedIdle = 5 * time.Second
+
+func (s *Server) runParked(r *request) {
+	idle := time.NewTimer(parkedIdle)
+	defer idle.Stop()
+	for {
 		r.mayBlock = true
 		s.runChain(r)
 		s.respond(r)
-	}()
+		s.inflight.Done()
+		idle.Reset(parkedIdle)
+		select {
+		case r = <-s.parked:
+		case <-idle.C:
+			return
+		case <-s.stopped:
+			return
+		}
+	}
 }
 
 // runChain runs the stages from r.at until one answers or parks.

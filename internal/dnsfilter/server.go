@@ -94,7 +94,9 @@ type Server struct {
 	reqs      sync.Pool
 	inflight  sync.WaitGroup
 	closing   atomic.Bool
-	tcpConns  sync.Map // net.Conn → struct{}
+	tcpConns  sync.Map      // net.Conn → struct{}
+	parked    chan *request // to an idle goroutine of runParked
+	stopped   chan struct{} // closed when Run returns
 }
 
 // newChain is the resolver chain, in the order a query goes through it.
@@ -159,13 +161,15 @@ func New(opt Options) (*Server, error) {
 		opt.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{
-		engine: opt.Engine,
-		ident:  opt.Identity,
-		sink:   opt.Activity,
-		log:    opt.Logger,
-		now:    opt.Now,
-		chain:  newChain(),
-		ss:     newSafeSearch(),
+		engine:  opt.Engine,
+		ident:   opt.Identity,
+		sink:    opt.Activity,
+		log:     opt.Logger,
+		now:     opt.Now,
+		chain:   newChain(),
+		ss:      newSafeSearch(),
+		parked:  make(chan *request),
+		stopped: make(chan struct{}),
 	}
 	s.reqs.New = func() any { return new(request) }
 	snap := opt.Engine.Snapshot()
@@ -230,6 +234,10 @@ func (s *Server) reload(snap *policy.Snapshot) {
 		return
 	}
 	s.view.Store(v)
+	if v.up != old.up {
+		// Queries that began on the old view are done by its timeout.
+		time.AfterFunc(old.up.timeout+time.Second, old.up.close)
+	}
 	if !slices.Equal(snap.Config().DNS.Listen, s.listen) {
 		s.log.Warn("dns.listen changed: restart schoolgate to listen on the new addresses", "listening", s.listen, "configured", snap.Config().DNS.Listen)
 	}
@@ -261,5 +269,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.tcpConns.Range(func(k, _ any) bool { k.(net.Conn).Close(); return true })
 	wg.Wait()
 	s.inflight.Wait()
+	close(s.stopped)
+	s.view.Load().up.close()
 	return ctx.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -33,7 +34,7 @@ type upstream struct {
 	kind      string // udp, tcp, tls, https
 	hostport  string
 	stream    *streamPool // tcp and tls; TCP fallback for udp
-	udp       *dns.Client
+	udp       *udpPool
 	doh       *http.Client
 	url       string
 	downUntil atomic.Int64 // unix nanos
@@ -99,7 +100,9 @@ func newUpstream(addr string, tlsConf *tls.Config) (*upstream, error) {
 			}
 		}
 		up.stream = newStreamPool(hp, conf)
-		up.udp = &dns.Client{Net: "udp", UDPSize: ednsSize}
+		if up.kind == "udp" {
+			up.udp = newUDPPool(hp)
+		}
 	case "https":
 		if _, err := url.Parse(addr); err != nil {
 			return nil, err
@@ -121,10 +124,12 @@ func newUpstream(addr string, tlsConf *tls.Config) (*upstream, error) {
 	return up, nil
 }
 
-// exchange sends m to the upstreams in turn until one answers.
-func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+// exchange sends m to the upstreams in turn until one answers. The
+// answer is unpacked, or in wire form (wire, from a UDP upstream: its ID
+// and question checked, unpacking left to the caller).
+func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (reply *dns.Msg, wire []byte, err error) {
 	if len(u.list) == 0 {
-		return nil, ErrNoUpstream
+		return nil, nil, ErrNoUpstream
 	}
 	now := time.Now().UnixNano()
 	order := make([]*upstream, 0, len(u.list))
@@ -145,42 +150,67 @@ func (u *upstreams) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) 
 		if budget <= 0 {
 			break
 		}
-		actx, cancel := context.WithTimeout(ctx, budget)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if i < len(order)-1 { // the last one has what is left anyway
+			actx, cancel = context.WithTimeout(ctx, budget)
+		}
 		start := time.Now()
-		reply, err := up.exchange(actx, m)
+		reply, wire, err := up.exchange(actx, m)
 		cancel()
-		if err == nil && !sameQuestion(m, reply) {
+		if err == nil && wire == nil && !sameQuestion(m, reply) {
 			err = fmt.Errorf("%w: %s answered another question", ErrBadUpstream, up.addr)
 		}
-		if err == nil && reply.Rcode != dns.RcodeServerFailure && reply.Rcode != dns.RcodeRefused {
+		var rcode int
+		switch {
+		case err != nil:
+		case wire != nil:
+			rcode = int(wire[3] & 0xF) // at least a header: the pool checked
+		default:
+			rcode = reply.Rcode
+		}
+		if err == nil && rcode != dns.RcodeServerFailure && rcode != dns.RcodeRefused {
 			up.dur.Observe(time.Since(start).Seconds())
 			up.downUntil.Store(0)
-			return reply, nil
+			return reply, wire, nil
 		}
 		if err == nil {
-			err = fmt.Errorf("%w: %s answered %s", ErrBadUpstream, up.addr, dns.RcodeToString[reply.Rcode])
+			err = fmt.Errorf("%w: %s answered %s", ErrBadUpstream, up.addr, dns.RcodeToString[rcode])
 		}
 		up.errs.Inc()
 		up.downUntil.Store(time.Now().Add(downFor).UnixNano())
 		lastErr = err
 	}
-	return nil, fmt.Errorf("%w: %w", ErrNoUpstream, lastErr)
+	return nil, nil, fmt.Errorf("%w: %w", ErrNoUpstream, lastErr)
 }
 
-func (up *upstream) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) {
+// close stops the UDP sockets' readers: the upstreams were replaced (a
+// reload) or the resolver stopped. Queries still waiting fail.
+func (u *upstreams) close() {
+	for _, up := range u.list {
+		if up.udp != nil {
+			up.udp.close()
+		}
+	}
+}
+
+func (up *upstream) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, []byte, error) {
+	var reply *dns.Msg
+	var err error
 	switch up.kind {
 	case "udp":
-		m.Id = dns.Id()
-		reply, _, err := up.udp.ExchangeContext(ctx, m, up.hostport)
-		if err == nil && reply.Truncated {
-			return up.stream.exchange(ctx, m)
+		var wire []byte
+		if wire, err = up.udp.exchange(ctx, m); err != nil || binary.BigEndian.Uint16(wire[2:])&flagTC == 0 {
+			return nil, wire, err
 		}
-		return reply, err
+		m.Id = dns.Id() // truncated: again over TCP
+		reply, err = up.stream.exchange(ctx, m)
 	case "tcp", "tls":
 		m.Id = dns.Id()
-		return up.stream.exchange(ctx, m)
+		reply, err = up.stream.exchange(ctx, m)
+	default:
+		reply, err = up.exchangeDoH(ctx, m)
 	}
-	return up.exchangeDoH(ctx, m)
+	return reply, nil, err
 }
 
 // exchangeDoH posts the query (RFC 8484, ID 0).
