@@ -45,7 +45,7 @@ func (c *Console) activityCSV(w http.ResponseWriter, r *http.Request, v *visit) 
 	}
 	code := strings.TrimSpace(r.URL.Query().Get("code"))
 	if code == "" {
-		c.render(w, r, http.StatusUnauthorized, "activity_code", v, activityCodeView{Form: form})
+		c.render(w, r, http.StatusOK, "activity_code", v, activityCodeView{Form: form})
 		return
 	}
 	ok, err := c.reconfirm(r, v, code)
@@ -54,7 +54,7 @@ func (c *Console) activityCSV(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	if !ok {
-		c.render(w, r, http.StatusUnauthorized, "activity_code", v, activityCodeView{Form: form,
+		c.render(w, r, http.StatusUnprocessableEntity, "activity_code", v, activityCodeView{Form: form,
 			Error: "That code is not right, or was already used. Wait for the next one and try again."})
 		return
 	}
