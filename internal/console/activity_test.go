@@ -310,6 +310,15 @@ func TestChronology(t *testing.T) {
 		if !f.audited("console.chronology.view", "user:ada") {
 			t.Error("the chronology is not audited")
 		}
+		if !strings.Contains(body, "someone is upsetting me") {
+			t.Error("the dsl does not see the concern's text")
+		}
+		// The technical role sees that a concern was raised, not its text.
+		tb := f.browser()
+		tb.signIn("r-technical", "")
+		if _, _, body := tb.do("GET", "/people/ada/chronology", nil); !strings.Contains(body, "raised a concern (reading it needs") || strings.Contains(body, "upsetting") {
+			t.Error("the technical role reads a concern in the chronology")
+		}
 		if st, _, _ := b.do("GET", "/people/ada/chronology?since=yesterday", nil); st != http.StatusUnprocessableEntity {
 			t.Errorf("a bad date: %d", st)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
 
@@ -107,7 +108,7 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 		c.fail(w, r, v, err)
 		return
 	}
-	items = append(items, recordItems(rec)...)
+	items = append(items, recordItems(rec, safeguarding.Can(v.user.Roles, safeguarding.ReadConcerns))...)
 	slices.SortStableFunc(items, func(a, b chronologyItem) int { return a.When.Compare(b.When) })
 	for _, it := range items {
 		it.When = it.When.In(loc)
@@ -144,7 +145,10 @@ func eventItem(e activity.Event) chronologyItem {
 	return it
 }
 
-func recordItems(p store.PersonRecord) []chronologyItem {
+// recordItems are the person's records as lines; a concern's text and
+// link only for a role that reads concerns (the others see that one was
+// raised).
+func recordItems(p store.PersonRecord, concerns bool) []chronologyItem {
 	var out []chronologyItem
 	for _, q := range p.Requests {
 		out = append(out, chronologyItem{When: q.Created, Kind: "request", Host: q.Host, Detail: "asked: “" + q.Reason + "” · " + q.Status})
@@ -161,8 +165,11 @@ func recordItems(p store.PersonRecord) []chronologyItem {
 		out = append(out, chronologyItem{When: a.AcceptedAt, Kind: "aua", Detail: "accepted the acceptable-use agreement " + a.Version})
 	}
 	for _, k := range p.Concerns {
-		out = append(out, chronologyItem{When: k.Created, Kind: "concern", Host: k.Host, Detail: "raised a concern: “" + k.Text + "”",
-			Link: fmt.Sprintf("/concerns/%d", k.ID)})
+		it := chronologyItem{When: k.Created, Kind: "concern", Host: k.Host, Detail: "raised a concern (reading it needs the esafety-lead or dsl role)"}
+		if concerns {
+			it.Detail, it.Link = "raised a concern: “"+k.Text+"”", fmt.Sprintf("/concerns/%d", k.ID)
+		}
+		out = append(out, it)
 	}
 	return out
 }

@@ -15,9 +15,9 @@ import (
 type personClass uint8
 
 const (
-	classPupil personClass = iota // a pupil or visitor (or a device, no name)
-	classStaff                    // holds any other role
-	classUnknown                  // not in the directory: treated as both
+	classPupil   personClass = iota // a pupil or visitor (or a device, no name)
+	classStaff                      // holds any other role
+	classUnknown                    // not in the directory: treated as both
 )
 
 // rowRule decides, row by row, whether the visitor may see a named

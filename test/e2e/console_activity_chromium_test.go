@@ -30,6 +30,20 @@ func TestConsoleActivityChromium(t *testing.T) {
 	for _, u := range []string{"http://bet.test:" + o.http + "/", "http://bet.test:" + o.http + "/roulette", "http://social.test:" + o.http + "/feed", "http://bad.test:" + o.http + "/"} {
 		in.curl(t, "127.0.0.2", append(amy, u)...)
 	}
+	// A request and a concern from the block page's forms (with their
+	// tokens).
+	code, page, _ := in.curl(t, "127.0.0.2", append(amy, "http://social.test:"+o.http+"/feed")...)
+	if code != 403 {
+		t.Fatalf("permission page: %d", code)
+	}
+	action, form := pageForm(t, page, "request")
+	if code, body, _ := in.curl(t, "127.0.0.2", append(amy, curlForm(action, form, "reason", "For our <b>class</b> project")...)...); code != 200 || !strings.Contains(body, "Request sent") {
+		t.Fatalf("request: %d\n%s", code, body)
+	}
+	action, form = pageForm(t, page, "concern")
+	if code, _, _ := in.curl(t, "127.0.0.2", append(amy, curlForm(action, form, "kind", "other", "details", "Someone sent me <i>horrible</i> messages")...)...); code != 200 {
+		t.Fatalf("concern: %d", code)
+	}
 
 	ctx := startChromium(t, chromium, in.proxy, chromedp.WindowSize(1200, 900))
 	tctx, cancel := context.WithTimeout(ctx, 120*time.Second)
@@ -83,13 +97,20 @@ func TestConsoleActivityChromium(t *testing.T) {
 	proxySaveShot(t, "console-activity.png", png)
 
 	step("chronology", chromedp.Navigate(base+"/people/amy/chronology"), chromedp.WaitVisible(chromedp.CSS("section.day")))
-	if s := text("section.day"); !strings.Contains(s, "bet.test") {
+	if s := text("section.day"); !strings.Contains(s, "bet.test") || !strings.Contains(s, "For our <b>class</b> project") ||
+		!strings.Contains(s, "raised a concern") || strings.Contains(s, "horrible") {
 		t.Errorf("chronology: %q", s)
 	}
 	if png, err = chromedp.Run(tctx, chromedp.FullScreenshot(100)); err != nil {
 		t.Fatal(err)
 	}
 	proxySaveShot(t, "console-chronology.png", png)
+	// The technical role does not read concerns: the chronology says one
+	// was raised, the concern page refuses.
+	step("concern refused", chromedp.Navigate(base+"/concerns/1"), chromedp.WaitVisible(chromedp.CSS("main")))
+	if s := text("main"); !strings.Contains(s, "Not permitted") || strings.Contains(s, "horrible") {
+		t.Errorf("a technical opens a concern: %q", s)
+	}
 	out := in.cli(t, "", "audit", "list", "--action", "console.chronology.view")
 	if !strings.Contains(out, "user:amy") {
 		t.Errorf("the chronology view is not audited:\n%s", out)
