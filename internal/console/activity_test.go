@@ -107,6 +107,12 @@ func TestActivityStaffRows(t *testing.T) {
 		if !f.audited("console.activity.search", "user:r-teacher") {
 			t.Error("a search naming a teacher is not audited as user:r-teacher")
 		}
+		if _, _, body := b.do("GET", "/activity?group=pupils-ks2&host=pupil-site.example", nil); !strings.Contains(body, ">pupil-site.example<") {
+			t.Error("the group search misses ada's event")
+		}
+		if _, _, body := b.do("GET", "/activity?group=staff&host=pupil-site.example", nil); strings.Contains(body, ">pupil-site.example<") {
+			t.Error("the group search finds an event of another group")
+		}
 		st, _, body = b.do("GET", "/activity?host=example", nil)
 		if st != http.StatusOK || strings.Contains(body, "withheld") || !strings.Contains(body, "ghost-site.example") {
 			t.Errorf("dsl: %d", st)
