@@ -22,7 +22,7 @@ type activityView struct {
 	Rows       []activityRow
 	Withheld   int // rows of people the visitor's roles may not see
 	Next       string
-	Export     string // the query of the CSV export (the same filters)
+	Export     string // the CSV export's address (the same filters)
 	Searched   bool
 	Error      string
 	Verdicts   []string
@@ -76,7 +76,7 @@ func (c *Console) activityShow(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	view.Searched = true
-	view.Export = form.query().Encode()
+	view.Export = "/activity.csv?" + form.query().Encode()
 	rule := c.rowRule(v)
 	if ok, err := c.namedAllowed(r.Context(), rule, form.Person); err != nil {
 		c.fail(w, r, v, err)

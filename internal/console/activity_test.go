@@ -222,6 +222,10 @@ func TestActivityCSV(t *testing.T) {
 		f.logEvents(events...)
 		b := f.browser()
 		secret := b.signIn("r-esafety-lead", "")
+		_, _, page := b.do("GET", "/activity?host=example&verdict=allow", nil)
+		if !strings.Contains(page, `href="/activity.csv?host=example&amp;verdict=allow" id="export"`) {
+			t.Errorf("the export link does not carry the filters:\n%s", page)
+		}
 		st, _, body := b.do("GET", "/activity.csv?host=example", nil)
 		if st != http.StatusOK || !strings.Contains(body, `name="code"`) || strings.Contains(body, "h1.example") {
 			t.Fatalf("without a code: %d %s", st, body)
