@@ -58,7 +58,7 @@ func (c *Console) activityCSV(w http.ResponseWriter, r *http.Request, v *visit) 
 			Error: "That code is not right, or was already used. Wait for the next one and try again."})
 		return
 	}
-	if err := c.auditSearch(r, v, "console.activity.export", form); err != nil {
+	if err := c.auditSearch(r, v, "console.activity.export", form, nil); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

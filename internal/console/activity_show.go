@@ -85,15 +85,13 @@ func (c *Console) activityShow(w http.ResponseWriter, r *http.Request, v *visit)
 		c.refuseNamed(w, r, v, form.Person)
 		return
 	}
-	if err := c.auditSearch(r, v, "console.activity.search", form); err != nil {
-		c.fail(w, r, v, err)
-		return
-	}
 	events, next, err := c.activityPage(r.Context(), v, filter, activityPageSize)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return
 	}
+	var named []string
+	seen := map[string]bool{}
 	for _, e := range events {
 		ok, err := rule.allows(r.Context(), e.User)
 		if err != nil {
@@ -105,6 +103,16 @@ func (c *Console) activityShow(w http.ResponseWriter, r *http.Request, v *visit)
 			continue
 		}
 		view.Rows = append(view.Rows, toActivityRow(e, c.location()))
+		if e.User != "" && !seen[e.User] {
+			seen[e.User] = true
+			named = append(named, e.User)
+		}
+	}
+	// The page is shown only once its view is recorded, with the people
+	// it names.
+	if err := c.auditSearch(r, v, "console.activity.search", form, named); err != nil {
+		c.fail(w, r, v, err)
+		return
 	}
 	if !next.IsZero() {
 		q := form.query()
@@ -133,7 +141,7 @@ func (c *Console) refuseNamed(w http.ResponseWriter, r *http.Request, v *visit, 
 }
 
 // auditSearch records a search; one naming a person has object user:NAME.
-func (c *Console) auditSearch(r *http.Request, v *visit, action string, f activityForm) error {
+func (c *Console) auditSearch(r *http.Request, v *visit, action string, f activityForm, shown []string) error {
 	object := "activity"
 	if f.Person != "" {
 		object = "user:" + f.Person
@@ -142,6 +150,9 @@ func (c *Console) auditSearch(r *http.Request, v *visit, action string, f activi
 	after := map[string]any{}
 	for k := range q {
 		after[k] = q.Get(k)
+	}
+	if shown != nil {
+		after["users"] = shown
 	}
 	return c.auditVisit(r, v, action, object, after)
 }

@@ -95,6 +95,10 @@ func TestActivityStaffRows(t *testing.T) {
 				t.Errorf("%s: a teacher's chronology: %d", role, st)
 			}
 		}
+		recs, _ := f.st.ListAudit(context.Background(), store.AuditFilter{Action: "console.activity.search"})
+		if len(recs) == 0 || !strings.Contains(recs[0].After, `"users":["ada"]`) {
+			t.Errorf("the search's audit does not name the people shown: %+v", recs)
+		}
 		if !f.audited("console.activity.refused", "user:r-teacher") {
 			t.Error("the refused search is not audited")
 		}
