@@ -18,6 +18,7 @@ type dashboardView struct {
 	CanGrant    bool
 	Generated   time.Time
 	WeekFrom    time.Time
+	Safe        safeguardingTiles
 }
 
 type periodCounts struct {
@@ -72,6 +73,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	view.Pending = len(pending)
+	if view.Safe, err = c.safeguardingTiles(ctx, v, weekFrom, until); err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
 	c.render(w, r, http.StatusOK, "dashboard", v, view)
 }
 

@@ -67,6 +67,8 @@ type fixture struct {
 	clk *clock
 	// request is the pupil ada's pending request.
 	request store.Request
+	// concern is the pupil ada's open concern.
+	concern store.Concern
 }
 
 func newFixture(t *testing.T, backend string) *fixture {
@@ -137,6 +139,10 @@ func (f *fixture) people() {
 	}
 	f.request, err = f.st.CreateRequest(ctx, store.Request{User: "ada", Client: "10.20.0.7", Groups: []string{"pupils-ks2"}, Host: "social.example",
 		Categories: []string{"social-media"}, Reason: `<script>alert("x")</script> for homework`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.concern, err = f.st.CreateConcern(ctx, store.Concern{User: "ada", Client: "10.20.0.7", Host: "games.example", Text: `<script>alert("c")</script> someone is upsetting me`})
 	if err != nil {
 		t.Fatal(err)
 	}

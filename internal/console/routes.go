@@ -42,5 +42,12 @@ func (c *Console) routes() []route {
 		{"GET /grants", need(safeguarding.GrantPermission), c.grantsShow},
 		{"POST /grants", need(safeguarding.GrantPermission), c.grantCreate},
 		{"POST /grants/{id}/revoke", need(safeguarding.GrantPermission), c.grantRevoke},
+		{"GET /activity", need(safeguarding.ViewNamedPupilActivity), c.activityShow},
+		{"GET /activity.csv", need(safeguarding.ViewNamedPupilActivity), c.activityCSV},
+		{"GET /people/{username}/chronology", need(safeguarding.ViewNamedPupilActivity), c.chronologyShow},
+		{"GET /concerns", need(safeguarding.ReadConcerns), c.concernsShow},
+		{"GET /concerns/{id}", need(safeguarding.ReadConcerns), c.concernShow},
+		{"POST /concerns/{id}/status", need(safeguarding.ReadConcerns), c.concernStatus},
+		{"POST /concerns/{id}/notes", need(safeguarding.ReadConcerns), c.concernNote},
 	}
 }

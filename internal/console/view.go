@@ -40,7 +40,8 @@ func parseViews() (map[string]*template.Template, error) {
 }
 
 // pageNames are the templates render is asked for.
-var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants"}
+var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
+	"activity", "activity_code", "chronology", "concerns", "concern"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -67,6 +68,8 @@ var nav = []struct {
 	{"/", "Dashboard", safeguarding.Dashboard},
 	{"/requests", "Requests", safeguarding.DecideRequests},
 	{"/grants", "Grants", safeguarding.GrantPermission},
+	{"/activity", "Activity", safeguarding.ViewNamedPupilActivity},
+	{"/concerns", "Concerns", safeguarding.ReadConcerns},
 }
 
 // errorView is the error page's model.

@@ -17,6 +17,7 @@ type ActivityFilter struct {
 	Client   string // an IP address
 	Host     string // the host or any subdomain of it
 	Category string
+	Group    string // one of the client's groups when decided
 	Verdict  string
 	Point    string
 	Ref      string // a block page's reference number
@@ -106,6 +107,9 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 	}
 	if f.Category != "" {
 		arg(`(',' || categories || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Category)+",%")
+	}
+	if f.Group != "" {
+		arg(`(',' || groups || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Group)+",%")
 	}
 	if f.Verdict != "" {
 		arg("verdict = $?", f.Verdict)
