@@ -60,7 +60,7 @@ func TestCells(t *testing.T) {
 	want := map[[2]string]Kind{
 		{"child-abuse", "staff"}: KindIllegal, {"adult", "staff"}: KindBlock,
 		{"gambling", "staff"}: KindWarn, {"gambling", "pupils"}: KindBlock,
-		{"shopping", "pupils"}: KindWarn, // no cell and no others: the default row
+		{"shopping", "pupils"}:     KindWarn, // no cell and no others: the default row
 		{"social-media", "pupils"}: KindPermission, {"social-media", "sixth-form"}: KindTimes,
 		{"filesharing", "staff"}: KindAllow, {"default", "pupils"}: KindWarn,
 	}
