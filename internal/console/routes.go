@@ -42,5 +42,6 @@ func (c *Console) routes() []route {
 		{"GET /grants", need(safeguarding.GrantPermission), c.grantsShow},
 		{"POST /grants", need(safeguarding.GrantPermission), c.grantCreate},
 		{"POST /grants/{id}/revoke", need(safeguarding.GrantPermission), c.grantRevoke},
+		{"GET /policy", need(safeguarding.ReadPolicy), c.policyShow},
 	}
 }

@@ -40,7 +40,7 @@ func parseViews() (map[string]*template.Template, error) {
 }
 
 // pageNames are the templates render is asked for.
-var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants"}
+var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants", "policy"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -67,6 +67,7 @@ var nav = []struct {
 	{"/", "Dashboard", safeguarding.Dashboard},
 	{"/requests", "Requests", safeguarding.DecideRequests},
 	{"/grants", "Grants", safeguarding.GrantPermission},
+	{"/policy", "Policy", safeguarding.ReadPolicy},
 }
 
 // errorView is the error page's model.
