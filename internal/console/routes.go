@@ -43,5 +43,6 @@ func (c *Console) routes() []route {
 		{"POST /grants", need(safeguarding.GrantPermission), c.grantCreate},
 		{"POST /grants/{id}/revoke", need(safeguarding.GrantPermission), c.grantRevoke},
 		{"GET /policy", need(safeguarding.ReadPolicy), c.policyShow},
+		{"GET /audit", need(safeguarding.ReadAudit), c.auditShow},
 	}
 }

@@ -40,7 +40,7 @@ func parseViews() (map[string]*template.Template, error) {
 }
 
 // pageNames are the templates render is asked for.
-var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants", "policy"}
+var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants", "policy", "audit"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -68,6 +68,7 @@ var nav = []struct {
 	{"/requests", "Requests", safeguarding.DecideRequests},
 	{"/grants", "Grants", safeguarding.GrantPermission},
 	{"/policy", "Policy", safeguarding.ReadPolicy},
+	{"/audit", "Audit", safeguarding.ReadAudit},
 }
 
 // errorView is the error page's model.
