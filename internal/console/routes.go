@@ -44,5 +44,13 @@ func (c *Console) routes() []route {
 		{"POST /grants/{id}/revoke", need(safeguarding.GrantPermission), c.grantRevoke},
 		{"GET /policy", need(safeguarding.ReadPolicy), c.policyShow},
 		{"GET /audit", need(safeguarding.ReadAudit), c.auditShow},
+		{"GET /people", need(safeguarding.ManagePeople), c.peopleShow},
+		{"POST /people", need(safeguarding.ManagePeople), c.personAdd},
+		{"POST /people/import", need(safeguarding.ManagePeople), c.peopleImport},
+		{"GET /people/{name}", need(safeguarding.ManagePeople), c.personShow},
+		{"POST /people/{name}/roles", need(safeguarding.ManagePeople), c.personRoles},
+		{"POST /people/{name}/disable", need(safeguarding.ManagePeople), c.personDisable},
+		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
+		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
 	}
 }
