@@ -52,5 +52,6 @@ func (c *Console) routes() []route {
 		{"POST /people/{name}/disable", need(safeguarding.ManagePeople), c.personDisable},
 		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
 		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
+		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 	}
 }

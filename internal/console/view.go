@@ -42,7 +42,7 @@ func parseViews() (map[string]*template.Template, error) {
 }
 
 // pageNames are the templates render is asked for.
-var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants", "policy", "audit", "people", "person"}
+var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants", "policy", "audit", "people", "person", "aua"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -72,6 +72,7 @@ var nav = []struct {
 	{"/policy", "Policy", safeguarding.ReadPolicy},
 	{"/audit", "Audit", safeguarding.ReadAudit},
 	{"/people", "People", safeguarding.ManagePeople},
+	{"/aua", "Acceptable use", safeguarding.ManageAUA},
 }
 
 // errorView is the error page's model.
