@@ -90,4 +90,3 @@ func (c *Console) auaShow(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	c.render(w, r, http.StatusOK, "aua", v, view)
 }
-
