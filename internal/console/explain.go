@@ -83,6 +83,11 @@ func (c *Console) explain(r *http.Request, v *visit, snap *policy.Snapshot, f ex
 	if gi, ok := snap.GroupIndex(who); ok {
 		groups.Add(gi)
 	} else {
+		// A role that may see nobody's activity is refused before the
+		// directory is asked, so that it cannot learn who exists.
+		if !safeguarding.Can(v.user.Roles, safeguarding.ViewNamedPupilActivity) && !safeguarding.Can(v.user.Roles, safeguarding.ViewNamedStaffActivity) {
+			return nil, errExplainPerson
+		}
 		user = strings.ToLower(who)
 		u, err := c.st.GetUser(ctx, user)
 		switch {

@@ -39,6 +39,11 @@ func TestPolicyPage(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || !strings.Contains(body, "named person") || strings.Contains(body, `id="verdict"`) {
 			t.Errorf("teacher explaining for ada: %d", st)
 		}
+		// Nor learn whether a name exists.
+		q.Set("who", "nobody.here")
+		if st, _, body := teacher.do("GET", "/policy?"+q.Encode(), nil); st != http.StatusUnprocessableEntity || !strings.Contains(body, "named person") {
+			t.Errorf("teacher explaining for an unknown name: %d", st)
+		}
 		// Escaping: the target is shown as text.
 		q.Set("who", "pupils-ks2")
 		q.Set("target", `<script>alert(1)</script>`)
