@@ -1,6 +1,9 @@
 package console
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+)
 
 // personDisable disables an account; the store ends its sessions.
 func (c *Console) personDisable(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -26,5 +29,5 @@ func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, v *visit, 
 	if disabled {
 		done = "disabled"
 	}
-	http.Redirect(w, r, "/people/"+name+"?done="+done, http.StatusSeeOther)
+	http.Redirect(w, r, "/people/"+url.PathEscape(name)+"?done="+done, http.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -36,5 +37,5 @@ func (c *Console) personRoles(w http.ResponseWriter, r *http.Request, v *visit) 
 		c.showPerson(w, r, v, status, personView{Error: err.Error()})
 		return
 	}
-	http.Redirect(w, r, "/people/"+name+"?done=roles", http.StatusSeeOther)
+	http.Redirect(w, r, "/people/"+url.PathEscape(name)+"?done=roles", http.StatusSeeOther)
 }

@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"schoolgate/internal/policy"
 	"schoolgate/internal/store"
 )
 
@@ -17,16 +19,23 @@ import (
 func TestPolicyPage(t *testing.T) {
 	backends(t, func(t *testing.T, f *fixture) {
 		f.people()
+		until := f.clk.Now().Add(time.Hour)
+		if _, err := f.st.CreateOverride(context.Background(), store.Actor{Name: "r-dsl"}, policy.Override{Kind: "grant", User: "ada", Category: "social-media", Verdict: policy.Allow, Until: until}); err != nil {
+			t.Fatal(err)
+		}
 		teacher := f.browser()
 		teacher.signIn("r-teacher", "")
 		st, _, body := teacher.do("GET", "/policy", nil)
 		if st != http.StatusOK {
 			t.Fatalf("policy: %d", st)
 		}
-		for _, want := range []string{`id="cat-illegal"`, "Unacceptable and illegal", "Locked", "Social media", "Allowed with staff permission", "Acceptable", "<th scope=\"col\">pupils-ks2</th>", `id="overrides"`} {
+		for _, want := range []string{`id="cat-illegal"`, "Unacceptable and illegal", "Locked", "Social media", "Allowed with staff permission", "Acceptable", "<th scope=\"col\">pupils-ks2</th>", `id="overrides"`, "<strong>1</strong> grant"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("policy page lacks %q", want)
 			}
+		}
+		if strings.Contains(body, "ada") {
+			t.Errorf("the policy page names a pupil to a teacher")
 		}
 		q := url.Values{"target": {"https://social.example/feed"}, "who": {"pupils-ks2"}, "at": {"2026-03-09T10:30"}}
 		st, _, body = teacher.do("GET", "/policy?"+q.Encode(), nil)
@@ -51,13 +60,14 @@ func TestPolicyPage(t *testing.T) {
 		if strings.Contains(body, "<script>alert") {
 			t.Errorf("target not escaped")
 		}
-		// A technician explains for ada: her groups, and an audit record.
+		// A technician explains for ada: her groups, her grant (which the
+		// group's explanation above did not have), and an audit record.
 		tech := f.browser()
 		tech.signIn("r-technical", "")
 		q.Set("who", "ada")
 		q.Set("target", "social.example")
 		st, _, body = tech.do("GET", "/policy?"+q.Encode(), nil)
-		if st != http.StatusOK || !strings.Contains(body, "pupils-ks2") || !strings.Contains(body, `id="verdict"><strong>block</strong>`) {
+		if st != http.StatusOK || !strings.Contains(body, "pupils-ks2") || !strings.Contains(body, `id="verdict"><strong>allow</strong>`) || !strings.Contains(body, "override:") {
 			t.Fatalf("technician explaining for ada: %d\n%s", st, body)
 		}
 		recs, err := f.st.ListAudit(context.Background(), store.AuditFilter{Actor: "r-technical", Action: "console.policy.explain"})
