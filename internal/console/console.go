@@ -57,6 +57,8 @@ type Console struct {
 
 	setupMu sync.Mutex
 	setup   setupToken
+
+	overlaps overlapCache
 }
 
 // ErrNoStore: the console needs the database.

@@ -46,7 +46,7 @@ func TestRouteTable(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(rt.pattern, " ")
-		path = strings.NewReplacer("{$}", "", "{id}", "1", "{username}", "ada").Replace(path)
+		path = strings.NewReplacer("{$}", "", "{id}", "1", "{username}", "ada", "{name}", "ada").Replace(path)
 		st, loc, _ := b.do(method, path, url.Values{"csrf": {"x"}})
 		if st != http.StatusSeeOther || loc != "/login" {
 			t.Errorf("%s without a session: %d %s", rt.pattern, st, loc)
@@ -104,7 +104,7 @@ func TestRolesByRoute(t *testing.T) {
 				if strings.HasPrefix(path, "/concerns/") {
 					pathID = fmt.Sprint(f.concern.ID)
 				}
-				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada").Replace(path)
+				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada", "{name}", "ada").Replace(path)
 				var st int
 				var body string
 				if method == "GET" {

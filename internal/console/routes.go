@@ -49,5 +49,16 @@ func (c *Console) routes() []route {
 		{"GET /concerns/{id}", need(safeguarding.ReadConcerns), c.concernShow},
 		{"POST /concerns/{id}/status", need(safeguarding.ReadConcerns), c.concernStatus},
 		{"POST /concerns/{id}/notes", need(safeguarding.ReadConcerns), c.concernNote},
+		{"GET /policy", need(safeguarding.ReadPolicy), c.policyShow},
+		{"GET /audit", need(safeguarding.ReadAudit), c.auditShow},
+		{"GET /people", need(safeguarding.ManagePeople), c.peopleShow},
+		{"POST /people", need(safeguarding.ManagePeople), c.personAdd},
+		{"POST /people/import", need(safeguarding.ManagePeople), c.peopleImport},
+		{"GET /people/{name}", need(safeguarding.ManagePeople), c.personShow},
+		{"POST /people/{name}/roles", need(safeguarding.ManagePeople), c.personRoles},
+		{"POST /people/{name}/disable", need(safeguarding.ManagePeople), c.personDisable},
+		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
+		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
+		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ func parseViews() (map[string]*template.Template, error) {
 		"roles": func(rs []identity.Role) string { return strings.ReplaceAll(identity.JoinRoles(rs), ",", ", ") },
 		"when":  func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
 		"join":  strings.Join,
+		"has":   func(rs []identity.Role, r identity.Role) bool { return slices.Contains(rs, r) },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -41,7 +43,7 @@ func parseViews() (map[string]*template.Template, error) {
 
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
-	"activity", "activity_code", "chronology", "concerns", "concern"}
+	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -70,6 +72,10 @@ var nav = []struct {
 	{"/grants", "Grants", safeguarding.GrantPermission},
 	{"/activity", "Activity", safeguarding.ViewNamedPupilActivity},
 	{"/concerns", "Concerns", safeguarding.ReadConcerns},
+	{"/policy", "Policy", safeguarding.ReadPolicy},
+	{"/audit", "Audit", safeguarding.ReadAudit},
+	{"/people", "People", safeguarding.ManagePeople},
+	{"/aua", "Acceptable use", safeguarding.ManageAUA},
 }
 
 // errorView is the error page's model.

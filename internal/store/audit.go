@@ -214,7 +214,9 @@ type AuditFilter struct {
 	Since, Until time.Time
 	Actor        string
 	Action       string
+	Object       string // exact, e.g. user:ada
 	Limit        int
+	Newest       bool // newest first (the limit keeps the latest)
 }
 
 // ListAudit returns records, oldest first.
@@ -237,7 +239,13 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, er
 	if f.Action != "" {
 		arg("action = $%d", f.Action)
 	}
+	if f.Object != "" {
+		arg("object = $%d", f.Object)
+	}
 	q += " ORDER BY id"
+	if f.Newest {
+		q += " DESC"
+	}
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
