@@ -27,6 +27,7 @@ var migrations = []migration{
 	{name: "users: several roles; audit: the actor's roles and OS account", sqlite: sqliteV6, postgres: postgresV6},
 	{name: "secrets; requests and concerns: folded repeats, closing time", sqlite: sqliteV7, postgres: postgresV7},
 	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
+	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
