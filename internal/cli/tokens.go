@@ -75,7 +75,7 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 			return fmt.Errorf("%w: %q is not a token ID", ErrUsage, pos[0])
 		}
 	}
-	st, _, err := cliStore(ctx, a, &cf)
+	st, cfg, err := cliStore(ctx, a, &cf)
 	if err != nil {
 		return err
 	}
@@ -104,6 +104,10 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 		}
 		return nil
 	}
+	loc, err := siteLocation(cfg)
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSER\tNAME\tCREATED\tEXPIRES\tLAST USED\tSTATE")
 	now := time.Now()
@@ -111,16 +115,16 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 		state := "active"
 		switch {
 		case !t.Revoked.IsZero():
-			state = "revoked " + t.Revoked.UTC().Format(time.DateOnly)
+			state = "revoked " + t.Revoked.In(loc).Format(time.DateOnly)
 		case !t.Active(now):
 			state = "expired"
 		}
 		used := "never"
 		if !t.LastUsed.IsZero() {
-			used = t.LastUsed.UTC().Format(time.RFC3339)
+			used = t.LastUsed.In(loc).Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, safe(t.Username), safe(t.Name), t.Created.UTC().Format(time.DateOnly),
-			t.Expires.UTC().Format(time.DateOnly), used, state)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, safe(t.Username), safe(t.Name), t.Created.In(loc).Format(time.DateOnly),
+			t.Expires.In(loc).Format(time.DateOnly), used, state)
 	}
 	return tw.Flush()
 }

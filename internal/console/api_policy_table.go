@@ -48,7 +48,9 @@ func policyTable(snap *policy.Snapshot) policyTableView {
 				s, ok = cell(rule.Cells, g)
 			}
 			if !ok {
-				s, _ = cell(cfg.Default.Cells, g)
+				if s, ok = cell(cfg.Default.Cells, g); !ok {
+					s = "allow" // no default row: the engine's
+				}
 			}
 			row.Cells[j] = s
 		}
