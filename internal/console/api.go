@@ -111,7 +111,7 @@ func (c *Console) apiVisit(w http.ResponseWriter, r *http.Request) (*visit, erro
 			return nil, err
 		}
 	}
-	return &visit{user: u, userAg: r.UserAgent(), actor: safeguarding.Actor{
+	return &visit{user: u, userAg: r.UserAgent(), token: t.ID, actor: safeguarding.Actor{
 		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r)}}, nil
 }
 

@@ -23,15 +23,10 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.apiFail(w, r, err)
 		return
 	}
-	// The store lists oldest first: the last year's records, then their
-	// tail.
-	recs, err := c.st.ListAudit(r.Context(), store.AuditFilter{Since: c.now().AddDate(-1, 0, 0)})
+	recs, err := c.st.LatestAudit(r.Context(), limit)
 	if err != nil {
 		c.apiFail(w, r, err)
 		return
-	}
-	if len(recs) > limit {
-		recs = recs[len(recs)-limit:]
 	}
 	if recs == nil {
 		recs = []store.AuditRecord{}

@@ -565,3 +565,45 @@ func TestAPIPolicyTable(t *testing.T) {
 		t.Errorf("cells %v", cells)
 	}
 }
+
+// TestAPIAuditAndConcerns: the audit trail's latest records (the read
+// itself among them, with the token that made it); concerns for the
+// roles that read them, the read audited.
+func TestAPIAuditAndConcerns(t *testing.T) {
+	backends(t, func(t *testing.T, f *fixture) {
+		f.people()
+		ctx := context.Background()
+		if _, err := f.st.CreateConcern(ctx, store.Concern{User: "ada", Client: "10.20.0.7", Host: "games.example", Text: "someone is being unkind"}); err != nil {
+			t.Fatal(err)
+		}
+		esafety := f.token("r-esafety-lead")
+		st, out := f.api("GET", "/api/v1/concerns", esafety, "")
+		if st != http.StatusOK || !strings.Contains(out, "someone is being unkind") {
+			t.Fatalf("concerns: %d %s", st, out)
+		}
+		tech := f.token("r-technical")
+		if st, out := f.api("GET", "/api/v1/concerns", tech, ""); st != http.StatusForbidden || strings.Contains(out, "unkind") {
+			t.Errorf("concerns for technical: %d %s", st, out)
+		}
+		st, out = f.api("GET", "/api/v1/audit?limit=3", tech, "")
+		var page struct {
+			Records []store.AuditRecord `json:"records"`
+		}
+		if st != http.StatusOK || json.Unmarshal([]byte(out), &page) != nil || len(page.Records) != 3 {
+			t.Fatalf("audit: %d %s", st, out)
+		}
+		last := page.Records[2]
+		if last.Action != "api.audit.view" || last.Actor != "r-technical" || last.Roles != "technical" || !strings.Contains(last.After, `"api_token":`) {
+			t.Errorf("the read: %+v", last)
+		}
+		var viewed bool
+		for _, r := range page.Records {
+			if r.Action == "api.concerns.view" && r.Actor == "r-esafety-lead" && strings.Contains(r.After, `"ada"`) {
+				viewed = true
+			}
+		}
+		if !viewed {
+			t.Errorf("the concerns read is not audited: %+v", page.Records)
+		}
+	})
+}

@@ -95,3 +95,23 @@ func TestAPITokens(t *testing.T) {
 		}
 	})
 }
+
+// TestLatestAudit: the last records, oldest first.
+func TestLatestAudit(t *testing.T) {
+	backends(t, func(t *testing.T, open func(now func() time.Time) *Store) {
+		ctx := context.Background()
+		s := open(newClock().Now)
+		for _, a := range []string{"one", "two", "three"} {
+			if err := s.Audit(ctx, Actor{Name: "x"}, a, "obj", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, err := s.LatestAudit(ctx, 2)
+		if err != nil || len(recs) != 2 || recs[0].Action != "two" || recs[1].Action != "three" {
+			t.Fatalf("%+v %v", recs, err)
+		}
+		if _, err := s.LatestAudit(ctx, 0); !errors.Is(err, ErrInvalid) {
+			t.Errorf("limit 0: %v", err)
+		}
+	})
+}
