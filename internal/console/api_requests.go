@@ -2,12 +2,13 @@ package console
 
 import (
 	"net/http"
+	"slices"
 
 	"schoolgate/internal/store"
 )
 
 // apiRequests lists unblock requests by status (pending by default, or
-// approved, denied, expired, all). It names pupils, so the view is
+// approved, denied, expired, decided: all but pending, all). It names pupils, so the view is
 // audited with the people it shows.
 func (c *Console) apiRequests(w http.ResponseWriter, r *http.Request, v *visit) {
 	status := r.URL.Query().Get("status")
@@ -15,16 +16,22 @@ func (c *Console) apiRequests(w http.ResponseWriter, r *http.Request, v *visit) 
 	case "":
 		status = store.StatusPending
 	case store.StatusPending, store.StatusApproved, store.StatusDenied, store.StatusExpired:
-	case "all":
-		status = ""
+	case "all", "decided":
 	default:
-		apiField(w, fieldErr("status", "%q: want pending, approved, denied, expired or all", status))
+		apiField(w, fieldErr("status", "%q: want pending, approved, denied, expired, decided or all", status))
 		return
 	}
-	list, err := c.st.ListRequests(r.Context(), status, 500)
+	want := status
+	if status == "all" || status == "decided" {
+		want = ""
+	}
+	list, err := c.st.ListRequests(r.Context(), want, 500)
 	if err != nil {
 		c.apiFail(w, r, err)
 		return
+	}
+	if status == "decided" {
+		list = slices.DeleteFunc(list, func(q store.Request) bool { return q.Status == store.StatusPending })
 	}
 	var named []string
 	seen := map[string]bool{}

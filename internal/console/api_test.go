@@ -607,3 +607,19 @@ func TestAPIAuditAndConcerns(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIRequestStatus: pending, decided and all.
+func TestAPIRequestStatus(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	f.people()
+	dsl := f.token("r-dsl")
+	if st, out := f.api("POST", fmt.Sprintf("/api/v1/requests/%d/deny", f.request.ID), dsl, `{"reason":"not for homework"}`); st != http.StatusOK {
+		t.Fatalf("deny: %d %s", st, out)
+	}
+	for status, want := range map[string]bool{"": false, "pending": false, "decided": true, "denied": true, "approved": false, "all": true} {
+		st, out := f.api("GET", "/api/v1/requests?status="+status, dsl, "")
+		if st != http.StatusOK || strings.Contains(out, "social.example") != want {
+			t.Errorf("status %q: %d %s", status, st, out)
+		}
+	}
+}
