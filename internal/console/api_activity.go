@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -66,11 +67,6 @@ func readActivityQuery(q url.Values) (activityQuery, *FieldError) {
 			return a, fieldErr("cursor", "not a cursor of this API: pass the \"next\" of the previous page as it is")
 		}
 		a.After, a.AfterSkip = at, skip
-		// Until is exclusive: include the cursor's own microsecond, whose
-		// first events were on the previous page.
-		if u := at.Add(time.Microsecond); a.Filter.Until.IsZero() || u.Before(a.Filter.Until) {
-			a.Filter.Until = u
-		}
 	}
 	return a, nil
 }
@@ -164,44 +160,8 @@ func (c *Console) apiActivity(w http.ResponseWriter, r *http.Request, v *visit) 
 			return
 		}
 	}
-	events := []eventView{}
-	var last time.Time
-	atLast, lastSkip, more := 0, 0, false
-	if !q.After.IsZero() {
-		last = q.After
-	}
-	err := c.st.SearchActivity(ctx, v.actorStore(), q.Filter, func(e activity.Event) error {
-		// Count every event at the time of the last one passed, shown or
-		// not, so the cursor skips exactly these next time.
-		if e.Time.Equal(last) {
-			atLast++
-		} else {
-			last, atLast = e.Time, 1
-		}
-		if !q.After.IsZero() && e.Time.Equal(q.After) && atLast <= q.AfterSkip {
-			return nil
-		}
-		if q.Group != "" && !slices.Contains(e.Groups, q.Group) {
-			return nil
-		}
-		if e.User != "" {
-			ok, _, err := names.may(ctx, e.User)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return nil
-			}
-		}
-		if len(events) == q.Limit {
-			more = true
-			return errPageFull
-		}
-		events = append(events, toEventView(e))
-		lastSkip = atLast
-		return nil
-	})
-	if err != nil && !errors.Is(err, errPageFull) {
+	events, next, err := c.activityPage(ctx, v, q, names)
+	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			apiField(w, fieldErr("query", "%v", err))
 			return
@@ -210,10 +170,8 @@ func (c *Console) apiActivity(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	resp := map[string]any{"events": events}
-	if more {
-		// The cursor is the last event shown and how many events at its
-		// time the search had passed by then, shown or not.
-		resp["next"] = encodeCursor(events[len(events)-1].Time, lastSkip)
+	if next != "" {
+		resp["next"] = next
 	}
 	object, named := "activity", []string{}
 	if q.Filter.User != "" {
@@ -229,4 +187,72 @@ func (c *Console) apiActivity(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// activityPage finds a page of the events the caller may see, and the
+// cursor of the next page ("" at the end). It reads the log in batches
+// (a page and one more, then twice as many each time), so that a search
+// never asks the database for the whole log; the events a batch passes
+// over (another group's, or people the caller may not see) only cost a
+// bigger next batch.
+func (c *Console) activityPage(ctx context.Context, v *visit, q activityQuery, names *namer) ([]eventView, string, error) {
+	events := []eventView{}
+	after, afterSkip := q.After, q.AfterSkip
+	batch := q.Limit + 1 + afterSkip
+	lastSkip := 0 // the cursor's count, at the time of the last event shown
+	for {
+		f := q.Filter
+		f.Limit = batch
+		if !after.IsZero() {
+			// Until is exclusive: include after's own microsecond, whose
+			// first afterSkip events were passed already.
+			if u := after.Add(time.Microsecond); f.Until.IsZero() || u.Before(f.Until) {
+				f.Until = u
+			}
+		}
+		// Count every event at the time of the last one passed, shown or
+		// not, so that a cursor skips exactly these.
+		last, atLast, read, more := after, 0, 0, false
+		err := c.st.SearchActivity(ctx, v.actorStore(), f, func(e activity.Event) error {
+			read++
+			if e.Time.Equal(last) {
+				atLast++
+			} else {
+				last, atLast = e.Time, 1
+			}
+			if !after.IsZero() && e.Time.Equal(after) && atLast <= afterSkip {
+				return nil
+			}
+			if q.Group != "" && !slices.Contains(e.Groups, q.Group) {
+				return nil
+			}
+			if e.User != "" {
+				ok, _, err := names.may(ctx, e.User)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return nil
+				}
+			}
+			if len(events) == q.Limit {
+				more = true
+				return errPageFull
+			}
+			events = append(events, toEventView(e))
+			lastSkip = atLast
+			return nil
+		})
+		switch {
+		case errors.Is(err, errPageFull):
+			return events, encodeCursor(events[len(events)-1].Time, lastSkip), nil
+		case err != nil:
+			return nil, "", err
+		case read < batch || more:
+			return events, "", nil // the end of the log
+		}
+		// The batch ran out before the page filled: go on after its last
+		// event.
+		after, afterSkip, batch = last, atLast, batch*2
+	}
 }
