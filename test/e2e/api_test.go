@@ -12,8 +12,8 @@ import (
 
 // TestAPIBearerCurl: the real binary. `tokens create` prints a token
 // (alone on stdout); curl with it as a bearer reaches /api/v1/me as that
-// person; without it, or once revoked, every path answers 401; a pupil
-// can have no token.
+// person, and a grant made with it takes effect; without it, or once
+// revoked, every path answers 401; a pupil can have no token.
 func TestAPIBearerCurl(t *testing.T) {
 	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
 	in.data = filepath.Join(in.dir, "data")
@@ -56,6 +56,19 @@ func TestAPIBearerCurl(t *testing.T) {
 	// A teacher may not read the requests: 403 naming the capability.
 	if body, code := curl("-H", "Authorization: Bearer "+token, base+"/api/v1/requests"); code != "403" || !strings.Contains(body, `"capability": "decide-requests"`) {
 		t.Errorf("requests as a teacher: %s %s", code, body)
+	}
+	// A teacher's grant through the API opens the cell for the pupil:
+	// check (which reads the live grants, as serve does) says so.
+	if out := in.cli(t, "", "check", "--user", "pupil1", "social.test"); !strings.Contains(out, `"verdict":"block"`) {
+		t.Fatalf("before the grant: %s", out)
+	}
+	body, code = curl("-X", "POST", "-H", "Authorization: Bearer "+token, "-H", "Content-Type: application/json",
+		"-d", `{"to":"user:pupil1","category":"social","for":"45m","reason":"a lesson on privacy"}`, base+"/api/v1/grants")
+	if code != "201" {
+		t.Fatalf("grant: %s %s", code, body)
+	}
+	if out := in.cli(t, "", "check", "--user", "pupil1", "social.test"); !strings.Contains(out, `"verdict":"allow"`) {
+		t.Errorf("after the grant: %s", out)
 	}
 	for _, p := range []string{"/api/v1/me", "/api/v1/nothing", "/api/v1/requests"} {
 		if _, code := curl(base + p); code != "401" {
