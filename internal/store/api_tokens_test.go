@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,34 @@ func TestLatestAudit(t *testing.T) {
 		}
 		if _, err := s.LatestAudit(ctx, 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("limit 0: %v", err)
+		}
+	})
+}
+
+// TestAPITokensPrune: an import with prune that disables a person
+// revokes their tokens too.
+func TestAPITokensPrune(t *testing.T) {
+	backends(t, func(t *testing.T, open func(now func() time.Time) *Store) {
+		ctx := context.Background()
+		clk := newClock()
+		s := open(clk.Now)
+		admin := Actor{Name: "admin"}
+		if err := s.CreateUser(ctx, admin, identity.User{Username: "tom", Roles: []identity.Role{identity.RoleTeacher}}, ""); err != nil {
+			t.Fatal(err)
+		}
+		now := clk.Now()
+		if _, err := s.CreateAPIToken(ctx, admin, APIToken{Name: "x", Username: "tom", Created: now, Expires: now.Add(time.Hour)}, "h-tom"); err != nil {
+			t.Fatal(err)
+		}
+		f, err := identity.ParseUsersCSV(strings.NewReader("username,display_name,role\namy,Amy,pupil\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum, err := s.ImportUsers(ctx, admin, f, true); err != nil || sum.Disabled != 1 {
+			t.Fatalf("import: %+v %v", sum, err)
+		}
+		if got, err := s.LookupAPIToken(ctx, "h-tom"); err != nil || got.Active(clk.Now()) {
+			t.Errorf("a pruned person's token: %+v %v", got, err)
 		}
 	})
 }
