@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"requests": {"requests list|approve|deny: filter-change requests from the block page", runRequests},
 		"aua":      {"aua status: who has not accepted the acceptable use agreement", runAUA},
 		"ca":       {"ca init|export: the school CA for TLS inspection", runCA},
+		"tokens":   {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},
 	}
 }
 

@@ -65,6 +65,9 @@ func (a access) allows(roles []identity.Role) bool {
 // it), refuses a role without the capability (403), and checks every
 // state-changing form's token.
 func (c *Console) guard(rt route) http.Handler {
+	if isAPI(rt.pattern) {
+		return c.apiGuard(rt)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := c.loadVisit(w, r)
 		if err != nil {

@@ -23,5 +23,11 @@ func (c *Console) audit(ctx context.Context, r *http.Request, who string, roles 
 
 // auditVisit is audit for the signed-in person.
 func (c *Console) auditVisit(r *http.Request, v *visit, action, object string, after map[string]any) error {
+	if v.token != 0 {
+		if after == nil {
+			after = map[string]any{}
+		}
+		after["api_token"] = v.token
+	}
 	return c.audit(r.Context(), r, v.user.Username, v.user.Roles, action, object, after)
 }

@@ -47,6 +47,9 @@ func TestRouteTable(t *testing.T) {
 		}
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		path = strings.NewReplacer("{$}", "", "{id}", "1", "{username}", "ada", "{name}", "ada").Replace(path)
+		if isAPI(rt.pattern) {
+			continue // TestAPIUnauthenticated: 401
+		}
 		st, loc, _ := b.do(method, path, url.Values{"csrf": {"x"}})
 		if st != http.StatusSeeOther || loc != "/login" {
 			t.Errorf("%s without a session: %d %s", rt.pattern, st, loc)

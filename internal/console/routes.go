@@ -60,5 +60,20 @@ func (c *Console) routes() []route {
 		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
 		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
+
+		// The JSON API (api.go): a bearer token or the session; 401 for
+		// any path under /api/v1 without one.
+		{"GET /api/v1/me", signedIn(), c.apiMe},
+		{"GET /api/v1/openapi.json", signedIn(), c.apiOpenAPI},
+		{"GET /api/v1/activity", need(safeguarding.ViewNamedPupilActivity), c.apiActivity},
+		{"GET /api/v1/activity/counts", need(safeguarding.ViewCounts), c.apiCounts},
+		{"GET /api/v1/requests", need(safeguarding.DecideRequests), c.apiRequests},
+		{"POST /api/v1/requests/{id}/approve", need(safeguarding.DecideRequests), c.apiRequestApprove},
+		{"POST /api/v1/requests/{id}/deny", need(safeguarding.DecideRequests), c.apiRequestDeny},
+		{"POST /api/v1/grants", need(safeguarding.GrantPermission), c.apiGrantCreate},
+		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
+		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
+		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

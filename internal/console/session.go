@@ -23,6 +23,8 @@ type visit struct {
 	user   *identity.User
 	actor  safeguarding.Actor
 	userAg string
+	// token is the API token the call carried (0: the session).
+	token int64
 }
 
 // complete says the second factor has been given, or is not needed.

@@ -95,6 +95,9 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFil
 				if err := t.updateUser(ctx, &old, &u); err != nil {
 					return err
 				}
+				if err := revokeAPITokens(ctx, t, name); err != nil {
+					return err
+				}
 				sum.Disabled++
 			}
 		}

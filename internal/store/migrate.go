@@ -28,6 +28,7 @@ var migrations = []migration{
 	{name: "secrets; requests and concerns: folded repeats, closing time", sqlite: sqliteV7, postgres: postgresV7},
 	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
+	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

@@ -128,6 +128,9 @@ func (s *Store) SetDisabled(ctx context.Context, by Actor, username string, disa
 			if _, err := endConsoleSessions(ctx, t, username); err != nil {
 				return err
 			}
+			if err := revokeAPITokens(ctx, t, username); err != nil {
+				return err
+			}
 		}
 		return t.updateUser(ctx, &old, &u)
 	})
