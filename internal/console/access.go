@@ -26,12 +26,20 @@ const (
 type access struct {
 	kind accessKind
 	cap  safeguarding.Capability
+	// alt, when set, is a second capability that also opens the route
+	// (the page then applies its own finer rule, e.g. whose rows).
+	alt safeguarding.Capability
 }
 
 func public() access                        { return access{kind: accessPublic} }
 func password() access                      { return access{kind: accessPassword} }
 func signedIn() access                      { return access{kind: accessSignedIn} }
 func need(c safeguarding.Capability) access { return access{kind: accessCap, cap: c} }
+
+// needEither opens a route to holders of either capability.
+func needEither(c, alt safeguarding.Capability) access {
+	return access{kind: accessCap, cap: c, alt: alt}
+}
 
 // errNoEntry: a route without a permission entry.
 var errNoEntry = errors.New("no entry in the permission table")
@@ -41,7 +49,10 @@ func (a access) valid() error {
 	case accessPublic, accessPassword, accessSignedIn:
 		return nil
 	case accessCap:
-		if slices.Contains(safeguarding.Capabilities()[:], a.cap) && len(safeguarding.RolesWith(a.cap)) > 0 {
+		known := func(c safeguarding.Capability) bool {
+			return slices.Contains(safeguarding.Capabilities(), c) && len(safeguarding.RolesWith(c)) > 0
+		}
+		if known(a.cap) && (a.alt == "" || known(a.alt)) {
 			return nil
 		}
 		return fmt.Errorf("%w: capability %q", errNoEntry, a.cap)
@@ -55,7 +66,7 @@ func (a access) allows(roles []identity.Role) bool {
 	case accessPublic, accessPassword, accessSignedIn:
 		return true
 	case accessCap:
-		return safeguarding.Can(roles, a.cap)
+		return safeguarding.Can(roles, a.cap) || (a.alt != "" && safeguarding.Can(roles, a.alt))
 	}
 	return false
 }

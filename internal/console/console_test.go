@@ -55,9 +55,9 @@ func TestRouteTable(t *testing.T) {
 			t.Errorf("%s without a session: %d %s", rt.pattern, st, loc)
 		}
 	}
-	// Every menu entry is a route needing the same capability.
+	// Every menu entry is a route with the same permission entry.
 	for _, n := range nav {
-		if rt, ok := findRoute(f.c, "GET "+n.href); !ok || rt.need.cap != n.cap {
+		if rt, ok := findRoute(f.c, "GET "+n.href); !ok || rt.need != n.need {
 			t.Errorf("menu %s: route %+v", n.href, rt.need)
 		}
 	}
@@ -115,8 +115,16 @@ func TestRolesByRoute(t *testing.T) {
 				} else {
 					st, _, body = b.post(path, url.Values{})
 				}
-				allowed := safeguarding.Can([]identity.Role{role}, rt.need.cap)
+				allowed := rt.need.allows([]identity.Role{role})
+				// A route opened by its second capability alone (slt on the
+				// activity pages: staff rows only) shows no pupil: ada's
+				// chronology is refused and her rows are left out.
+				altOnly := allowed && !safeguarding.Can([]identity.Role{role}, rt.need.cap)
+				if altOnly && strings.Contains(body, "social.example") {
+					t.Errorf("%s: %s sees a pupil's activity", rt.pattern, role)
+				}
 				switch {
+				case altOnly && st == http.StatusForbidden:
 				case allowed && st != http.StatusOK && st != http.StatusSeeOther && st != http.StatusUnprocessableEntity:
 					t.Errorf("%s: %d, want the page", rt.pattern, st)
 				case !allowed && st != http.StatusForbidden:

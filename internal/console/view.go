@@ -65,17 +65,17 @@ type navItem struct {
 // nav is the menu: the pages the roles may open.
 var nav = []struct {
 	href, label string
-	cap         safeguarding.Capability
+	need        access // as the page's own route
 }{
-	{"/", "Dashboard", safeguarding.Dashboard},
-	{"/requests", "Requests", safeguarding.DecideRequests},
-	{"/grants", "Grants", safeguarding.GrantPermission},
-	{"/activity", "Activity", safeguarding.ViewNamedPupilActivity},
-	{"/concerns", "Concerns", safeguarding.ReadConcerns},
-	{"/policy", "Policy", safeguarding.ReadPolicy},
-	{"/audit", "Audit", safeguarding.ReadAudit},
-	{"/people", "People", safeguarding.ManagePeople},
-	{"/aua", "Acceptable use", safeguarding.ManageAUA},
+	{"/", "Dashboard", need(safeguarding.Dashboard)},
+	{"/requests", "Requests", need(safeguarding.DecideRequests)},
+	{"/grants", "Grants", need(safeguarding.GrantPermission)},
+	{"/activity", "Activity", needEither(safeguarding.ViewNamedPupilActivity, safeguarding.ViewNamedStaffActivity)},
+	{"/concerns", "Concerns", need(safeguarding.ReadConcerns)},
+	{"/policy", "Policy", need(safeguarding.ReadPolicy)},
+	{"/audit", "Audit", need(safeguarding.ReadAudit)},
+	{"/people", "People", need(safeguarding.ManagePeople)},
+	{"/aua", "Acceptable use", need(safeguarding.ManageAUA)},
 }
 
 // errorView is the error page's model.
@@ -105,7 +105,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.CSRF = v.sess.CSRF
 		if v.complete() {
 			for _, n := range nav {
-				if safeguarding.Can(v.user.Roles, n.cap) {
+				if n.need.allows(v.user.Roles) {
 					p.Nav = append(p.Nav, navItem{Href: n.href, Label: n.label, Current: r.URL.Path == n.href})
 				}
 			}
