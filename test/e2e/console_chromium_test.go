@@ -54,6 +54,10 @@ func consoleStart(t *testing.T) (*proxyInstance, string, *lockedBuffer) {
 	addrs := in.start(t, cmd, proxyListenRe, proxyPageRe, consoleListenRe)
 	in.proxy, in.page = addrs[0], addrs[1]
 	waitFor(t, 20*time.Second, "serve ready", func() bool { return strings.Contains(in.logText(), "schoolgate ready") })
+	// Standard output is copied by its own goroutine: it may trail the log.
+	waitFor(t, 10*time.Second, "the console's address on standard output", func() bool {
+		return strings.Contains(out.String(), "Safeguarding console: ")
+	})
 	return in, addrs[2], out
 }
 
