@@ -55,8 +55,9 @@ func consoleStart(t *testing.T) (*proxyInstance, string, *lockedBuffer) {
 	in.proxy, in.page = addrs[0], addrs[1]
 	waitFor(t, 20*time.Second, "serve ready", func() bool { return strings.Contains(in.logText(), "schoolgate ready") })
 	// Standard output is copied by its own goroutine: it may trail the log.
-	waitFor(t, 10*time.Second, "the console's address on standard output", func() bool {
-		return strings.Contains(out.String(), "Safeguarding console: ")
+	// A new data directory: the set-up link is printed too.
+	waitFor(t, 10*time.Second, "the console's address and set-up link on standard output", func() bool {
+		return strings.Contains(out.String(), "Safeguarding console: ") && setupLinkRe.MatchString(out.String())
 	})
 	return in, addrs[2], out
 }
