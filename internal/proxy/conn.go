@@ -184,13 +184,15 @@ func (c *conn) handle(req *http.Request) bool {
 		chain = c.s.connectChain
 	}
 	c.r = request{req: req}
-	r := &c.r
+	r, keep := &c.r, false
 	for i := range chain {
 		if chain[i].run(c, r) == done {
-			return r.keep
+			keep = r.keep
+			break
 		}
 	}
-	return false
+	c.r = request{} // an idle connection holds no request, snapshot or event
+	return keep
 }
 
 // answered ends a chain with keep as its answer.
