@@ -4,7 +4,7 @@
 // and warning pages, the acceptable-use gate, optional TLS inspection with
 // the school's CA, and careful handling of hostile input.
 //
-// Every connection reads a request head (readHead: bounded in size and
+// Every connection reads a request head (readRequest: bounded in size and
 // time, refused when ambiguous by CheckHead), then runs the request through
 // one of two ordered tables of stages, written out in this file: newChain
 // for HTTP (and the requests inside an inspected tunnel), newConnectChain
