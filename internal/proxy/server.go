@@ -148,12 +148,15 @@ func newChain() []stage {
 //  5. address       an IP-literal target: the destination guard first (403
 //     before the 200), then the tunnel is accepted and decided on the
 //     server name in the client's TLS hello (connectIP).
-//  6. decide        policy.Decide on the host.
+//  6. decide        policy.Decide on the host; a warning the visitor
+//     already clicked through counts as allowed.
 //  7. inspect       groups under proxy.inspect (and hosts not in a
-//     no_inspect category) are decrypted with the school CA; the requests
-//     inside run newChain, so their decisions are per URL.
-//  8. block         a tunnel the policy blocked gets 403 (browsers show
-//     their own error page).
+//     no_inspect category) are decrypted with the school CA whatever the
+//     host's verdict: the requests inside run newChain, so their decisions
+//     (and the block page) are per URL.
+//  8. block         the tunnel's decision is counted and described; a
+//     tunnel the policy blocked gets 403 (browsers show their own error
+//     page).
 //  9. tunnel        dial (the destination guard judges the address
 //     dialled), 200, then bytes both ways.
 func newConnectChain() []stage {
