@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"schoolgate/internal/ca"
+	"schoolgate/internal/cli/proxystore"
 	"schoolgate/internal/proxy"
 	"schoolgate/internal/proxy/pages"
 )
@@ -110,6 +111,6 @@ func (d *serveDeps) proxyBackends() *proxyBackends {
 		return nil
 	}
 	b := &proxyBackends{}
-	b.requests, b.concerns, b.continues, b.agreements = proxy.StoreBackends(d.st.store)
+	b.requests, b.concerns, b.continues, b.agreements = proxystore.Backends(d.st.store)
 	return b
 }

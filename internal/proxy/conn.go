@@ -29,6 +29,7 @@ type conn struct {
 	tunnel *tunnel
 	body   *idleReader // the current request's body, if it has one
 	up     *upstream   // the site connection kept for plain HTTP
+	r      request     // the current request's state in the chain
 }
 
 // tunnel is what an inspected connection knows from its CONNECT: the site
@@ -174,37 +175,66 @@ func (c *conn) refuseHead(err error) {
 }
 
 // handle answers one request and reports whether the connection may carry
-// another.
+// another. It runs the request through the chain (server.go) for its
+// method; a chain that ends without an answer closes the connection, so
+// nothing unanswered is ever forwarded.
 func (c *conn) handle(req *http.Request) bool {
-	if !c.set.allowed(c.client) {
-		c.s.m.failed(errOutsideNetworks)
-		c.s.d.Log.Warn("proxy: refused a client outside allow_networks", "client", c.client)
-		c.writeSimple(req, http.StatusForbidden, "This proxy serves the school's networks only.", nil)
-		return false
-	}
+	chain := c.s.chain
 	if req.Method == http.MethodConnect {
-		if c.tunnel != nil {
-			c.s.m.failed(errBadRequest)
-			c.writeSimple(req, http.StatusBadRequest, "CONNECT inside a tunnel", nil)
-			return false
-		}
-		return c.connect(req)
+		chain = c.s.connectChain
 	}
+	c.r = request{req: req}
+	r, keep := &c.r, false
+	for i := range chain {
+		if chain[i].run(c, r) == done {
+			keep = r.keep
+			break
+		}
+	}
+	c.r = request{} // an idle connection holds no request, snapshot or event
+	return keep
+}
+
+// answered ends a chain with keep as its answer.
+func (r *request) answered(keep bool) action {
+	r.keep = keep
+	return done
+}
+
+// stageAllowNetworks refuses clients outside proxy.allow_networks.
+func stageAllowNetworks(c *conn, r *request) action {
+	if c.set.allowed(c.client) {
+		return next
+	}
+	c.s.m.failed(errOutsideNetworks)
+	c.s.d.Log.Warn("proxy: refused a client outside allow_networks", "client", c.client)
+	c.writeSimple(r.req, http.StatusForbidden, "This proxy serves the school's networks only.", nil)
+	return r.answered(false)
+}
+
+// stageLocal answers origin-form requests outside a tunnel: they are made
+// to the proxy itself (local).
+func stageLocal(c *conn, r *request) action {
+	if c.tunnel != nil || r.req.URL.IsAbs() {
+		return next
+	}
+	return r.answered(c.local(r.req))
+}
+
+// stageTarget makes an inspected tunnel's request an https:// URL for
+// the tunnel's site (inTunnel), and checks an absolute URL's host.
+func stageTarget(c *conn, r *request) action {
 	if c.tunnel != nil {
-		if !c.inTunnel(req) {
-			return false
+		if !c.inTunnel(r.req) {
+			return r.answered(false)
 		}
-	} else if !req.URL.IsAbs() {
-		return c.local(req)
-	} else if err := checkAbsolute(req.URL); err != nil {
+		return next
+	}
+	if err := checkAbsolute(r.req.URL); err != nil {
 		c.refuseHead(err)
-		return false
+		return r.answered(false)
 	}
-	v, ok := c.identify(req)
-	if !ok {
-		return c.drain(req)
-	}
-	return c.filter(req, v)
+	return next
 }
 
 // inTunnel turns an origin-form request read inside an inspected tunnel

@@ -16,75 +16,123 @@ import (
 	"schoolgate/internal/proxy/pages"
 )
 
-// connect handles a CONNECT request. The decision is on the host; for an
-// IP-literal target the proxy answers 200, reads the server name from the
-// client's TLS hello, decides on that, and closes the tunnel when blocked.
-// Groups under proxy.inspect (and sites not in a no_inspect category) get
-// their HTTPS decrypted with the school CA and filtered per URL; other
-// blocked tunnels are refused with 403, which browsers show as their own
-// error page.
-func (c *conn) connect(req *http.Request) bool {
-	host, port, err := parseAuthority(req.RequestURI)
+// A CONNECT runs newConnectChain (server.go). The decision is on the host;
+// for an IP-literal target the proxy answers 200, reads the server name
+// from the client's TLS hello, decides on that, and closes the tunnel when
+// blocked. Groups under proxy.inspect (and sites not in a no_inspect
+// category) get their HTTPS decrypted with the school CA and filtered per
+// URL; other blocked tunnels are refused with 403, which browsers show as
+// their own error page.
+
+// stageNested refuses a CONNECT inside an inspected tunnel.
+func stageNested(c *conn, r *request) action {
+	if c.tunnel == nil {
+		return next
+	}
+	c.s.m.failed(errBadRequest)
+	c.writeSimple(r.req, http.StatusBadRequest, "CONNECT inside a tunnel", nil)
+	return r.answered(false)
+}
+
+// stageAuthority reads host:port and refuses ports outside
+// proxy.connect_ports.
+func stageAuthority(c *conn, r *request) action {
+	host, port, err := parseAuthority(r.req.RequestURI)
 	if err != nil {
 		c.refuseHead(err)
-		return false
+		return r.answered(false)
 	}
 	if !c.set.connectPorts[port] {
 		c.s.m.failed(errConnectPort)
 		c.s.d.Log.Warn("proxy: CONNECT to a port not in proxy.connect_ports", "port", port)
-		return c.writeSimple(req, http.StatusForbidden, "Secure connections are allowed to port 443 only.", nil)
+		return r.answered(c.writeSimple(r.req, http.StatusForbidden, "Secure connections are allowed to port 443 only.", nil))
 	}
-	v, ok := c.identify(req)
-	if !ok {
-		return c.drain(req)
-	}
-	t := &tunnel{host: host, port: port, addr: net.JoinHostPort(host, strconv.Itoa(port)), v: v}
-	inspect := c.s.d.CA != nil && !v.Groups.And(c.set.inspect).Empty()
+	r.host, r.port, r.addr = host, port, net.JoinHostPort(host, strconv.Itoa(port))
+	return next
+}
 
-	if ip, err := netip.ParseAddr(host); err == nil {
-		// The address is known before the 200: one the guard refuses
-		// gets 403 now rather than a tunnel closed after its hello.
-		if derr := c.set.dest.checkAddrPort(netip.AddrPortFrom(ip, uint16(port)), c.s.bound()); derr != nil {
-			snap := c.s.d.Engine.Snapshot()
-			d := c.decideHost(snap, v, host)
-			ev := c.event(snap, &d, v, host, "")
-			c.s.m.decided(pointConnect, d.Verdict)
-			if d.Verdict != policy.Allow {
-				return c.refuseTunnel(req, ev)
-			}
-			return c.refuseDestination(req, &ev, derr)
-		}
-		return c.connectIP(req, t, inspect)
-	}
-	snap := c.s.d.Engine.Snapshot()
-	d := c.decideHost(snap, v, host)
-	if inspect && !snap.NoInspect(d.Categories) {
-		// Per-URL decisions, pages and logs happen inside.
-		if !c.established() {
-			return false
-		}
-		c.mitm(t, &bufConn{Conn: c.c, r: c.br})
-		return false
-	}
-	ev := c.event(snap, &d, v, host, "")
-	c.s.m.decided(pointConnect, d.Verdict)
-	if d.Verdict != policy.Allow {
-		return c.refuseTunnel(req, ev)
-	}
-	up, err := c.s.dial(req.Context(), "tcp", t.addr)
-	if errors.Is(err, errDestination) {
-		return c.refuseDestination(req, &ev, err)
-	}
-	c.s.d.Activity.Log(ev)
+// stageAddress handles a CONNECT to an IP address: refused by the
+// destination guard before the 200 (a blocked host's refusal is the
+// policy's), else decided on the TLS hello's server name (connectIP).
+func stageAddress(c *conn, r *request) action {
+	ip, err := netip.ParseAddr(r.host)
 	if err != nil {
-		return c.writeUnreachable(req, host, err)
+		return next
+	}
+	// The address is known before the 200: one the guard refuses gets
+	// 403 now rather than a tunnel closed after its hello.
+	if derr := c.set.dest.checkAddrPort(netip.AddrPortFrom(ip, uint16(r.port)), c.s.bound()); derr != nil {
+		snap := c.s.d.Engine.Snapshot()
+		d := c.decideHost(snap, r.v, r.host)
+		ev := c.event(snap, &d, r.v, r.host, "")
+		c.s.m.decided(pointConnect, d.Verdict)
+		if d.Verdict != policy.Allow {
+			return r.answered(c.refuseTunnel(r.req, ev))
+		}
+		return r.answered(c.refuseDestination(r.req, &ev, derr))
+	}
+	return r.answered(c.connectIP(r.req, r.tunnel(), c.inspects(r.v)))
+}
+
+// stageDecideHost decides the tunnel's host.
+func stageDecideHost(c *conn, r *request) action {
+	r.snap = c.s.d.Engine.Snapshot()
+	r.d = c.decideHost(r.snap, r.v, r.host)
+	return next
+}
+
+// stageInspect decrypts the tunnel of a visitor under proxy.inspect,
+// unless its host is in a no_inspect category: per-URL decisions, pages
+// and logs happen inside, whatever the host's own verdict.
+func stageInspect(c *conn, r *request) action {
+	if !c.inspects(r.v) || r.snap.NoInspect(r.d.Categories) {
+		return next
+	}
+	if c.established() {
+		c.mitm(r.tunnel(), &bufConn{Conn: c.c, r: c.br})
+	}
+	return r.answered(false)
+}
+
+// stageRefuseTunnel counts the tunnel's decision and refuses a blocked
+// one with 403.
+func stageRefuseTunnel(c *conn, r *request) action {
+	r.ev = c.event(r.snap, &r.d, r.v, r.host, "")
+	c.s.m.decided(pointConnect, r.d.Verdict)
+	if r.d.Verdict == policy.Allow {
+		return next
+	}
+	return r.answered(c.refuseTunnel(r.req, r.ev))
+}
+
+// stageTunnel ends the chain: the site is dialled (the destination guard
+// judging the address dialled), then 200 and bytes both ways.
+func stageTunnel(c *conn, r *request) action {
+	up, err := c.s.dial(r.req.Context(), "tcp", r.addr)
+	if errors.Is(err, errDestination) {
+		return r.answered(c.refuseDestination(r.req, &r.ev, err))
+	}
+	c.s.d.Activity.Log(r.ev)
+	if err != nil {
+		return r.answered(c.writeUnreachable(r.req, r.host, err))
 	}
 	if !c.established() {
 		up.Close()
-		return false
+		return r.answered(false)
 	}
 	c.splice(up, nil)
-	return false
+	return r.answered(false)
+}
+
+// inspects reports whether v's tunnels are decrypted (proxy.inspect, and
+// a CA to mint with).
+func (c *conn) inspects(v pages.Visitor) bool {
+	return c.s.d.CA != nil && !v.Groups.And(c.set.inspect).Empty()
+}
+
+// tunnel is what an inspected connection will know of this CONNECT.
+func (r *request) tunnel() *tunnel {
+	return &tunnel{host: r.host, port: r.port, addr: r.addr, v: r.v}
 }
 
 // refuseTunnel answers 403 to a tunnel the policy blocked. Who asked for

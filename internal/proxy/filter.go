@@ -9,26 +9,41 @@ import (
 	"schoolgate/internal/proxy/pages"
 )
 
-// filter runs the local pages, the acceptable-use gate and the policy
-// decision for one HTTP (or inspected HTTPS) request, then blocks, warns
-// or forwards it.
-func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
+// stagePages serves the block page's own pages under /.schoolgate/ on any
+// host, as the identified visitor.
+func stagePages(c *conn, r *request) action {
 	p := c.s.d.Pages
-	if p != nil && strings.HasPrefix(req.URL.Path, pages.Prefix) {
-		w := newMemResponse()
-		p.Serve(w, req, v)
-		return c.writeMem(req, w)
+	if p == nil || !strings.HasPrefix(r.req.URL.Path, pages.Prefix) {
+		return next
 	}
-	if p != nil && p.Gates(v) {
-		w := newMemResponse()
-		if p.Gate(w, req, v) {
-			return c.writeMem(req, w)
-		}
+	w := newMemResponse()
+	p.Serve(w, r.req, r.v)
+	return r.answered(c.writeMem(r.req, w))
+}
+
+// stageAUA shows the acceptable-use agreement to a visitor who has not
+// accepted its current version.
+func stageAUA(c *conn, r *request) action {
+	p := c.s.d.Pages
+	if p == nil || !p.Gates(r.v) {
+		return next
 	}
+	w := newMemResponse()
+	if p.Gate(w, r.req, r.v) {
+		return r.answered(c.writeMem(r.req, w))
+	}
+	return next
+}
+
+// stageDecide takes the policy decision on the full URL and builds its
+// activity event; a warning the visitor already clicked through is
+// allowed, and logged as such.
+func stageDecide(c *conn, r *request) action {
+	req := r.req
 	host, err := normalize(req.URL.Hostname())
 	if err != nil {
 		c.refuseHead(headErr(400, "URL has a bad host name"))
-		return false
+		return r.answered(false)
 	}
 	path := req.URL.EscapedPath()
 	if path == "" {
@@ -37,34 +52,40 @@ func (c *conn) filter(req *http.Request, v pages.Visitor) bool {
 	if req.URL.RawQuery != "" {
 		path += "?" + req.URL.RawQuery
 	}
-	snap := c.s.d.Engine.Snapshot()
-	now := c.s.d.Now()
-	q := policy.Query{Host: host, Path: path, User: v.User, Client: v.Client, Groups: v.Groups, At: now, Overrides: c.s.d.Engine.Overrides()}
-	d := snap.Decide(&q)
+	r.host, r.snap, r.now = host, c.s.d.Engine.Snapshot(), c.s.d.Now()
+	v := r.v
+	q := policy.Query{Host: host, Path: path, User: v.User, Client: v.Client, Groups: v.Groups, At: r.now, Overrides: c.s.d.Engine.Overrides()}
+	r.d = r.snap.Decide(&q)
 	search := searchTerms(host, req.URL)
-	ev := c.event(snap, &d, v, host, req.URL.String())
-	ev.Search = search
-	if d.Verdict == policy.Warn && p != nil && p.Continued(v, host, now) {
-		ev.Verdict, ev.Rule = "allow", "continue"
-		d.Verdict = policy.Allow
+	r.ev = c.event(r.snap, &r.d, v, host, req.URL.String())
+	r.ev.Search = search
+	if r.d.Verdict == policy.Warn && c.s.d.Pages != nil && c.s.d.Pages.Continued(v, host, r.now) {
+		r.ev.Verdict, r.ev.Rule = "allow", "continue"
+		r.d.Verdict = policy.Allow
 	}
-	c.s.m.decided(c.point(), d.Verdict)
-	if d.Verdict != policy.Allow {
-		ref := newRef()
-		ev.Ref = ref
-		c.s.d.Activity.Log(ev)
-		// Who visited what is in the activity log (with its retention),
-		// found by the reference: the system log keeps neither.
-		c.s.d.Log.Debug("proxy: blocked", "ref", ref, "verdict", d.Verdict.String(), "rule", ev.Rule)
-		if p == nil {
-			return c.writeSimple(req, http.StatusForbidden, "This site is blocked by the school's filter.", nil)
-		}
-		w := newMemResponse()
-		p.Blocked(w, req, v, pages.Blocked{URL: req.URL.String(), Host: host, Decision: d, Snapshot: snap, Ref: ref})
-		return c.writeMem(req, w)
+	c.s.m.decided(c.point(), r.d.Verdict)
+	return next
+}
+
+// stageBlock answers anything the decision did not allow with the block
+// or warning page (a plain 403 without pages), logged with a reference.
+func stageBlock(c *conn, r *request) action {
+	if r.d.Verdict == policy.Allow {
+		return next
 	}
-	enforceSafeSearch(req, snap.SafeSearch(v.Groups))
-	return c.forward(req, &ev)
+	ref := newRef()
+	r.ev.Ref = ref
+	c.s.d.Activity.Log(r.ev)
+	// Who visited what is in the activity log (with its retention),
+	// found by the reference: the system log keeps neither.
+	c.s.d.Log.Debug("proxy: blocked", "ref", ref, "verdict", r.d.Verdict.String(), "rule", r.ev.Rule)
+	p := c.s.d.Pages
+	if p == nil {
+		return r.answered(c.writeSimple(r.req, http.StatusForbidden, "This site is blocked by the school's filter.", nil))
+	}
+	w := newMemResponse()
+	p.Blocked(w, r.req, r.v, pages.Blocked{URL: r.req.URL.String(), Host: r.host, Decision: r.d, Snapshot: r.snap, Ref: ref})
+	return r.answered(c.writeMem(r.req, w))
 }
 
 // event describes a decision for the activity log. Entries of illegal

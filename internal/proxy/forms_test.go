@@ -22,6 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
+	"schoolgate/internal/cli/proxystore"
 	"schoolgate/internal/proxy/pages"
 	"schoolgate/internal/store"
 )
@@ -94,7 +95,7 @@ func formStores(t *testing.T, f func(t *testing.T, st *store.Store)) {
 // logs to log.
 func withStore(st *store.Store, log io.Writer) func(*pages.Options) {
 	return func(o *pages.Options) {
-		o.Requests, o.Concerns, o.Continues, o.Agreements = StoreBackends(st)
+		o.Requests, o.Concerns, o.Continues, o.Agreements = proxystore.Backends(st)
 		key, err := st.Secret(context.Background(), pages.TokenKeyName, 32)
 		if err != nil {
 			panic(err)

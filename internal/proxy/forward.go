@@ -66,6 +66,11 @@ func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	return d.DialContext(ctx, network, addr)
 }
 
+// stageForward ends the chain: the request goes to its site.
+func stageForward(c *conn, r *request) action {
+	return r.answered(c.forward(r.req, &r.ev))
+}
+
 // forward sends an allowed request to its site and relays the answer. ev
 // is the request's activity event, logged once the site is dialled: a
 // destination the guard refuses turns it into a block.

@@ -11,6 +11,16 @@ import (
 	"schoolgate/internal/proxy/pages"
 )
 
+// stageIdentify sets the visitor, or answers when proxy.auth refuses.
+func stageIdentify(c *conn, r *request) action {
+	v, ok := c.identify(r.req)
+	if !ok {
+		return r.answered(c.drain(r.req))
+	}
+	r.v = v
+	return next
+}
+
 // identify says who is asking: with proxy.auth basic the checked user
 // (answering 407, 429 or 503 and returning false otherwise); else whoever
 // the identity resolver says is at the client's address. A tunnel's

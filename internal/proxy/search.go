@@ -67,6 +67,13 @@ func searchTerms(host string, u *url.URL) string {
 	return ""
 }
 
+// stageSafeSearch rewrites an allowed search request per the visitor's
+// groups.
+func stageSafeSearch(c *conn, r *request) action {
+	enforceSafeSearch(r.req, r.snap.SafeSearch(r.v.Groups))
+	return next
+}
+
 // enforceSafeSearch rewrites a search request per the group's SafeSearch
 // setting: Google safe=active, Bing adlt=strict (or moderate), DuckDuckGo
 // kp=1 (or -1), and YouTube's YouTube-Restrict header.

@@ -4,20 +4,12 @@
 // and warning pages, the acceptable-use gate, optional TLS inspection with
 // the school's CA, and careful handling of hostile input.
 //
-// Every connection runs one chain, in this order:
-//
-//	readHead      request line and headers, bounded in size and time,
-//	              refused when ambiguous (CheckHead)
-//	allowNetworks clients outside proxy.allow_networks get 403 (no open proxy)
-//	identify      proxy.auth basic → 407 until credentials check; else IP
-//	local         /.schoolgate/ form posts, proxy.pac, wpad.dat
-//	aua           first visit without the current agreement → agreement page
-//	decide        policy.Decide on URL (or host), logged to activity
-//	block / warn  the block or warning page (HTTP, inspected HTTPS), 403
-//	              for CONNECT without inspection
-//	forward       to the site, hop-by-hop headers removed, Via added,
-//	              bodies streamed both ways; never to this machine itself
-//	              (destination.go: 403 after the decision)
+// Every connection reads a request head (readRequest: bounded in size and
+// time, refused when ambiguous by CheckHead), then runs the request through
+// one of two ordered tables of stages, written out in this file: newChain
+// for HTTP (and the requests inside an inspected tunnel), newConnectChain
+// for CONNECT. The proxy reaches storage only through the interfaces serve
+// gives it (pages.Requests and the rest): it never imports the store.
 package proxy
 
 import (
@@ -72,6 +64,115 @@ type Deps struct {
 	Registerer prometheus.Registerer
 }
 
+// stage is one link of a chain. It answers the request (done, with
+// request.keep saying whether the connection may carry another) or passes
+// it on (next). A stage that answers has written the whole answer.
+type stage struct {
+	name string
+	run  func(*conn, *request) action
+}
+
+type action uint8
+
+const (
+	next action = iota
+	done
+)
+
+// request is one request's state as it goes through a chain. It lives in
+// its conn and is reset for each request, so the chain allocates nothing.
+type request struct {
+	req  *http.Request
+	v    pages.Visitor    // who asks (identify)
+	host string           // canonical host (decide; CONNECT: authority)
+	port int              // CONNECT: the port asked for
+	addr string           // CONNECT: host:port to dial
+	snap *policy.Snapshot // the policy the decision was taken on
+	now  time.Time
+	d    policy.Decision
+	ev   activity.Event // the decision's activity event, logged once
+	keep bool           // set by the stage that answers
+}
+
+// newChain is the HTTP request path, in the order a request goes through
+// it, for absolute-form requests and the origin-form requests inside an
+// inspected tunnel. The order is the design; each stage says why it sits
+// where it does:
+//
+//  1. allowNetworks clients outside proxy.allow_networks get 403: no open
+//     proxy, and nothing else is spent on them.
+//  2. local         origin-form requests to the proxy itself (proxy.pac,
+//     wpad.dat, the forms posted to the proxy's address): before identify,
+//     since a browser sends no proxy credentials to the proxy as a site.
+//  3. target        inside a tunnel the URL becomes https://host (a Host
+//     naming another site is refused: domain fronting past the tunnel's
+//     decision); outside, the absolute URL's host must parse.
+//  4. identify      proxy.auth basic → 407, 429 or 503 until credentials
+//     check; else whoever the identity resolver places at the address.
+//  5. pages         /.schoolgate/ on any host: the block page's own pages,
+//     which must be reachable whatever the policy blocks.
+//  6. aua           first visit without the current agreement → the
+//     agreement page: before the decision, so no site is reached first.
+//  7. decide        policy.Decide on the URL; a warning the visitor
+//     already clicked through counts as allowed.
+//  8. block         anything not allowed gets the block or warning page
+//     and is logged with a reference; nothing after it runs.
+//  9. safesearch    allowed search requests are rewritten per the group's
+//     SafeSearch: after the decision, on what will actually be sent.
+//  10. forward      to the site, hop-by-hop headers removed, Via added,
+//     bodies streamed both ways; never to this machine itself (the
+//     destination guard, destination.go: 403 after the decision).
+func newChain() []stage {
+	return []stage{
+		{"allowNetworks", stageAllowNetworks},
+		{"local", stageLocal},
+		{"target", stageTarget},
+		{"identify", stageIdentify},
+		{"pages", stagePages},
+		{"aua", stageAUA},
+		{"decide", stageDecide},
+		{"block", stageBlock},
+		{"safesearch", stageSafeSearch},
+		{"forward", stageForward},
+	}
+}
+
+// newConnectChain is the CONNECT path, in order:
+//
+//  1. allowNetworks as for HTTP.
+//  2. nested        CONNECT inside an inspected tunnel gets 400.
+//  3. authority     host:port must parse, and the port be in
+//     proxy.connect_ports (403): before identify, so a refused port
+//     costs no log-in.
+//  4. identify      as for HTTP.
+//  5. address       an IP-literal target: the destination guard first (403
+//     before the 200), then the tunnel is accepted and decided on the
+//     server name in the client's TLS hello (connectIP).
+//  6. decide        policy.Decide on the host; a warning the visitor
+//     already clicked through counts as allowed.
+//  7. inspect       groups under proxy.inspect (and hosts not in a
+//     no_inspect category) are decrypted with the school CA whatever the
+//     host's verdict: the requests inside run newChain, so their decisions
+//     (and the block page) are per URL.
+//  8. block         the tunnel's decision is counted and described; a
+//     tunnel the policy blocked gets 403 (browsers show their own error
+//     page).
+//  9. tunnel        dial (the destination guard judges the address
+//     dialled), 200, then bytes both ways.
+func newConnectChain() []stage {
+	return []stage{
+		{"allowNetworks", stageAllowNetworks},
+		{"nested", stageNested},
+		{"authority", stageAuthority},
+		{"identify", stageIdentify},
+		{"address", stageAddress},
+		{"decide", stageDecideHost},
+		{"inspect", stageInspect},
+		{"block", stageRefuseTunnel},
+		{"tunnel", stageTunnel},
+	}
+}
+
 // Server is the filtering proxy. Serve may be called on several listeners.
 type Server struct {
 	d         Deps
@@ -80,6 +181,9 @@ type Server struct {
 	auth      *authenticator
 	via       string
 	m         *metrics
+	// chain and connectChain are the request paths (newChain,
+	// newConnectChain).
+	chain, connectChain []stage
 
 	bufs      sync.Pool // *[]byte, 32 KiB, for bodies and tunnels
 	writers   sync.Pool // *bufio.Writer, 16 KiB
@@ -115,7 +219,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, conns: map[*conn]struct{}{}, via: "1.1 schoolgate", m: m}
+	s := &Server{d: d, conns: map[*conn]struct{}{}, via: "1.1 schoolgate", m: m, chain: newChain(), connectChain: newConnectChain()}
 	s.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	s.writers.New = func() any { return bufio.NewWriterSize(nil, 16<<10) }
 	s.set.Store(st)

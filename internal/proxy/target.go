@@ -75,15 +75,3 @@ func isIPLiteral(host string) bool {
 	_, err := netip.ParseAddr(host)
 	return err == nil
 }
-
-// parseHost returns the canonical host of a URL or host, or an error.
-func parseHost(raw string) (string, error) {
-	if raw == "" {
-		return "", headErr(400, "empty")
-	}
-	t, err := policy.ParseTarget(raw)
-	if err != nil {
-		return "", err
-	}
-	return t.Host, nil
-}
