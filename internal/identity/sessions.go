@@ -16,6 +16,7 @@ type Sessions struct {
 
 type session struct {
 	user  string
+	since time.Time
 	until time.Time
 }
 
@@ -29,8 +30,9 @@ func NewSessions(now Clock) *Sessions {
 
 // Set records that user logged in from ip, for ttl.
 func (s *Sessions) Set(ip netip.Addr, user string, ttl time.Duration) {
+	now := s.now()
 	s.mu.Lock()
-	s.m[ip.Unmap()] = session{user: user, until: s.now().Add(ttl)}
+	s.m[ip.Unmap()] = session{user: user, since: now, until: now.Add(ttl)}
 	s.mu.Unlock()
 }
 
