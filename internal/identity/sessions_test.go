@@ -115,3 +115,28 @@ func TestSessionsConcurrent(t *testing.T) {
 		t.Errorf("%d sessions held after every person's were ended", s.Len())
 	}
 }
+
+// TestSessionsRenew: renewing the same person's current session keeps
+// when it began and moves its end; another person, or a renewal after it
+// expired, starts afresh.
+func TestSessionsRenew(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC)}
+	s := NewSessions(clk.now)
+	ip := netip.MustParseAddr("10.20.0.7")
+	start := clk.now()
+	s.Set(ip, "ada", time.Hour)
+	clk.add(30 * time.Minute)
+	s.Set(ip, "ada", time.Hour)
+	if l := s.List(); len(l) != 1 || !l[0].Since.Equal(start) || !l[0].Until.Equal(start.Add(90*time.Minute)) {
+		t.Errorf("renewed: %v", l)
+	}
+	s.Set(ip, "bob", time.Hour)
+	if l := s.List(); len(l) != 1 || l[0].User != "bob" || !l[0].Since.Equal(clk.now()) {
+		t.Errorf("another person: %v", l)
+	}
+	clk.add(2 * time.Hour)
+	s.Set(ip, "bob", time.Hour)
+	if l := s.List(); len(l) != 1 || !l[0].Since.Equal(clk.now()) {
+		t.Errorf("after expiry: %v", l)
+	}
+}
