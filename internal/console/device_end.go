@@ -1,8 +1,11 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
+
+	"schoolgate/internal/safeguarding"
 )
 
 // deviceEnd ends a device's proxy log-in: the proxy and the DNS resolver
@@ -15,9 +18,16 @@ func (c *Console) deviceEnd(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	addr = addr.Unmap()
-	user, ok := c.devs.End(addr)
-	if !ok {
+	user, err := safeguarding.EndDevice(v.actor, c.devs, addr)
+	switch {
+	case errors.Is(err, safeguarding.ErrForbidden):
+		c.forbidden(w, r, v, safeguarding.EndDeviceSignIn) // never the list
+		return
+	case errors.Is(err, safeguarding.ErrNoDeviceSession):
 		c.showDevices(w, r, v, http.StatusNotFound, devicesView{Error: "No device is signed in from " + addr.String() + " now: its sign-in has ended already."})
+		return
+	case err != nil:
+		c.fail(w, r, v, err)
 		return
 	}
 	if err := c.auditVisit(r, v, "console.device.end", "user:"+user, map[string]any{"addr": addr.String()}); err != nil {
