@@ -39,8 +39,12 @@ type Options struct {
 	Snapshot func() *policy.Snapshot
 	// TLS says the console is served over HTTPS (Secure cookies, HSTS).
 	TLS bool
-	Log *slog.Logger
-	Now func() time.Time
+	// Sessions are the proxy log-ins (client address → person) of this
+	// process, the ones the identity resolver reads: the devices page
+	// lists and ends them. nil: none here (the page says so).
+	Sessions *identity.Sessions
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Console is the console's HTTP application.
@@ -50,6 +54,7 @@ type Console struct {
 	svc   *safeguarding.Service
 	snap  func() *policy.Snapshot
 	tls   bool
+	devs  *identity.Sessions
 	log   *slog.Logger
 	now   func() time.Time
 	views map[string]*template.Template
@@ -79,7 +84,7 @@ func New(opt Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS,
+	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {

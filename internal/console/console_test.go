@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestRouteTable(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(rt.pattern, " ")
-		path = strings.NewReplacer("{$}", "", "{id}", "1", "{username}", "ada", "{name}", "ada").Replace(path)
+		path = strings.NewReplacer("{$}", "", "{id}", "1", "{username}", "ada", "{name}", "ada", "{addr}", "10.20.0.7").Replace(path)
 		if isAPI(rt.pattern) {
 			continue // TestAPIUnauthenticated: 401
 		}
@@ -107,7 +108,10 @@ func TestRolesByRoute(t *testing.T) {
 				if strings.HasPrefix(path, "/concerns/") {
 					pathID = fmt.Sprint(f.concern.ID)
 				}
-				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada", "{name}", "ada").Replace(path)
+				if strings.Contains(path, "{addr}") {
+					f.sessions.Set(netip.MustParseAddr("10.20.0.7"), "ada", time.Hour) // a device to end
+				}
+				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada", "{name}", "ada", "{addr}", "10.20.0.7").Replace(path)
 				var st int
 				var body string
 				if method == "GET" {

@@ -65,6 +65,8 @@ type fixture struct {
 	c   *Console
 	srv *httptest.Server
 	clk *clock
+	// sessions are the proxy log-ins the devices page lists.
+	sessions *identity.Sessions
 	// request is the pupil ada's pending request.
 	request store.Request
 	// concern is the pupil ada's open concern.
@@ -107,11 +109,12 @@ func newFixture(t *testing.T, backend string) *fixture {
 	}
 	snapFn := func() *policy.Snapshot { return snap }
 	svc := safeguarding.New(safeguarding.Options{Store: st, Directory: dirx, Snapshot: snapFn, Now: clk.Now})
-	c, err := New(Options{Store: st, Directory: dirx, Service: svc, Snapshot: snapFn, Now: clk.Now})
+	sessions := identity.NewSessions(clk.Now)
+	c, err := New(Options{Store: st, Directory: dirx, Service: svc, Snapshot: snapFn, Sessions: sessions, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, st: st, c: c, clk: clk}
+	f := &fixture{t: t, st: st, c: c, clk: clk, sessions: sessions}
 	f.srv = httptest.NewServer(c.Handler())
 	t.Cleanup(f.srv.Close)
 	return f

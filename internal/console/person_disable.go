@@ -5,7 +5,8 @@ import (
 	"net/url"
 )
 
-// personDisable disables an account; the store ends its sessions.
+// personDisable disables an account; the store ends its console
+// sessions, and its devices' proxy log-ins here end too.
 func (c *Console) personDisable(w http.ResponseWriter, r *http.Request, v *visit) {
 	c.setDisabled(w, r, v, true)
 }
@@ -28,6 +29,10 @@ func (c *Console) setDisabled(w http.ResponseWriter, r *http.Request, v *visit, 
 	done := "enabled"
 	if disabled {
 		done = "disabled"
+		if err := c.endDevices(r, v, name); err != nil {
+			c.fail(w, r, v, err)
+			return
+		}
 	}
 	http.Redirect(w, r, "/people/"+url.PathEscape(name)+"?done="+done, http.StatusSeeOther)
 }

@@ -60,6 +60,8 @@ func (c *Console) routes() []route {
 		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
 		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
+		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
+		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.

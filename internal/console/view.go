@@ -43,7 +43,7 @@ func parseViews() (map[string]*template.Template, error) {
 
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
-	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua"}
+	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -76,6 +76,7 @@ var nav = []struct {
 	{"/audit", "Audit", need(safeguarding.ReadAudit)},
 	{"/people", "People", need(safeguarding.ManagePeople)},
 	{"/aua", "Acceptable use", need(safeguarding.ManageAUA)},
+	{"/devices", "Devices", need(safeguarding.EndDeviceSignIn)},
 }
 
 // errorView is the error page's model.

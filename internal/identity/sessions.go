@@ -16,6 +16,7 @@ type Sessions struct {
 
 type session struct {
 	user  string
+	since time.Time
 	until time.Time
 }
 
@@ -27,10 +28,18 @@ func NewSessions(now Clock) *Sessions {
 	return &Sessions{m: map[netip.Addr]session{}, now: now}
 }
 
-// Set records that user logged in from ip, for ttl.
+// Set records that user logged in from ip, for ttl. A renewal of the
+// same user's current session (the proxy renews it while the browser
+// keeps sending the password) keeps when it began.
 func (s *Sessions) Set(ip netip.Addr, user string, ttl time.Duration) {
+	ip = ip.Unmap()
+	now := s.now()
 	s.mu.Lock()
-	s.m[ip.Unmap()] = session{user: user, until: s.now().Add(ttl)}
+	since := now
+	if x, ok := s.m[ip]; ok && x.user == user && now.Before(x.until) {
+		since = x.since
+	}
+	s.m[ip] = session{user: user, since: since, until: now.Add(ttl)}
 	s.mu.Unlock()
 }
 
