@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"os"
+	"schoolgate/internal/store/storetest"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +40,7 @@ func TestCheckGrantOnLockedCategory(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			if backend == "postgres" {
-				t.Setenv("SCHOOLGATE_POSTGRES", postgresSchema(t))
+				t.Setenv("SCHOOLGATE_POSTGRES", storetest.PostgresDSN(t))
 			} else {
 				t.Setenv("SCHOOLGATE_POSTGRES", "")
 			}
@@ -87,33 +85,4 @@ func TestCheckGrantOnLockedCategory(t *testing.T) {
 			}
 		})
 	}
-}
-
-// postgresSchema makes a fresh schema in the SCHOOLGATE_TEST_POSTGRES
-// database, dropped after the test, and returns a DSN that uses it.
-func postgresSchema(t *testing.T) string {
-	base := os.Getenv("SCHOOLGATE_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("SCHOOLGATE_TEST_POSTGRES not set: PostgreSQL skipped")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }

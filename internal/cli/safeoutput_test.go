@@ -2,13 +2,10 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/csv"
-	"encoding/hex"
 	"net/netip"
-	"os"
 	"path/filepath"
+	"schoolgate/internal/store/storetest"
 	"strings"
 	"testing"
 	"time"
@@ -33,30 +30,7 @@ func storeBackends(t *testing.T, f func(t *testing.T, data string, open func() *
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("SCHOOLGATE_TEST_POSTGRES")
-		if base == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("CI=true but SCHOOLGATE_TEST_POSTGRES is not set")
-			}
-			t.Skip("SCHOOLGATE_TEST_POSTGRES not set: PostgreSQL tests skipped")
-		}
-		var b [6]byte
-		rand.Read(b[:])
-		schema := "t_" + hex.EncodeToString(b[:])
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			db.Close()
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() })
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		dsn := base + sep + "search_path=" + schema
+		dsn := storetest.PostgresDSN(t)
 		t.Setenv("SCHOOLGATE_POSTGRES", dsn)
 		f(t, t.TempDir(), func() *store.Store { return openTestStore(t, store.Options{PostgresDSN: dsn}) })
 	})
