@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -45,23 +44,8 @@ func TestConsoleActivityChromium(t *testing.T) {
 		t.Fatalf("concern: %d", code)
 	}
 
-	ctx := startChromium(t, chromium, in.proxy, chromedp.WindowSize(1200, 900))
-	tctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v\n%s", what, err, in.logText())
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	b := newConsoleBrowser(t, chromium, in)
+	step, text, tctx := b.step, b.text, b.ctx
 	const password = "Kestrel-Harbour-Lantern-9"
 	step("set-up link", chromedp.Navigate(m[1]), chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "mrsmith"),

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,31 +97,8 @@ func TestConsoleChromium(t *testing.T) {
 		in.curl(t, "127.0.0.2", append(amy, u)...)
 	}
 
-	ctx := startChromium(t, chromium, in.proxy, chromedp.WindowSize(1200, 900))
-	tctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v\n%s", what, err, in.logText())
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		proxySaveShot(t, name, png)
-	}
+	b := newConsoleBrowser(t, chromium, in)
+	step, text, shot, tctx := b.step, b.text, b.shot, b.ctx
 
 	const password = "Kestrel-Harbour-Lantern-9"
 	step("set-up link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("username")),

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"net/url"
 	"os"
 	"os/exec"
@@ -73,23 +72,8 @@ func TestConsolePagesChromium(t *testing.T) {
 	const password = "Kestrel-Harbour-Lantern-9"
 	in.cli(t, password+"\n", "users", "add", "head", "--name", "The Head", "--role", "slt", "--password-stdin", "--by", "admin")
 
-	ctx := startChromium(t, chromium, in.proxy, chromedp.WindowSize(1200, 900))
-	tctx, cancel := context.WithTimeout(ctx, 120*time.Second)
-	defer cancel()
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v\n%s", what, err, in.logText())
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	b := newConsoleBrowser(t, chromium, in)
+	step, text, tctx := b.step, b.text, b.ctx
 	step("sign in", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "head"),
 		chromedp.SendKeys(chromedp.ID("password"), password),
