@@ -299,8 +299,24 @@ func TestSecondFactor(t *testing.T) {
 		}
 		f.clk.Add(identity.TOTPStep)
 		code, _ = identity.TOTPCodeAt(secret, f.clk.Now())
+		before := c.cookie()
 		if st, loc, _ := c.post("/totp", url.Values{"code": {code}}); st != http.StatusSeeOther || loc != "/" {
 			t.Errorf("good code: %d %s", st, loc)
+		}
+		// The session id changes with the second factor: the one held
+		// before the code (seen by whoever saw the half-signed-in
+		// session) opens nothing.
+		if after := c.cookie(); after == "" || after == before {
+			t.Errorf("session id kept across the second factor")
+		}
+		if st, _, _ := c.do("GET", "/requests", nil); st != http.StatusOK {
+			t.Errorf("with the new id: %d", st)
+		}
+		old := f.browser()
+		u, _ := url.Parse(f.srv.URL)
+		old.hc.Jar.SetCookies(u, []*http.Cookie{{Name: f.c.cookieName(), Value: before, Path: "/"}})
+		if st, loc, _ := old.do("GET", "/requests", nil); st != http.StatusSeeOther || loc != "/login" {
+			t.Errorf("the id from before the code: %d %s", st, loc)
 		}
 		tot, err := f.st.GetConsoleTOTP(context.Background(), "r-dsl")
 		if err != nil || len(tot.Recovery) != 10 {

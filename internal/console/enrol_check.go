@@ -44,7 +44,7 @@ func (c *Console) enrolCheck(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.fail(w, r, v, err)
 		return
 	}
-	if err := c.st.VerifyConsoleSession(ctx, v.sess.IDHash, c.now()); err != nil {
+	if err := c.verifySession(ctx, w, v); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

@@ -123,9 +123,26 @@ func (c *Console) startSession(ctx context.Context, w http.ResponseWriter, r *ht
 	if err := c.st.CreateConsoleSession(ctx, s); err != nil {
 		return err
 	}
+	c.setCookie(w, id)
+	return nil
+}
+
+// verifySession records the second factor on v's session and gives the
+// session a new id (and cookie): the id from before the code no longer
+// works, as the one from before the password did not.
+func (c *Console) verifySession(ctx context.Context, w http.ResponseWriter, v *visit) error {
+	id := newSecret(32)
+	if err := c.st.RotateConsoleSession(ctx, v.sess.IDHash, hashID(id), c.now()); err != nil {
+		return err
+	}
+	v.sess.IDHash = hashID(id)
+	c.setCookie(w, id)
+	return nil
+}
+
+func (c *Console) setCookie(w http.ResponseWriter, id string) {
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: id, Path: "/", HttpOnly: true, Secure: c.tls,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(c.settings().SessionMax.D() / time.Second)})
-	return nil
 }
 
 // endSession deletes a session and clears the cookie.

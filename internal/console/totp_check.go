@@ -54,7 +54,7 @@ func (c *Console) totpCheck(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.render(w, r, http.StatusOK, "totp", v, totpView{Error: "That code is wrong or has been used already. Wait for the next one."})
 		return
 	}
-	if err := c.st.VerifyConsoleSession(ctx, v.sess.IDHash, c.now()); err != nil {
+	if err := c.verifySession(ctx, w, v); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

@@ -86,6 +86,13 @@ func (s *Store) VerifyConsoleSession(ctx context.Context, idHash string, at time
 	return s.updateConsoleSession(ctx, `verified = $1, pending_secret = ''`, idHash, micro(at))
 }
 
+// RotateConsoleSession gives a session a new id (its hash) as it records
+// the second factor given at at: the id a visitor held before proving it
+// no longer opens anything.
+func (s *Store) RotateConsoleSession(ctx context.Context, oldHash, newHash string, at time.Time) error {
+	return s.updateConsoleSession(ctx, `id_hash = $1, verified = $2, pending_secret = ''`, oldHash, newHash, micro(at))
+}
+
 // SetConsolePendingSecret keeps a TOTP secret being enrolled on the
 // session until a code proves it.
 func (s *Store) SetConsolePendingSecret(ctx context.Context, idHash, secret string) error {
