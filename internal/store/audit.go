@@ -219,7 +219,7 @@ type AuditFilter struct {
 	Newest       bool // newest first (the limit keeps the latest)
 }
 
-// ListAudit returns records, oldest first.
+// ListAudit returns records, oldest first (newest first with f.Newest).
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
 	q := `SELECT ` + auditCols + ` FROM audit WHERE 1=1`
 	var args []any
