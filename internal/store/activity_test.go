@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,8 +91,19 @@ func TestActivityWriteSearchPurge(t *testing.T) {
 		if first.Search != "minecraft cheats" || first.URL != "https://h2.example/x" || first.Client.String() != "10.20.0.1" || !first.Time.Equal(base.Add(42*time.Second)) {
 			t.Fatalf("round trip: %+v", first)
 		}
-		if _, err := s.ListAudit(ctx, AuditFilter{Action: "activity.search"}); err != nil {
-			t.Fatal(err)
+		// Every search above (nine) is in the audit trail as dsl's, with
+		// its filter; the last looked for amy.
+		searches, err := s.ListAudit(ctx, AuditFilter{Action: "activity.search"})
+		if err != nil || len(searches) != 9 {
+			t.Fatalf("search audit: %d records, %v", len(searches), err)
+		}
+		for _, r := range searches {
+			if r.Actor != "dsl" || r.Object != "activity" {
+				t.Fatalf("search audit: %+v", r)
+			}
+		}
+		if last := searches[len(searches)-1]; !strings.Contains(last.After, `"amy"`) {
+			t.Errorf("search audit without its filter: %s", last.After)
 		}
 		hourly := hourlyCounts(t, s, time.Time{})
 		var total, games int64

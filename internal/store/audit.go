@@ -114,6 +114,17 @@ func (s *Store) appendAudit(ctx context.Context, t *tx) error {
 
 const auditCols = `id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash`
 
+// scanAudit reads one row selected as auditCols.
+func scanAudit(rows *sql.Rows) (AuditRecord, error) {
+	var r AuditRecord
+	var at int64
+	if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
+		return r, fmt.Errorf("store: audit: %w", err)
+	}
+	r.At = fromMicro(at)
+	return r, nil
+}
+
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -176,12 +187,10 @@ func (s *Store) VerifyAudit(ctx context.Context, head string) (*VerifyResult, er
 	foundHead := head == "" || head == genesis
 	prev, prevID := genesis, int64(0)
 	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
-			return nil, fmt.Errorf("store: audit: %w", err)
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
 		}
-		r.At = fromMicro(at)
 		res.Records++
 		if res.Problem == "" {
 			switch {
@@ -219,7 +228,7 @@ type AuditFilter struct {
 	Newest       bool // newest first (the limit keeps the latest)
 }
 
-// ListAudit returns records, oldest first.
+// ListAudit returns records, oldest first (newest first with f.Newest).
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, error) {
 	q := `SELECT ` + auditCols + ` FROM audit WHERE 1=1`
 	var args []any
@@ -256,12 +265,10 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, er
 	defer rows.Close()
 	var out []AuditRecord
 	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
-			return nil, fmt.Errorf("store: audit: %w", err)
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
 		}
-		r.At = fromMicro(at)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -12,23 +12,9 @@ func (s *Store) LatestAudit(ctx context.Context, limit int) ([]AuditRecord, erro
 	if limit <= 0 {
 		return nil, fmt.Errorf("store: %w: audit limit %d", ErrInvalid, limit)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit ORDER BY id DESC LIMIT $1`, limit)
+	out, err := s.ListAudit(ctx, AuditFilter{Newest: true, Limit: limit})
 	if err != nil {
-		return nil, fmt.Errorf("store: audit: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditRecord
-	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Roles, &r.OSUser, &r.From, &r.Action, &r.Object, &r.Before, &r.After, &r.Prev, &r.Hash); err != nil {
-			return nil, fmt.Errorf("store: audit: %w", err)
-		}
-		r.At = fromMicro(at)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: audit: %w", err)
+		return nil, err
 	}
 	slices.Reverse(out)
 	return out, nil

@@ -2,59 +2,32 @@ package proxystore
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
-
 	"schoolgate/internal/proxy/pages"
 	"schoolgate/internal/store"
+	"schoolgate/internal/store/storetest"
 )
 
 // stores runs f on SQLite, and on PostgreSQL in a schema of its own when
 // SCHOOLGATE_TEST_POSTGRES is set.
 func stores(t *testing.T, f func(t *testing.T, st *store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		st, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "sg.db")})
+	run := func(t *testing.T, opt store.Options) {
+		st, err := store.Open(context.Background(), opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
 		f(t, st)
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		run(t, store.Options{SQLitePath: filepath.Join(t.TempDir(), "sg.db")})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("SCHOOLGATE_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("SCHOOLGATE_TEST_POSTGRES not set")
-		}
-		var b [6]byte
-		rand.Read(b[:])
-		schema := "t_" + hex.EncodeToString(b[:])
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() })
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		st, err := store.Open(context.Background(), store.Options{PostgresDSN: base + sep + "search_path=" + schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		f(t, st)
+		run(t, store.Options{PostgresDSN: storetest.PostgresDSN(t)})
 	})
 }
 
