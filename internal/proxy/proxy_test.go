@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"schoolgate/internal/identity"
+	"schoolgate/internal/logtest"
 	"schoolgate/internal/policy"
 )
 
@@ -195,7 +196,7 @@ func TestBlockWarnAndContinue(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf logtest.Buffer
 	h := startProxy(t, harnessOpt{proxyYAML: "  header_timeout: 300ms\n  max_header_bytes: 4096\n  allow_networks: [127.0.0.1/32, 127.0.0.2/32]\n",
 		log: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	big := strings.Repeat("a", 5000)
