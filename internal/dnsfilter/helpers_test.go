@@ -19,6 +19,7 @@ import (
 	"schoolgate/internal/activity"
 	"schoolgate/internal/dnsfilter/dnstest"
 	"schoolgate/internal/identity"
+	"schoolgate/internal/logtest"
 	"schoolgate/internal/policy"
 )
 
@@ -112,7 +113,7 @@ type testEnv struct {
 	engine   *policy.Engine
 	dir      string
 	reg      *prometheus.Registry
-	logs     *lockedBuffer // the resolver's log
+	logs     *logtest.Buffer // the resolver's log
 	// clientAddr is 127.0.0.2:5353 (a pupil), for benchmarks.
 	clientAddr netip.AddrPort
 }
@@ -145,7 +146,7 @@ func startTest(t testing.TB, edit func(string) string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &testEnv{up: up, clock: clock, sink: &memSink{}, sessions: identity.NewSessions(clock.Now), engine: engine, dir: dir, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
+	env := &testEnv{up: up, clock: clock, sink: &memSink{}, sessions: identity.NewSessions(clock.Now), engine: engine, dir: dir, reg: prometheus.NewRegistry(), logs: &logtest.Buffer{}}
 	env.srv, err = New(Options{Engine: engine, Identity: identity.NewResolver(env.sessions, nil, clock.Now), Activity: env.sink, Registry: env.reg, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(env.logs, nil))})
 	if err != nil {

@@ -10,14 +10,9 @@ import (
 // policy's users: groups; otherwise the policy's networks decide (or
 // default_group).
 func stageIdentify(s *Server, r *request) action {
-	snap := r.v.snap
-	ip := r.client.Addr().Unmap()
-	if s.ident != nil {
-		who := s.ident.Client(context.Background(), snap, ip)
-		r.user, r.groups = who.User, who.Groups
-	} else {
-		r.groups = snap.GroupsForIP(ip)
-	}
+	// A nil resolver (no proxy) answers by the policy's networks alone.
+	who := s.ident.Client(context.Background(), r.v.snap, r.client.Addr())
+	r.user, r.groups = who.User, who.Groups
 	r.gi = r.v.groupInfo(r.groups)
 	r.ttlCap = noCap
 	if r.gi.filtered {

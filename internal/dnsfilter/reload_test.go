@@ -1,9 +1,7 @@
 package dnsfilter
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,25 +9,6 @@ import (
 
 	"schoolgate/internal/dnsfilter/dnstest"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a logger used from several
-// goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestReloadQuiet reloads an unchanged policy: no warning about settings
 // that only change at a restart (the cache's size is not a multiple of

@@ -14,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"schoolgate/internal/logtest"
 )
 
 // guarded is a real loopback listener under a guard, served by a loop
@@ -321,30 +323,11 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	return 0
 }
 
-// lockedBuffer is a log destination written by the accept loop and read
-// by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestRefusalsWarnOnceWithoutAddresses: a flood of refusals gives one
 // warning per kind (a minute apart at most), naming the listener and the
 // cap but never the client.
 func TestRefusalsWarnOnceWithoutAddresses(t *testing.T) {
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	s := startGuarded(t, Options{
 		Name:   "proxy",
 		Limits: Limits{PerClient: 1, Total: 10},

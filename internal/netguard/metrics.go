@@ -1,10 +1,11 @@
 package netguard
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"schoolgate/internal/metricreg"
 )
 
 // metrics are one guard's series, resolved to its listener label once.
@@ -30,11 +31,11 @@ func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 		Help: "Failed accepts retried after a pause (out of file descriptors, among others), by listener.",
 	}, []string{"listener"})
 	var err error
-	refused = register(reg, refused, &err)
-	open = register(reg, open, &err)
-	acceptErrors = register(reg, acceptErrors, &err)
+	refused = metricreg.Register(reg, refused, &err)
+	open = metricreg.Register(reg, open, &err)
+	acceptErrors = metricreg.Register(reg, acceptErrors, &err)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("netguard metrics: %w", err)
 	}
 	m := &metrics{
 		refusedBy:    map[string]prometheus.Counter{},
@@ -48,23 +49,3 @@ func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 }
 
 func (m *metrics) refused(reason string) { m.refusedBy[reason].Inc() }
-
-// register registers c on reg (if any) and returns it, or the collector
-// already registered under its name; a conflict is kept in *errp.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
-	if reg == nil {
-		return c
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old
-			}
-		}
-		if *errp == nil {
-			*errp = fmt.Errorf("netguard metrics: %w", err)
-		}
-	}
-	return c
-}

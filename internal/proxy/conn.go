@@ -207,7 +207,8 @@ func stageAllowNetworks(c *conn, r *request) action {
 		return next
 	}
 	c.s.m.failed(errOutsideNetworks)
-	c.s.d.Log.Warn("proxy: refused a client outside allow_networks", "client", c.client)
+	// A pupil's address is not for the system log; the metric counts these.
+	c.s.d.Log.Warn("proxy: refused a client outside allow_networks (see schoolgate_proxy_errors_total)")
 	c.writeSimple(r.req, http.StatusForbidden, "This proxy serves the school's networks only.", nil)
 	return r.answered(false)
 }

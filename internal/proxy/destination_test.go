@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -16,10 +15,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"schoolgate/internal/logtest"
 )
 
 func TestDestGuardCheck(t *testing.T) {
@@ -71,24 +71,6 @@ func TestDestGuardCheck(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the proxy's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // listenOn serves h on addr (host:0), counting the requests it gets.
 func listenOn(t *testing.T, addr string, body string) (string, *atomic.Int64) {
 	t.Helper()
@@ -114,7 +96,7 @@ func listenOn(t *testing.T, addr string, body string) (string, *atomic.Int64) {
 func TestProxyRefusesTheMachineItself(t *testing.T) {
 	sitePort, siteHits := listenOn(t, "127.0.0.2:0", "the site")
 	adminPort, adminHits := listenOn(t, "127.0.0.1:0", "schoolgate_metrics 1")
-	var logBuf syncBuffer
+	var logBuf logtest.Buffer
 	h := startProxy(t, harnessOpt{
 		proxyYAML: "  connect_ports: [443, " + adminPort + "]\n  allow_destinations: [127.0.0.2/32]\n",
 		log:       slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),

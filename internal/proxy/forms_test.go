@@ -23,6 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
 	"schoolgate/internal/cli/proxystore"
+	"schoolgate/internal/logtest"
 	"schoolgate/internal/proxy/pages"
 	"schoolgate/internal/store"
 )
@@ -144,7 +145,7 @@ func TestFormsForgedRefused(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the site") }))
 	defer origin.Close()
 	formStores(t, func(t *testing.T, st *store.Store) {
-		log := &syncBuffer{}
+		log := &logtest.Buffer{}
 		h := startProxy(t, harnessOpt{opts: withStore(st, log)})
 		c := h.client(t, "", nil)
 		blocked := site("bet.test", origin.URL, "/spin")

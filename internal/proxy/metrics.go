@@ -1,11 +1,11 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"schoolgate/internal/metricreg"
 	"schoolgate/internal/policy"
 )
 
@@ -104,15 +104,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Buckets: []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"point"})
 	var err error
-	requests = register(reg, requests, &err)
-	errs = register(reg, errs, &err)
-	conns = register(reg, conns, &err)
-	tunnels = register(reg, tunnels, &err)
-	bytes = register(reg, bytes, &err)
-	latency = register(reg, latency, &err)
-	upgrades = register(reg, upgrades, &err)
+	requests = metricreg.Register(reg, requests, &err)
+	errs = metricreg.Register(reg, errs, &err)
+	conns = metricreg.Register(reg, conns, &err)
+	tunnels = metricreg.Register(reg, tunnels, &err)
+	bytes = metricreg.Register(reg, bytes, &err)
+	latency = metricreg.Register(reg, latency, &err)
+	upgrades = metricreg.Register(reg, upgrades, &err)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proxy metrics: %w", err)
 	}
 	m := &metrics{conns: conns, upgrades: upgrades}
 	for p := range numPoints {
@@ -130,26 +130,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.latency[pointHTTP] = latency.WithLabelValues("http")
 	m.latency[pointHTTPS] = latency.WithLabelValues("https")
 	return m, nil
-}
-
-// register registers c on reg (if any) and returns it, or the collector
-// already registered under its name; a conflict is kept in *errp.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *error) C {
-	if reg == nil {
-		return c
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old
-			}
-		}
-		if *errp == nil {
-			*errp = fmt.Errorf("proxy metrics: %w", err)
-		}
-	}
-	return c
 }
 
 // decided counts one decision.

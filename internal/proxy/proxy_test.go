@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"schoolgate/internal/identity"
+	"schoolgate/internal/logtest"
 	"schoolgate/internal/policy"
 )
 
@@ -194,7 +196,9 @@ func TestBlockWarnAndContinue(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	h := startProxy(t, harnessOpt{proxyYAML: "  header_timeout: 300ms\n  max_header_bytes: 4096\n  allow_networks: [127.0.0.1/32, 127.0.0.2/32]\n"})
+	var logBuf logtest.Buffer
+	h := startProxy(t, harnessOpt{proxyYAML: "  header_timeout: 300ms\n  max_header_bytes: 4096\n  allow_networks: [127.0.0.1/32, 127.0.0.2/32]\n",
+		log: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	big := strings.Repeat("a", 5000)
 	cases := []struct {
 		name, from, req, want string
@@ -226,6 +230,10 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("got %q, want %s", line, tc.want)
 			}
 		})
+	}
+	// The refusal is logged, without the client's address.
+	if out := logBuf.String(); !strings.Contains(out, "outside allow_networks") || strings.Contains(out, "127.0.0.9") {
+		t.Errorf("want the refusal logged without the client's address:\n%s", out)
 	}
 	// The proxy still works after all that.
 	if line := h.raw(t, "", "GET http://ok.test:1/ HTTP/1.1\r\nHost: ok.test\r\n\r\n"); !strings.HasPrefix(line, "HTTP/1.1 502") {
