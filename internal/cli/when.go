@@ -5,18 +5,8 @@ import (
 	"time"
 
 	"schoolgate/internal/config"
+	"schoolgate/internal/sitetime"
 )
-
-// localLayouts are the site-local forms a time may take on the command
-// line, read in site.timezone: a date and a time of day (with T or a
-// space, with or without seconds), or a date alone (midnight).
-var localLayouts = []string{
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02",
-}
 
 // whenHelp is what parseWhen accepts, for usage lines and errors.
 const whenHelp = "an RFC 3339 time (2026-12-02T10:00:00Z), a site-local time (2026-12-02T10:00, 2026-12-02 10:00) or date (2026-12-02) in site.timezone"
@@ -29,13 +19,8 @@ func parseWhen(field, s string, loc *time.Location, now time.Time, back bool) (t
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, ok := sitetime.Parse(s, loc); ok {
 		return t, nil
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t, nil
-		}
 	}
 	if back {
 		if d, err := config.ParseDuration(s); err == nil {

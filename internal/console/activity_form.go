@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"schoolgate/internal/sitetime"
 	"schoolgate/internal/store"
 )
 
@@ -31,21 +32,13 @@ func readActivityForm(q url.Values) activityForm {
 		Ref: g("ref"), Before: g("before")}
 }
 
-// localLayouts are the site-local forms a time may take (the command
-// line's rules: a date and time with T or a space, or a date alone).
-var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
-
+// parseLocal reads a time the command line's way (sitetime.Parse).
 func parseLocal(field, s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
+	if t, ok := sitetime.Parse(s, loc); ok {
 		return t, nil
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t, nil
-		}
 	}
 	return time.Time{}, fmt.Errorf("%w: %s %q: want a date (2026-12-02) or a date and time (2026-12-02T10:00) in the school's time zone", errForm, field, s)
 }

@@ -90,8 +90,7 @@ func (c *Console) activityShow(w http.ResponseWriter, r *http.Request, v *visit)
 		c.fail(w, r, v, err)
 		return
 	}
-	var named []string
-	seen := map[string]bool{}
+	var names named
 	for _, e := range events {
 		ok, err := rule.allows(r.Context(), e.User)
 		if err != nil {
@@ -103,14 +102,11 @@ func (c *Console) activityShow(w http.ResponseWriter, r *http.Request, v *visit)
 			continue
 		}
 		view.Rows = append(view.Rows, toActivityRow(e, c.location()))
-		if e.User != "" && !seen[e.User] {
-			seen[e.User] = true
-			named = append(named, e.User)
-		}
+		names.add(e.User)
 	}
 	// The page is shown only once its view is recorded, with the people
 	// it names.
-	if err := c.auditSearch(r, v, "console.activity.search", form, named); err != nil {
+	if err := c.auditSearch(r, v, "console.activity.search", form, names.users); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

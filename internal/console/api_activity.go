@@ -173,16 +173,14 @@ func (c *Console) apiActivity(w http.ResponseWriter, r *http.Request, v *visit) 
 	if next != "" {
 		resp["next"] = next
 	}
-	object, named := "activity", []string{}
+	object, shown := "activity", named{users: []string{}}
 	if q.Filter.User != "" {
 		object = "user:" + q.Filter.User
 	}
 	for _, e := range events {
-		if e.User != "" && !slices.Contains(named, e.User) {
-			named = append(named, e.User)
-		}
+		shown.add(e.User)
 	}
-	if err := c.auditVisit(r, v, "api.activity.view", object, map[string]any{"users": named, "events": len(events)}); err != nil {
+	if err := c.auditVisit(r, v, "api.activity.view", object, map[string]any{"users": shown.users, "events": len(events)}); err != nil {
 		c.apiFail(w, r, err)
 		return
 	}

@@ -26,15 +26,11 @@ func (c *Console) apiConcerns(w http.ResponseWriter, r *http.Request, v *visit) 
 		c.apiFail(w, r, err)
 		return
 	}
-	var named []string
-	seen := map[string]bool{}
+	var names named
 	for _, q := range list {
-		if q.User != "" && !seen[q.User] {
-			seen[q.User] = true
-			named = append(named, q.User)
-		}
+		names.add(q.User)
 	}
-	if err := c.auditVisit(r, v, "api.concerns.view", "concerns", map[string]any{"users": named, "status": status}); err != nil {
+	if err := c.auditVisit(r, v, "api.concerns.view", "concerns", map[string]any{"users": names.users, "status": status}); err != nil {
 		c.apiFail(w, r, err)
 		return
 	}

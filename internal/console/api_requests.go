@@ -33,15 +33,11 @@ func (c *Console) apiRequests(w http.ResponseWriter, r *http.Request, v *visit) 
 	if status == "decided" {
 		list = slices.DeleteFunc(list, func(q store.Request) bool { return q.Status == store.StatusPending })
 	}
-	var named []string
-	seen := map[string]bool{}
+	var names named
 	for _, q := range list {
-		if q.User != "" && !seen[q.User] {
-			seen[q.User] = true
-			named = append(named, q.User)
-		}
+		names.add(q.User)
 	}
-	if err := c.auditVisit(r, v, "api.requests.view", "requests", map[string]any{"users": named, "status": status}); err != nil {
+	if err := c.auditVisit(r, v, "api.requests.view", "requests", map[string]any{"users": names.users, "status": status}); err != nil {
 		c.apiFail(w, r, err)
 		return
 	}

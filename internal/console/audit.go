@@ -31,3 +31,22 @@ func (c *Console) auditVisit(r *http.Request, v *visit, action, object string, a
 	}
 	return c.audit(r.Context(), r, v.user.Username, v.user.Roles, action, object, after)
 }
+
+// named collects the people a view names, each once and in the order
+// shown, for the audit entry of the view.
+type named struct {
+	users []string
+	seen  map[string]bool
+}
+
+// add records user (nothing for an event without one).
+func (n *named) add(user string) {
+	if user == "" || n.seen[user] {
+		return
+	}
+	if n.seen == nil {
+		n.seen = map[string]bool{}
+	}
+	n.seen[user] = true
+	n.users = append(n.users, user)
+}

@@ -59,8 +59,7 @@ func (c *Console) concernsShow(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	view := concernsView{Status: status, Notice: noticeText(r.URL.Query().Get("done"))}
-	var named []string
-	seen := map[string]bool{}
+	var names named
 	for _, k := range all {
 		switch {
 		case status == "" && k.Status == store.ConcernClosed:
@@ -69,12 +68,9 @@ func (c *Console) concernsShow(w http.ResponseWriter, r *http.Request, v *visit)
 			continue
 		}
 		view.Concerns = append(view.Concerns, toConcernRow(k, c))
-		if k.User != "" && !seen[k.User] {
-			seen[k.User] = true
-			named = append(named, k.User)
-		}
+		names.add(k.User)
 	}
-	if err := c.auditVisit(r, v, "console.concerns.view", "concerns", map[string]any{"status": status, "users": named}); err != nil {
+	if err := c.auditVisit(r, v, "console.concerns.view", "concerns", map[string]any{"status": status, "users": names.users}); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

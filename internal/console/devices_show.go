@@ -49,7 +49,7 @@ func (c *Console) showDevices(w http.ResponseWriter, r *http.Request, v *visit, 
 	}
 	loc := c.location()
 	names := map[string]string{}
-	var named []string
+	var shown named
 	for _, d := range c.devs.List() {
 		name, seen := names[d.User]
 		if !seen {
@@ -69,23 +69,13 @@ func (c *Console) showDevices(w http.ResponseWriter, r *http.Request, v *visit, 
 		}
 		view.Devices = append(view.Devices, deviceRow{Addr: d.Addr.String(), Username: d.User, DisplayName: name,
 			Since: d.Since.In(loc), Until: d.Until.In(loc)})
-		named = appendNew(named, d.User)
+		shown.add(d.User)
 	}
-	if err := c.auditVisit(r, v, "console.devices.view", "devices", map[string]any{"person": view.Form.Person, "addr": view.Form.Addr, "users": named}); err != nil {
+	if err := c.auditVisit(r, v, "console.devices.view", "devices", map[string]any{"person": view.Form.Person, "addr": view.Form.Addr, "users": shown.users}); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}
 	c.render(w, r, status, "devices", v, view)
-}
-
-// appendNew appends s unless it is there already.
-func appendNew(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 func devicesNotice(done string) string {

@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"schoolgate/internal/policy"
@@ -59,21 +58,17 @@ func (c *Console) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 		c.fail(w, r, v, err)
 		return
 	}
+	var names named
 	for _, o := range active {
 		if o.Kind != store.KindGrant {
 			continue
 		}
 		view.Active = append(view.Active, grantRow{ID: o.ID, Who: grantee(o), What: grantWhat(o), Until: o.Until.In(c.location()),
 			By: o.By, Reason: o.Reason, CanRevoke: true})
+		names.add(o.User)
 	}
-	var named []string
-	for _, o := range active {
-		if o.Kind == store.KindGrant && o.User != "" && !slices.Contains(named, o.User) {
-			named = append(named, o.User)
-		}
-	}
-	if len(named) > 0 {
-		if err := c.auditVisit(r, v, "console.grants.view", "grants", map[string]any{"users": named}); err != nil {
+	if len(names.users) > 0 {
+		if err := c.auditVisit(r, v, "console.grants.view", "grants", map[string]any{"users": names.users}); err != nil {
 			c.fail(w, r, v, err)
 			return
 		}

@@ -51,7 +51,7 @@ func (rr *rowRule) class(ctx context.Context, user string) (personClass, error) 
 	case errors.Is(err, store.ErrNotFound):
 		k = classUnknown
 	case err != nil:
-		return 0, fmt.Errorf("console: looking up a person in the directory: %w", err)
+		return 0, fmt.Errorf("console: looking up a person for the row rule: %w", err) // no name: this reaches the system log
 	default:
 		for _, r := range u.Roles {
 			if r != identity.RolePupil && r != identity.RoleVisitor {

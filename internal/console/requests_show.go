@@ -73,15 +73,11 @@ func (c *Console) showRequests(w http.ResponseWriter, r *http.Request, v *visit,
 	view.Pending, view.Decided = toRows(pending, c.location()), toRows(decided, c.location())
 	view.Groups = c.snap().Groups()
 	view.Today = c.now().In(c.location()).Format(time.DateOnly)
-	var named []string
-	seen := map[string]bool{}
+	var names named
 	for _, q := range append(pending, decided...) {
-		if q.User != "" && !seen[q.User] {
-			seen[q.User] = true
-			named = append(named, q.User)
-		}
+		names.add(q.User)
 	}
-	if err := c.auditVisit(r, v, "console.requests.view", "requests", map[string]any{"users": named}); err != nil {
+	if err := c.auditVisit(r, v, "console.requests.view", "requests", map[string]any{"users": names.users}); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

@@ -123,9 +123,9 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Write(buf.Bytes())
 }
 
-// fail answers 500 for an unexpected error. The log gets the route's
-// pattern (/people/{username}, never the name in the path) and the error,
-// never the page's data.
+// fail answers 500 for an unexpected error. The log gets the error and
+// the route's pattern, never the page's data nor the path (a path such as
+// /people/ada/chronology names a person).
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	c.log.Error("console: request failed", "route", r.Pattern, "err", err)
 	c.render(w, r, http.StatusInternalServerError, "error", v, errorView{Title: "Something went wrong", Message: "The console could not do that. Try again; if it keeps happening, tell the technical team the time it happened."})

@@ -67,7 +67,7 @@ func (s *Service) ResolveActor(ctx context.Context, username, osUser, address st
 		return Actor{}, fmt.Errorf("%q is %w", username, ErrUnknownActor)
 	}
 	if err != nil {
-		return Actor{}, fmt.Errorf("actor %q: %w", username, err)
+		return Actor{}, fmt.Errorf("looking up the actor: %w", err) // no name: this reaches the system log
 	}
 	if u.Disabled {
 		return Actor{}, fmt.Errorf("%q is disabled: %w", username, ErrUnknownActor)
