@@ -2,9 +2,6 @@ package proxy
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"html"
 	"io"
@@ -12,9 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
+	"schoolgate/internal/store/storetest"
 	"strings"
 	"sync"
 	"testing"
@@ -64,26 +61,7 @@ func formStores(t *testing.T, f func(t *testing.T, st *store.Store)) {
 		f(t, st)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("SCHOOLGATE_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("SCHOOLGATE_TEST_POSTGRES not set")
-		}
-		var b [6]byte
-		rand.Read(b[:])
-		schema := "t_" + hex.EncodeToString(b[:])
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() })
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		st, err := store.Open(context.Background(), store.Options{PostgresDSN: base + sep + "search_path=" + schema})
+		st, err := store.Open(context.Background(), store.Options{PostgresDSN: storetest.PostgresDSN(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
