@@ -1,37 +1,18 @@
 package listsync
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"schoolgate/internal/logtest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"schoolgate/internal/policy"
 )
-
-// syncBuffer is a log the refresher writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -61,7 +42,7 @@ func TestRefresher(t *testing.T) {
 		t.Fatal(err)
 	}
 	copyFile := policy.CachePath(filepath.Join(data, "lists"), o.URL+"/g")
-	var logBuf syncBuffer
+	var logBuf logtest.Buffer
 	r := &Refresher{
 		Updater:  &Updater{},
 		Snapshot: e.Snapshot,
