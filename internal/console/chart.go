@@ -11,6 +11,8 @@ type barChart struct {
 	Title  string
 	Width  int
 	Height int
+	LabelX int // where the labels end (right-aligned)
+	BarX   int // where the bars start
 	Bars   []bar
 }
 
@@ -24,7 +26,7 @@ type bar struct {
 }
 
 const (
-	chartLabelW = 190
+	chartLabelW = 250 // "Child sexual abuse images" at 14px fits
 	chartBarMax = 360
 	chartRow    = 30
 )
@@ -57,7 +59,7 @@ func newBarChart(title string, counts map[string]int64, max int) barChart {
 	if len(rows) > max {
 		rows = rows[:max]
 	}
-	c := barChart{Title: title, Width: chartLabelW + chartBarMax + 80, Height: len(rows)*chartRow + 4}
+	c := barChart{Title: title, Width: chartLabelW + chartBarMax + 80, Height: len(rows)*chartRow + 4, LabelX: chartLabelW - 6, BarX: chartLabelW}
 	if len(rows) == 0 {
 		return c
 	}

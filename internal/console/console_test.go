@@ -98,6 +98,23 @@ func TestRolesByRoute(t *testing.T) {
 				return
 			}
 			b.signIn(user, "")
+			// The menu links exactly the pages the role's routes open.
+			_, _, home := b.do("GET", "/", nil)
+			for _, n := range nav {
+				found := false
+				for _, rt := range f.c.routes() {
+					if rt.pattern != "GET "+n.href && rt.pattern != "GET "+n.href+"{$}" {
+						continue
+					}
+					found = true
+					if linked := strings.Contains(home, `<a href="`+n.href+`"`); linked != rt.need.allows([]identity.Role{role}) {
+						t.Errorf("menu: %s linked %v, its route allows %v", n.href, linked, !linked)
+					}
+				}
+				if !found {
+					t.Errorf("menu: %s has no GET route", n.href)
+				}
+			}
 			id := fmt.Sprint(f.request.ID)
 			for _, rt := range f.c.routes() {
 				if rt.need.kind != accessCap {

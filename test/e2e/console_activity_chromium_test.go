@@ -74,21 +74,14 @@ func TestConsoleActivityChromium(t *testing.T) {
 	if n, _ := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("tr.blocked"))); !strings.Contains(n, "block") {
 		t.Errorf("no blocked row highlighted: %q", n)
 	}
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxySaveShot(t, "console-activity.png", png)
+	b.shot("console-activity.png")
 
 	step("chronology", chromedp.Navigate(base+"/people/amy/chronology"), chromedp.WaitVisible(chromedp.CSS("section.day")))
 	if s := text("section.day"); !strings.Contains(s, "bet.test") || !strings.Contains(s, "For our <b>class</b> project") ||
 		!strings.Contains(s, "raised a concern") || strings.Contains(s, "horrible") {
 		t.Errorf("chronology: %q", s)
 	}
-	if png, err = chromedp.Run(tctx, chromedp.FullScreenshot(100)); err != nil {
-		t.Fatal(err)
-	}
-	proxySaveShot(t, "console-chronology.png", png)
+	b.shot("console-chronology.png")
 	// The technical role does not read concerns: the chronology says one
 	// was raised, the concern page refuses.
 	step("concern refused", chromedp.Navigate(base+"/concerns/1"), chromedp.WaitVisible(chromedp.CSS("main")))

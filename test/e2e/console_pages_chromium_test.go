@@ -73,7 +73,7 @@ func TestConsolePagesChromium(t *testing.T) {
 	in.cli(t, password+"\n", "users", "add", "head", "--name", "The Head", "--role", "slt", "--password-stdin", "--by", "admin")
 
 	b := newConsoleBrowser(t, chromium, in)
-	step, text, tctx := b.step, b.text, b.ctx
+	step, text := b.step, b.text
 	step("sign in", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), "head"),
 		chromedp.SendKeys(chromedp.ID("password"), password),
@@ -106,11 +106,7 @@ func TestConsolePagesChromium(t *testing.T) {
 	if got := text("#exceptions"); !strings.Contains(got, "Computing coursework") {
 		t.Errorf("exceptions: %q", got)
 	}
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	proxySaveShot(t, "console-policy.png", png)
+	b.shot("console-policy.png")
 
 	step("audit", chromedp.Navigate(base+"/audit?verify=1"), chromedp.WaitVisible(chromedp.ID("verify-result")))
 	if got := text("#verify-result"); !strings.HasPrefix(got, "OK:") {
