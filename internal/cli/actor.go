@@ -54,7 +54,7 @@ func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir str
 		}
 		return snap
 	})
-	c.svc = safeguarding.New(safeguarding.Options{Store: st, Directory: dir, Snapshot: snapshot})
+	c.svc = safeguarding.New(safeguarding.Options{Store: st, Directory: dir, Snapshot: snapshot, Site: cfg.Site.ID})
 	return c, nil
 }
 

@@ -28,7 +28,7 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 	if d.st.store == nil {
 		return nil, fmt.Errorf("console: %w", console.ErrNoStore)
 	}
-	svc := safeguarding.New(safeguarding.Options{Store: d.st.store, Directory: d.st.dir, Snapshot: d.engine.Snapshot, Now: d.now})
+	svc := safeguarding.New(safeguarding.Options{Store: d.st.store, Directory: d.st.dir, Snapshot: d.engine.Snapshot, Now: d.now, Site: cfg.Site.ID})
 	c, err := console.New(console.Options{Store: d.st.store, Directory: d.st.dir, Service: svc, Snapshot: d.engine.Snapshot,
 		TLS: !cc.TLS.Off, Sessions: d.sessions, Log: d.log, Now: d.now})
 	if err != nil {

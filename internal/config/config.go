@@ -38,6 +38,7 @@ type Config struct {
 	AUA          Ordered[AUA]        `yaml:"aua"`
 	Limits       Limits              `yaml:"limits"`
 	Console      Console             `yaml:"console"`
+	Alerts       Alerts              `yaml:"alerts"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -47,6 +48,9 @@ type Config struct {
 
 // Site describes the school.
 type Site struct {
+	// ID names the school in every record it owns (a trust runs
+	// several; lower-case letters, digits and hyphens; default "school").
+	ID       string `yaml:"id"`
 	Name     string `yaml:"name"`
 	Timezone string `yaml:"timezone"`
 	// SchoolDayEnd (HH:MM, site time), when set, caps a teacher's grants.
@@ -136,7 +140,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, func() error { return c.Alerts.Validate(c) }} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)
@@ -158,6 +162,9 @@ func (c *Config) Path(p string) string {
 func (c *Config) applyDefaults() error {
 	if c.Site.Timezone == "" {
 		c.Site.Timezone = "UTC"
+	}
+	if c.Site.ID == "" {
+		c.Site.ID = DefaultSiteID
 	}
 	c.Lists.applyDefaults()
 	c.DNS.applyDefaults()

@@ -26,12 +26,31 @@ const (
 	ReadPolicy             Capability = "read-policy"               // the filtering policy
 	ViewCounts             Capability = "view-counts"               // anonymous counts (governors' reports)
 	Dashboard              Capability = "dashboard"                 // the console's front page
+
+	// Safeguarding records (issue 11's matrix). Reading incidents one
+	// reported is not a capability: the records' own rule allows it.
+	RecordIncident     Capability = "record-incident"      // record an incident
+	ReadPupilIncidents Capability = "read-pupil-incidents" // every incident about pupils
+	ReadStaffIncidents Capability = "read-staff-incidents" // every incident about staff
+	Investigate        Capability = "investigate"          // Appendix G investigations (esafety-lead: pupils only)
+	Sanction           Capability = "sanction"             // record sanctions, including removal of access
+	RecordChecks       Capability = "record-checks"        // record filtering checks and reviews
+	ReadChecks         Capability = "read-checks"          // read filtering checks and reviews
+	GovernorsReport    Capability = "governors-report"     // the anonymised termly report
+	SubjectAccess      Capability = "subject-access"       // subject-access exports
+
+	// Monitoring alerts (issue 12).
+	ReadPupilAlerts         Capability = "read-pupil-alerts"         // alerts about pupils, with names
+	ReadStaffAlerts         Capability = "read-staff-alerts"         // alerts about staff
+	ReadCircumventionAlerts Capability = "read-circumvention-alerts" // circumvention alerts (technical)
 )
 
 // Capabilities is every capability, in order (a new slice each call).
 func Capabilities() []Capability {
 	return []Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
-		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard}
+		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard,
+		RecordIncident, ReadPupilIncidents, ReadStaffIncidents, Investigate, Sanction, RecordChecks, ReadChecks,
+		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts}
 }
 
 const (
@@ -61,6 +80,20 @@ var permissions = map[Capability][]identity.Role{
 	ReadPolicy:             {staff, teacher, technical, esafety, dsl, slt, governor},
 	ViewCounts:             {staff, teacher, technical, esafety, dsl, slt, governor},
 	Dashboard:              {staff, teacher, technical, esafety, dsl, slt, governor},
+
+	RecordIncident:     {staff, teacher, technical, esafety, dsl, slt},
+	ReadPupilIncidents: {esafety, dsl, slt},
+	ReadStaffIncidents: {dsl, slt},
+	Investigate:        {esafety, dsl, slt},
+	Sanction:           {esafety, dsl, slt},
+	RecordChecks:       {technical, esafety, dsl, slt},
+	ReadChecks:         {technical, esafety, dsl, slt, governor},
+	GovernorsReport:    {esafety, dsl, slt, governor},
+	SubjectAccess:      {dsl},
+
+	ReadPupilAlerts:         {esafety, dsl},
+	ReadStaffAlerts:         {dsl, slt},
+	ReadCircumventionAlerts: {technical},
 }
 
 // Can reports whether any of roles has the capability. Unknown

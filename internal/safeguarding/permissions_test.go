@@ -25,6 +25,19 @@ func TestPermissionTable(t *testing.T) {
 		ReadPolicy:             "staff teacher technical esafety-lead dsl slt governor",
 		ViewCounts:             "staff teacher technical esafety-lead dsl slt governor",
 		Dashboard:              "staff teacher technical esafety-lead dsl slt governor",
+
+		RecordIncident:          "staff teacher technical esafety-lead dsl slt",
+		ReadPupilIncidents:      "esafety-lead dsl slt",
+		ReadStaffIncidents:      "dsl slt",
+		Investigate:             "esafety-lead dsl slt",
+		Sanction:                "esafety-lead dsl slt",
+		RecordChecks:            "technical esafety-lead dsl slt",
+		ReadChecks:              "technical esafety-lead dsl slt governor",
+		GovernorsReport:         "esafety-lead dsl slt governor",
+		SubjectAccess:           "dsl",
+		ReadPupilAlerts:         "esafety-lead dsl",
+		ReadStaffAlerts:         "dsl slt",
+		ReadCircumventionAlerts: "technical",
 	}
 	if len(want) != len(Capabilities()) {
 		t.Fatalf("%d capabilities, %d in the expected table", len(Capabilities()), len(want))

@@ -46,6 +46,9 @@ type Actor struct {
 	// CLI), Address the client address (the console).
 	OSUser  string
 	Address string
+	// Site is the school the actor acts in (config site.id): every record
+	// they read or write is scoped to it.
+	Site string
 }
 
 // storeActor is the actor as the audit trail records it.

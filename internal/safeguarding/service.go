@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
 	"schoolgate/internal/store"
@@ -36,6 +37,9 @@ type Options struct {
 	// be had (ErrNoPolicy).
 	Snapshot func() *policy.Snapshot
 	Now      func() time.Time
+	// Site is the school this service acts for (config site.id; default
+	// config.DefaultSiteID).
+	Site string
 }
 
 // Service runs the domain operations.
@@ -44,6 +48,7 @@ type Service struct {
 	dir  Directory
 	snap func() *policy.Snapshot
 	now  func() time.Time
+	site string
 }
 
 // New makes a Service.
@@ -51,7 +56,10 @@ func New(opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{st: opt.Store, dir: opt.Directory, snap: opt.Snapshot, now: opt.Now}
+	if opt.Site == "" {
+		opt.Site = config.DefaultSiteID
+	}
+	return &Service{st: opt.Store, dir: opt.Directory, snap: opt.Snapshot, now: opt.Now, site: opt.Site}
 }
 
 // ResolveActor finds the accountable person named username: an enabled
@@ -72,7 +80,7 @@ func (s *Service) ResolveActor(ctx context.Context, username, osUser, address st
 	if u.Disabled {
 		return Actor{}, fmt.Errorf("%q is disabled: %w", username, ErrUnknownActor)
 	}
-	return Actor{Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, OSUser: osUser, Address: address}, nil
+	return Actor{Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, OSUser: osUser, Address: address, Site: s.site}, nil
 }
 
 // snapshot is the policy in force, or ErrNoPolicy.
