@@ -19,26 +19,27 @@ var ErrInvalid = errors.New("invalid policy")
 // Config is the whole policy file. Sections that later parts of Schoolgate
 // read (dns, proxy, storage, ...) live in files of their own.
 type Config struct {
-	Site         Site                `yaml:"site"`
-	Categories   Ordered[Category]   `yaml:"categories"`
-	Schedules    map[string][]Window `yaml:"schedules"`
-	Groups       Ordered[Group]      `yaml:"groups"`
-	DefaultGroup string              `yaml:"default_group"`
-	Rules        Ordered[Row]        `yaml:"rules"`
-	Default      Row                 `yaml:"default"`
-	Exceptions   []Exception         `yaml:"exceptions"`
-	Lists        Lists               `yaml:"lists"`
-	Identity     Identity            `yaml:"identity"`
-	DNS          DNS                 `yaml:"dns"`
-	Proxy        Proxy               `yaml:"proxy"`
-	BlockPage    BlockPage           `yaml:"blockpage"`
-	Admin        Admin               `yaml:"admin"`
-	Storage      Storage             `yaml:"storage"`
-	Retention    Retention           `yaml:"retention"`
-	AUA          Ordered[AUA]        `yaml:"aua"`
-	Limits       Limits              `yaml:"limits"`
-	Console      Console             `yaml:"console"`
-	Alerts       Alerts              `yaml:"alerts"`
+	Site         Site                 `yaml:"site"`
+	Categories   Ordered[Category]    `yaml:"categories"`
+	Schedules    map[string][]Window  `yaml:"schedules"`
+	Groups       Ordered[Group]       `yaml:"groups"`
+	DefaultGroup string               `yaml:"default_group"`
+	Rules        Ordered[Row]         `yaml:"rules"`
+	Default      Row                  `yaml:"default"`
+	Exceptions   []Exception          `yaml:"exceptions"`
+	Lists        Lists                `yaml:"lists"`
+	Identity     Identity             `yaml:"identity"`
+	DNS          DNS                  `yaml:"dns"`
+	Proxy        Proxy                `yaml:"proxy"`
+	BlockPage    BlockPage            `yaml:"blockpage"`
+	Admin        Admin                `yaml:"admin"`
+	Storage      Storage              `yaml:"storage"`
+	Retention    Retention            `yaml:"retention"`
+	AUA          Ordered[AUA]         `yaml:"aua"`
+	Limits       Limits               `yaml:"limits"`
+	Console      Console              `yaml:"console"`
+	Alerts       Alerts               `yaml:"alerts"`
+	Keywords     Ordered[KeywordList] `yaml:"keywords"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
