@@ -46,6 +46,7 @@ type fixture struct {
 	st   *store.Store
 	svc  *Service
 	snap *policy.Snapshot
+	dir  *store.Directory
 	now  time.Time
 }
 
@@ -105,7 +106,7 @@ func newFixture(t *testing.T, backend string) *fixture {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	return &fixture{st: st, snap: snap, now: now,
+	return &fixture{st: st, snap: snap, now: now, dir: d,
 		svc: New(Options{Store: st, Directory: d, Snapshot: func() *policy.Snapshot { return snap }, Now: func() time.Time { return now }})}
 }
 

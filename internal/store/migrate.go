@@ -29,6 +29,7 @@ var migrations = []migration{
 	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
+	{name: "incidents: the reporting log, its entries and evidence", sqlite: sqliteIncidents, postgres: postgresIncidents},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
