@@ -152,4 +152,3 @@ func TestIncidentLog(t *testing.T) {
 		}
 	})
 }
-
