@@ -111,8 +111,11 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		if *dry {
 			verb = "would purge"
 		}
-		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides, %d closed concerns; %d pending requests expired\n",
-			verb, rep.DNSEvents, siteTime(rep.DNSBefore, loc), rep.Activity, rep.Hourly, siteTime(rep.ActivityBefore, loc), rep.Requests, rep.Overrides, rep.Concerns, rep.Expired)
+		fmt.Fprintf(a.Stdout, "%s: %d DNS events before %s, %d other events and %d hourly aggregates before %s, %d decided requests, %d ended overrides, %d closed concerns, %d closed incidents; %d pending requests expired\n",
+			verb, rep.DNSEvents, siteTime(rep.DNSBefore, loc), rep.Activity, rep.Hourly, siteTime(rep.ActivityBefore, loc), rep.Requests, rep.Overrides, rep.Concerns, rep.Incidents, rep.Expired)
+		if rep.IncidentsFlagged > 0 {
+			fmt.Fprintf(a.Stdout, "kept: %d closed incidents about pupils whose date of birth is unknown (add date_of_birth to the users CSV)\n", rep.IncidentsFlagged)
+		}
 		return nil
 	}
 	if sub == "summary" {

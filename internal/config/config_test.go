@@ -32,7 +32,7 @@ func TestStrictErrors(t *testing.T) {
 		{"ordered key twice", "groups:\n  staff: {}\n  staff: {}\n", "policy.yaml:3: groups.staff: given twice (first on line 2)"},
 		{"mapping expected", "site: [a, b]\n", "policy.yaml:1: site: expected a mapping, not a list"},
 		{"list expected", "groups:\n  staff: {networks: {a: b}}\n", "policy.yaml:2: groups.staff.networks: expected a list"},
-		{"bad duration", "retention:\n  activity: soon\n", `policy.yaml:2: retention.activity: bad duration "soon" (use e.g. 45m, 12h, 30d)`},
+		{"bad duration", "retention:\n  activity: soon\n", `policy.yaml:2: retention.activity: bad duration "soon" (use e.g. 45m, 12h, 30d, 25y)`},
 		{"negative duration", "proxy: {warn_for: -5m}\n", `policy.yaml:1: proxy.warn_for: bad duration "-5m"`},
 		{"bad number", "dns: {cache_size: lots}\n", "policy.yaml:1: dns.cache_size: unmarshal errors:\n  line 1: cannot unmarshal !!str `lots` into int"},
 		{"bad cell", "rules:\n  gambling: {staff: [allow]}\n", "policy.yaml:2: rules.gambling.staff: a cell is a single value"},

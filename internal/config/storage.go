@@ -19,6 +19,14 @@ type Retention struct {
 	// Concerns is how long a closed concern is kept after it was closed;
 	// open concerns are never purged.
 	Concerns Duration `yaml:"concerns"` // default 365d
+	// PupilIncidentsAfterBirth: a closed incident about pupils (and its
+	// investigation, screenshots and sanctions) is kept until every pupil
+	// involved is this old (default 25y); without a date of birth it is
+	// kept and flagged.
+	PupilIncidentsAfterBirth Duration `yaml:"pupil_incidents_after_birth"`
+	// StaffIncidents: a closed incident about staff is kept this long
+	// from when it was reported (default 10y).
+	StaffIncidents Duration `yaml:"staff_incidents"`
 }
 
 func (r *Retention) applyDefaults() {
@@ -40,6 +48,12 @@ func (r *Retention) applyDefaults() {
 	}
 	if r.Concerns == 0 {
 		r.Concerns = 365 * day
+	}
+	if r.PupilIncidentsAfterBirth == 0 {
+		r.PupilIncidentsAfterBirth = 25 * year
+	}
+	if r.StaffIncidents == 0 {
+		r.StaffIncidents = 10 * year
 	}
 }
 

@@ -17,6 +17,9 @@ var ErrCSVHeader = errors.New("users CSV header")
 type ImportRow struct {
 	Line int
 	User User
+	// DateOfBirth (YYYY-MM-DD, or empty) is kept apart from the profile:
+	// only record retention and subject-access exports read it.
+	DateOfBirth string
 }
 
 // RowError is one bad row, reported by line number.
@@ -54,7 +57,7 @@ type UnknownGroup struct {
 func (f *ImportFile) Has(column string) bool { return slices.Contains(f.Columns, column) }
 
 // csvColumns are the columns an MIS export gives; username is required.
-var csvColumns = [...]string{"username", "display_name", "role", "year_group", "groups", "email"}
+var csvColumns = [...]string{"username", "display_name", "role", "year_group", "groups", "email", "date_of_birth"}
 
 // ParseUsersCSV reads the MIS export format: a header row naming the
 // columns (any order; username required; unknown columns ignored and
@@ -124,12 +127,17 @@ func ParseUsersCSV(r io.Reader, knownGroup func(string) bool) (*ImportFile, erro
 			out.Errors = append(out.Errors, RowError{line, err})
 			continue
 		}
+		dob, err := ParseDateOfBirth(get("date_of_birth"))
+		if err != nil {
+			out.Errors = append(out.Errors, RowError{line, err})
+			continue
+		}
 		if first, dup := seen[u.Username]; dup {
 			out.Errors = append(out.Errors, RowError{line, fmt.Errorf("username %q already on line %d", u.Username, first)})
 			continue
 		}
 		seen[u.Username] = line
-		out.Rows = append(out.Rows, ImportRow{Line: line, User: u})
+		out.Rows = append(out.Rows, ImportRow{Line: line, User: u, DateOfBirth: dob})
 		if knownGroup != nil {
 			out.noteUnknown(line, u.Groups, knownGroup)
 		}

@@ -90,3 +90,19 @@ func FuzzParseUsersCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestDateOfBirthColumn: both formats MIS exports use; a bad date names
+// its line and spoils only its row.
+func TestDateOfBirthColumn(t *testing.T) {
+	in := "username,date_of_birth\nann,2014-09-30\nbob,30/09/2013\ncat,31/02/2014\ndan,2099-01-01\neve,\n"
+	f, err := ParseUsersCSV(strings.NewReader(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != 3 || f.Rows[0].DateOfBirth != "2014-09-30" || f.Rows[1].DateOfBirth != "2013-09-30" || f.Rows[2].DateOfBirth != "" {
+		t.Fatalf("rows %+v", f.Rows)
+	}
+	if len(f.Errors) != 2 || f.Errors[0].Line != 4 || !strings.Contains(f.Errors[0].Error(), "date_of_birth") || f.Errors[1].Line != 5 {
+		t.Fatalf("errors %v", f.Errors)
+	}
+}

@@ -17,6 +17,9 @@ type ImportSummary struct {
 	// StillDisabled counts users in the file who are disabled (import
 	// never re-enables: use `users enable`).
 	StillDisabled int `json:"still_disabled"`
+	// BirthDates counts the dates of birth set or changed (the values
+	// are never in the audit trail).
+	BirthDates int `json:"birth_dates,omitempty"`
 }
 
 // ImportUsers applies a parsed CSV in one transaction: new users are
@@ -100,6 +103,13 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFil
 				}
 				sum.Disabled++
 			}
+		}
+		if f.Has("date_of_birth") {
+			n, err := t.setBirthDates(ctx, f)
+			if err != nil {
+				return err
+			}
+			sum.BirthDates = n
 		}
 		t.audit("users.import", "users", nil, sum)
 		return nil

@@ -24,11 +24,17 @@ type PurgeReport struct {
 	// retention.pending_requests and were marked expired (not deleted).
 	Expired  int64 `json:"expired_requests"`
 	Concerns int64 `json:"concerns"`
+	// Incidents counts the closed incidents (with their entries,
+	// evidence, investigations and sanctions) past their retention;
+	// IncidentsFlagged the closed incidents about pupils kept because a
+	// pupil's date of birth is unknown (not deleted, not in Total).
+	Incidents        int64 `json:"incidents"`
+	IncidentsFlagged int64 `json:"incidents_kept_without_birth_date"`
 }
 
 // Total is the number of rows concerned.
 func (p *PurgeReport) Total() int64 {
-	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides + p.Expired + p.Concerns
+	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides + p.Expired + p.Concerns + p.Incidents
 }
 
 type purgeTarget struct {
@@ -118,6 +124,9 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 			}
 		}
 	}
+	if err := s.purgeRecords(ctx, r, now, dryRun, &rep); err != nil {
+		return rep, err
+	}
 	if !dryRun && rep.DNSEvents+rep.Activity > 0 {
 		// Forget the blocks left empty (a stale time range on a block
 		// that still has events only costs a search one extra seek).
@@ -170,7 +179,8 @@ func (s *Store) RunRetention(ctx context.Context, retention func() config.Retent
 			log.Error("retention purge failed", "err", err)
 		case rep.Total() > 0:
 			log.Info("retention purge", "activity", rep.Activity, "dns_events", rep.DNSEvents, "hourly", rep.Hourly,
-				"requests", rep.Requests, "overrides", rep.Overrides, "expired_requests", rep.Expired, "concerns", rep.Concerns)
+				"requests", rep.Requests, "overrides", rep.Overrides, "expired_requests", rep.Expired, "concerns", rep.Concerns,
+				"incidents", rep.Incidents, "incidents_kept_without_birth_date", rep.IncidentsFlagged)
 		}
 	})
 	return nil
