@@ -31,6 +31,7 @@ var migrations = []migration{
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
 	{name: "incidents: the reporting log, its entries and evidence", sqlite: sqliteIncidents, postgres: postgresIncidents},
 	{name: "users: dates of birth, for record retention", sqlite: sqliteBirthDates, postgres: postgresBirthDates},
+	{name: "subject access: requests and withheld items", sqlite: sqliteSubjectAccess, postgres: postgresSubjectAccess},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
