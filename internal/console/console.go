@@ -105,6 +105,10 @@ func (c *Console) Handler() http.Handler {
 	return c.headers(cop.Handler(c.mux))
 }
 
+// site is the school this console acts for (config site.id): every
+// record its actors read or write is scoped to it.
+func (c *Console) site() string { return c.snap().Config().Site.ID }
+
 // settings is the console section of the policy in force.
 func (c *Console) settings() config.Console { return c.snap().Config().Console }
 
