@@ -64,6 +64,9 @@ type Console struct {
 	setup   setupToken
 
 	overlaps overlapCache
+
+	sar   *safeguarding.SubjectRequests
+	fresh freshAuth
 }
 
 // ErrNoStore: the console needs the database.
@@ -86,6 +89,8 @@ func New(opt Options) (*Console, error) {
 	}
 	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
+	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
+		Retention: func() config.Retention { return c.snap().Config().Retention }})
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {
 			return nil, fmt.Errorf("console: route %s: %w", rt.pattern, err)

@@ -62,6 +62,12 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /subject-access", need(safeguarding.SubjectAccess), c.subjectShow},
+		{"POST /subject-access", need(safeguarding.SubjectAccess), c.subjectOpen},
+		{"GET /subject-access/{id}", need(safeguarding.SubjectAccess), c.subjectReview},
+		{"POST /subject-access/{id}/confirm", need(safeguarding.SubjectAccess), c.subjectConfirm},
+		{"POST /subject-access/{id}/withhold", need(safeguarding.SubjectAccess), c.subjectWithhold},
+		{"POST /subject-access/{id}/release", need(safeguarding.SubjectAccess), c.subjectRelease},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
