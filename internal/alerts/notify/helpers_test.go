@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"schoolgate/internal/config"
 )
 
@@ -91,4 +94,14 @@ func newDispatcher(t *testing.T, c *config.Config, opts Options) *Dispatcher {
 	}
 	t.Cleanup(d.Close)
 	return d
+}
+
+// counter is a counter's value.
+func counter(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -123,7 +123,9 @@ func startMailpit(t *testing.T, tlsOn bool) *mailpit {
 	}
 }
 
-func (m *mailpit) tlsConfig() *tls.Config { return &tls.Config{RootCAs: m.roots, MinVersion: tls.VersionTLS12} }
+func (m *mailpit) tlsConfig() *tls.Config {
+	return &tls.Config{RootCAs: m.roots, MinVersion: tls.VersionTLS12}
+}
 
 // mpMessage is one message as mailpit's API lists it, with its raw text.
 type mpMessage struct {
@@ -131,9 +133,9 @@ type mpMessage struct {
 	Subject string
 	To      []struct{ Name, Address string }
 	From    struct{ Name, Address string }
-	Raw     string            `json:"-"`
+	Raw     string              `json:"-"`
 	Headers map[string][]string `json:"-"`
-	Text    string            `json:"-"`
+	Text    string              `json:"-"`
 }
 
 func (m *mailpit) get(t *testing.T, path string, v any) string {
@@ -205,4 +207,3 @@ func writeFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
-
