@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"schoolgate/internal/starter"
 )
 
 // issueExample is the issue's own example of an alerts section (its
@@ -154,5 +156,28 @@ func TestContactHours(t *testing.T) {
 		if got := InHours(ws, tc.t); got != tc.want {
 			t.Errorf("%s at %s = %v, want %v", tc.hours, tc.t.Format("Mon 15:04"), got, tc.want)
 		}
+	}
+}
+
+// TestStarterDeliveryExample: the starter policy's commented delivery
+// example validates once uncommented.
+func TestStarterDeliveryExample(t *testing.T) {
+	_, rest, ok := strings.Cut(string(starter.Policy), "# Who is told of alerts")
+	if !ok {
+		t.Fatal("the starter policy has no alert delivery example")
+	}
+	var b strings.Builder
+	b.WriteString("alerts:\n")
+	for _, l := range strings.Split(rest, "\n")[1:] {
+		if body, ok := strings.CutPrefix(l, "#   "); ok {
+			b.WriteString("  " + body + "\n")
+		}
+	}
+	c, err := parse(t, b.String())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if len(c.Alerts.Contacts) != 3 || c.Alerts.SMTP == nil || !c.Alerts.SMTP.TLS() {
+		t.Errorf("alerts = %+v", c.Alerts)
 	}
 }
