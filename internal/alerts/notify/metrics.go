@@ -23,5 +23,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Alert notifications given up on (refused, retries spent, queue full), by channel.",
 		}, []string{"channel"}), &err),
 	}
+	for _, ch := range []string{"email", "webhook"} { // at 0 from the start, for rate()
+		m.sent.WithLabelValues(ch)
+		m.failed.WithLabelValues(ch)
+	}
 	return m, err
 }

@@ -62,6 +62,9 @@ type Options struct {
 	// on (ActionFailed), with the recipient ("email:ADDRESS" or
 	// "webhook:NAME"); the server writes it to the audit chain.
 	Audit func(ctx context.Context, action string, alertID int64, recipient string)
+	// ConsoleURL is the console's address as serve bound it, for the link
+	// when alerts.console_url is not set.
+	ConsoleURL string
 	// Logger gets delivery problems (never anything about a child).
 	Logger *slog.Logger
 	// Registerer, when set, gets the sent/failed counters.
@@ -137,7 +140,7 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 	d := &Dispatcher{
 		site:       c.Site.ID,
 		loc:        loc,
-		consoleURL: consoleURL(c),
+		consoleURL: consoleURL(c, opts.ConsoleURL),
 		hooks:      map[string]*webhook{},
 		opts:       opts,
 		log:        opts.Logger,
@@ -167,6 +170,9 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 		}
 		d.contacts = append(d.contacts, ct)
 	}
+	if (len(d.contacts) > 0 || len(d.hookOrder) > 0) && c.Alerts.ConsoleURL == "" && opts.ConsoleURL == "" {
+		d.log.Warn("alerts.console_url is not set: the link in alert e-mails and webhooks is " + d.Link(0) + ", which staff may not reach")
+	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if d.mailer != nil {
 		d.mail = d.startLane("email")
@@ -178,9 +184,12 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 }
 
 // consoleURL is alerts.console_url, or the console's own address.
-func consoleURL(c *config.Config) string {
+func consoleURL(c *config.Config, bound string) string {
 	if c.Alerts.ConsoleURL != "" {
 		return strings.TrimRight(c.Alerts.ConsoleURL, "/")
+	}
+	if bound != "" {
+		return strings.TrimRight(bound, "/")
 	}
 	scheme := "https"
 	if c.Console.TLS.Off {
