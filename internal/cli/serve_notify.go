@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"schoolgate/internal/alerts/notify"
+	"schoolgate/internal/policy"
 	"schoolgate/internal/store"
 )
 
@@ -13,22 +14,28 @@ import (
 // step due.
 const escalationEvery = 30 * time.Second
 
-// notifyServices builds alert delivery (internal/alerts/notify) when the
-// policy names contacts or webhooks. A password or secret it names that
-// cannot be read stops serve here, not at the first alert.
+// notifyServices builds alert delivery (internal/alerts/notify), with
+// storage (every notification is audited); a reload puts new contacts in
+// force. A password or secret the policy names that cannot be read stops
+// serve here, not at the first alert.
 func (d *serveDeps) notifyServices() ([]service, error) {
 	cfg := d.engine.Snapshot().Config()
-	if len(cfg.Alerts.Contacts) == 0 && len(cfg.Alerts.Webhooks) == 0 {
-		return nil, nil
-	}
 	if d.st.store == nil {
-		return nil, fmt.Errorf("alerts: contacts and webhooks need storage (every notification is audited)")
+		if len(cfg.Alerts.Contacts) > 0 || len(cfg.Alerts.Webhooks) > 0 {
+			return nil, fmt.Errorf("alerts: contacts and webhooks need storage (every notification is audited)")
+		}
+		return nil, nil
 	}
 	n, err := notify.New(cfg, notify.Options{Now: d.now, Logger: d.log, Registerer: d.registry, Audit: notifyAudit(d.st.store, d)})
 	if err != nil {
 		return nil, err
 	}
 	d.notifier = n
+	d.engine.OnReload(func(s *policy.Snapshot) {
+		if err := n.Apply(s.Config()); err != nil {
+			d.log.Error("alert delivery keeps the contacts and webhooks it had", "err", err)
+		}
+	})
 	return []service{&notifyService{n: n, every: escalationEvery}}, nil
 }
 

@@ -49,13 +49,14 @@ func (d *Dispatcher) RunEscalation(ctx context.Context, src Source, every time.D
 
 // escalate takes every step due at now, one step per alert per call.
 func (d *Dispatcher) escalate(ctx context.Context, src Source, now time.Time) error {
-	pending, err := src.UnacknowledgedAlerts(ctx, d.site, now)
+	r := d.cur.Load()
+	pending, err := src.UnacknowledgedAlerts(ctx, r.site, now)
 	if err != nil {
 		return fmt.Errorf("unacknowledged alerts: %w", err)
 	}
-	local := now.In(d.loc)
+	local := now.In(r.loc)
 	for _, p := range pending {
-		if p.EscalateAfter <= 0 || p.Site != d.site {
+		if p.EscalateAfter <= 0 || p.Site != r.site {
 			continue
 		}
 		a := Alert{ID: p.ID, Site: p.Site, Severity: p.Severity, Rule: p.Rule, Title: p.Title, Group: p.Group, At: p.RaisedAt, EscalateAfter: p.EscalateAfter}
@@ -63,7 +64,7 @@ func (d *Dispatcher) escalate(ctx context.Context, src Source, now time.Time) er
 		if p.EscalationStep >= due {
 			continue
 		}
-		chain := d.escalationChain(a)
+		chain := r.escalationChain(a)
 		if p.EscalationStep >= len(chain) {
 			continue // everyone in the list has been told
 		}
@@ -76,10 +77,10 @@ func (d *Dispatcher) escalate(ctx context.Context, src Source, now time.Time) er
 		}
 		ct := chain[step-1]
 		var hooks []*webhook
-		if w := d.hooks[ct.webhook]; w != nil {
+		if w := r.hooks[ct.webhook]; w != nil {
 			hooks = append(hooks, w)
 		}
-		if !d.deliver(ctx, a, step, []*contact{ct}, hooks) {
+		if !d.deliver(ctx, r, a, step, []*contact{ct}, hooks) {
 			continue // not queued: tried again next time round
 		}
 		to := ct.email
@@ -95,9 +96,9 @@ func (d *Dispatcher) escalate(ctx context.Context, src Source, now time.Time) er
 
 // escalationChain is the escalation contacts who take the alert's group
 // and kind, in list order.
-func (d *Dispatcher) escalationChain(a Alert) []*contact {
+func (r *routes) escalationChain(a Alert) []*contact {
 	var out []*contact
-	for _, ct := range d.contacts {
+	for _, ct := range r.contacts {
 		if ct.escalation && ct.covers(a) {
 			out = append(out, ct)
 		}

@@ -126,7 +126,7 @@ func helloName(from string) string {
 // message is the plain-text e-mail about the alert for one contact:
 // severity, the rule's title, the group, the time and the console link,
 // and nothing else (no name, no term, no site visited).
-func (d *Dispatcher) message(a Alert, step int, ct *contact) []byte {
+func (r *routes) message(a Alert, step int, ct *contact, at time.Time) []byte {
 	title, group := clean(a.Title), clean(a.Group)
 	if title == "" {
 		title = clean(a.Rule)
@@ -135,12 +135,12 @@ func (d *Dispatcher) message(a Alert, step int, ct *contact) []byte {
 	if step > 0 {
 		subject = fmt.Sprintf("Schoolgate alert not acknowledged: severity %d: %s", a.Severity, title)
 	}
-	now := d.opts.Now().In(d.loc)
+	now := at.In(r.loc)
 	var h bytes.Buffer
 	header := func(k, v string) { fmt.Fprintf(&h, "%s: %s\r\n", k, v) }
 	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", fmt.Sprintf("<alert-%d-%d-%s@%s>", a.ID, step, randomHex(8), helloName(d.mailer.from.Address)))
-	header("From", d.mailer.from.String())
+	header("Message-ID", fmt.Sprintf("<alert-%d-%d-%s@%s>", a.ID, step, randomHex(8), helloName(r.mailer.from.Address)))
+	header("From", r.mailer.from.String())
 	header("To", (&mail.Address{Name: ct.name, Address: ct.email}).String())
 	header("Subject", mime.QEncoding.Encode("utf-8", subject))
 	header("MIME-Version", "1.0")
@@ -161,8 +161,8 @@ func (d *Dispatcher) message(a Alert, step int, ct *contact) []byte {
 	if group != "" {
 		fmt.Fprintf(&body, "Group:     %s\n", group)
 	}
-	fmt.Fprintf(&body, "Raised:    %s\n", a.At.In(d.loc).Format("Mon 2 Jan 2006 15:04 MST"))
-	fmt.Fprintf(&body, "\nOpen it in the console to see who and what, and to acknowledge it:\n%s\n", d.Link(a.ID))
+	fmt.Fprintf(&body, "Raised:    %s\n", a.At.In(r.loc).Format("Mon 2 Jan 2006 15:04 MST"))
+	fmt.Fprintf(&body, "\nOpen it in the console to see who and what, and to acknowledge it:\n%s\n", r.link(a.ID))
 	body.WriteString("\nThis message names no one and shows no search or site: those are in the console,\nfor the people who may read them.\n")
 
 	qp := quotedprintable.NewWriter(&h)

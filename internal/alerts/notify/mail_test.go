@@ -147,7 +147,8 @@ func TestStartTLSDefault(t *testing.T) {
 func TestSubjectCannotForgeHeaders(t *testing.T) {
 	c := parsePolicy(t, policyHead+"alerts:\n  smtp: {address: \"127.0.0.1:2525\", from: s@school.example, starttls: false}\n  contacts:\n    - {name: Amy Shah, email: dsl@school.example, severities: [4]}\n")
 	d := newDispatcher(t, c, Options{Now: (&fakeClock{t: monday10}).Now})
-	msg := string(d.message(Alert{ID: 1, Severity: 4, Title: "Gambling\r\nBcc: everyone@example.com", Group: "ks2\nX-Evil: 1", At: monday10}, 0, d.contacts[0]))
+	r := d.cur.Load()
+	msg := string(r.message(Alert{ID: 1, Severity: 4, Title: "Gambling\r\nBcc: everyone@example.com", Group: "ks2\nX-Evil: 1", At: monday10}, 0, r.contacts[0], monday10))
 	head, _, _ := strings.Cut(msg, "\r\n\r\n")
 	for _, l := range strings.Split(head, "\r\n") {
 		if strings.HasPrefix(l, "Bcc") || strings.HasPrefix(l, "X-Evil") {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,6 +89,24 @@ type Options struct {
 
 // Dispatcher routes alerts to contacts and delivers them.
 type Dispatcher struct {
+	cur     atomic.Pointer[routes] // swapped whole by Apply
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+
+	laneMu sync.Mutex
+	lanes  map[string]*lane // "email", or "webhook:NAME" → its queue and worker
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// routes is the alerts section compiled: who is told, how. A job keeps
+// the routes it was queued with, so a reload never changes a message
+// half sent.
+type routes struct {
 	site       string
 	loc        *time.Location
 	consoleURL string
@@ -95,17 +114,6 @@ type Dispatcher struct {
 	hooks      map[string]*webhook
 	hookOrder  []*webhook
 	mailer     *mailer // nil without alerts.smtp
-	opts       Options
-	log        *slog.Logger
-	metrics    *metrics
-
-	mail  *lane
-	lanes map[string]*lane // webhook name → its lane
-
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
 }
 
 // New builds a dispatcher from the policy's alerts section and starts its
@@ -133,25 +141,42 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
+	d := &Dispatcher{opts: opts, log: opts.Logger, lanes: map[string]*lane{}}
+	var err error
+	if d.metrics, err = newMetrics(opts.Registerer); err != nil {
+		return nil, err
+	}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	if err := d.Apply(c); err != nil {
+		d.cancel()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Apply puts a reloaded policy's contacts and webhooks in force. On error
+// (a secret that cannot be read) the ones in force stay.
+func (d *Dispatcher) Apply(c *config.Config) error {
+	r, err := compile(c, d.opts)
+	if err != nil {
+		return err
+	}
+	if (len(r.contacts) > 0 || len(r.hookOrder) > 0) && c.Alerts.ConsoleURL == "" && d.opts.ConsoleURL == "" {
+		d.log.Warn("alerts.console_url is not set: the link in alert e-mails and webhooks is " + r.link(0) + ", which staff may not reach")
+	}
+	d.cur.Store(r)
+	return nil
+}
+
+func compile(c *config.Config, opts Options) (*routes, error) {
 	loc, err := time.LoadLocation(c.Site.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("alerts: site.timezone: %w", err)
 	}
-	d := &Dispatcher{
-		site:       c.Site.ID,
-		loc:        loc,
-		consoleURL: consoleURL(c, opts.ConsoleURL),
-		hooks:      map[string]*webhook{},
-		opts:       opts,
-		log:        opts.Logger,
-		lanes:      map[string]*lane{},
-	}
-	if d.metrics, err = newMetrics(opts.Registerer); err != nil {
-		return nil, err
-	}
+	r := &routes{site: c.Site.ID, loc: loc, consoleURL: consoleURL(c, opts.ConsoleURL), hooks: map[string]*webhook{}}
 	a := c.Alerts
 	if a.SMTP != nil {
-		if d.mailer, err = newMailer(c, a.SMTP, opts); err != nil {
+		if r.mailer, err = newMailer(c, a.SMTP, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -160,27 +185,17 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.hooks[w.name] = w
-		d.hookOrder = append(d.hookOrder, w)
+		r.hooks[w.name] = w
+		r.hookOrder = append(r.hookOrder, w)
 	}
 	for i := range a.Contacts {
 		ct, err := newContact(c, &a.Contacts[i], i)
 		if err != nil {
 			return nil, err
 		}
-		d.contacts = append(d.contacts, ct)
+		r.contacts = append(r.contacts, ct)
 	}
-	if (len(d.contacts) > 0 || len(d.hookOrder) > 0) && c.Alerts.ConsoleURL == "" && opts.ConsoleURL == "" {
-		d.log.Warn("alerts.console_url is not set: the link in alert e-mails and webhooks is " + d.Link(0) + ", which staff may not reach")
-	}
-	d.ctx, d.cancel = context.WithCancel(context.Background())
-	if d.mailer != nil {
-		d.mail = d.startLane("email")
-	}
-	for _, w := range d.hookOrder {
-		d.lanes[w.name] = d.startLane("webhook")
-	}
-	return d, nil
+	return r, nil
 }
 
 // consoleURL is alerts.console_url, or the console's own address.
@@ -199,47 +214,68 @@ func consoleURL(c *config.Config, bound string) string {
 }
 
 // Link is the alert's page in the console.
-func (d *Dispatcher) Link(id int64) string { return fmt.Sprintf("%s/alerts/%d", d.consoleURL, id) }
+func (d *Dispatcher) Link(id int64) string { return d.cur.Load().link(id) }
+
+func (r *routes) link(id int64) string { return fmt.Sprintf("%s/alerts/%d", r.consoleURL, id) }
 
 // Raised queues the alert for every contact and webhook it is routed to
 // and returns at once; it never blocks on delivery.
 func (d *Dispatcher) Raised(ctx context.Context, a Alert) {
-	contacts := d.route(a, d.opts.Now())
-	d.deliver(ctx, a, 0, contacts, d.hooksFor(a, contacts))
+	r := d.cur.Load()
+	contacts, fallback := r.route(a, d.opts.Now())
+	if fallback {
+		d.log.Warn("no contact's groups and hours match an alert: telling every contact who takes its severity", "alert", a.ID, "severity", a.Severity)
+	}
+	d.deliver(ctx, r, a, 0, contacts, r.hooksFor(a, contacts))
 }
 
 // deliver queues one message per contact (by e-mail) and one post per
 // webhook; step is 0 for the first notice, the escalation step after.
 // It reports whether everything was queued.
-func (d *Dispatcher) deliver(ctx context.Context, a Alert, step int, contacts []*contact, hooks []*webhook) bool {
+func (d *Dispatcher) deliver(ctx context.Context, r *routes, a Alert, step int, contacts []*contact, hooks []*webhook) bool {
 	ok := true
 	for _, ct := range contacts {
 		if ct.email == "" {
 			continue
 		}
-		if d.mail == nil { // validation requires smtp for an e-mail
+		if r.mailer == nil { // validation requires smtp for an e-mail
 			ok = false
 			continue
 		}
-		ct := ct
-		ok = d.enqueue(ctx, d.mail, a.ID, "email:"+ct.email, func(ctx context.Context) error {
-			return d.mailer.send(ctx, d.message(a, step, ct), ct.email)
+		ok = d.enqueue(ctx, d.lane("email", "email"), a.ID, "email:"+ct.email, func(ctx context.Context) error {
+			return r.mailer.send(ctx, r.message(a, step, ct, d.opts.Now()), ct.email)
 		}) && ok
 	}
 	for _, w := range hooks {
-		w := w
-		ok = d.enqueue(ctx, d.lanes[w.name], a.ID, "webhook:"+w.name, func(ctx context.Context) error {
-			return w.post(ctx, d.payload(a, step), d.opts)
+		ok = d.enqueue(ctx, d.lane("webhook:"+w.name, "webhook"), a.ID, "webhook:"+w.name, func(ctx context.Context) error {
+			return w.post(ctx, r.payload(a, step), d.opts)
 		}) && ok
 	}
 	return ok
+}
+
+// lane is the queue of the key, started on first use.
+func (d *Dispatcher) lane(key, channel string) *lane {
+	d.laneMu.Lock()
+	defer d.laneMu.Unlock()
+	l := d.lanes[key]
+	if l == nil && d.ctx.Err() != nil { // closed: enqueue fails it
+		return &lane{channel: channel, jobs: make(chan job)}
+	}
+	if l == nil {
+		l = d.startLane(channel)
+		d.lanes[key] = l
+	}
+	return l
 }
 
 // Close stops the workers. Posts still being retried are abandoned and
 // reported as failed.
 func (d *Dispatcher) Close() {
 	d.once.Do(func() {
+		d.laneMu.Lock() // no lane starts once cancelled
 		d.cancel()
+		d.laneMu.Unlock()
 		d.wg.Wait()
 	})
 }

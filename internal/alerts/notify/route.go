@@ -80,12 +80,12 @@ func (ct *contact) onDuty(t time.Time) bool {
 // route is the contacts told of a new alert at once: every one whose
 // severities include it and whose groups, roles and hours match. When
 // that is nobody, it is every contact who takes the severity, whatever
-// the group or hour: an alert the school asked to hear about is never
-// told to no one.
-func (d *Dispatcher) route(a Alert, now time.Time) []*contact {
-	local := now.In(d.loc)
+// the group or hour (and fellBack is true): an alert the school asked to
+// hear about is never told to no one.
+func (r *routes) route(a Alert, now time.Time) (_ []*contact, fellBack bool) {
+	local := now.In(r.loc)
 	var out, fallback []*contact
-	for _, ct := range d.contacts {
+	for _, ct := range r.contacts {
 		if a.Severity < 1 || a.Severity > 5 || !ct.severities[a.Severity] {
 			continue
 		}
@@ -97,18 +97,17 @@ func (d *Dispatcher) route(a Alert, now time.Time) []*contact {
 		}
 	}
 	if len(out) == 0 && len(fallback) > 0 {
-		d.log.Warn("no contact's groups and hours match an alert: telling every contact who takes its severity", "alert", a.ID, "severity", a.Severity)
-		return fallback
+		return fallback, true
 	}
-	return out
+	return out, false
 }
 
 // hooksFor is the webhooks an alert is posted to: each whose severities
 // (none: all) and groups (none: all) match, and each named by a contact
 // it goes to; every webhook once.
-func (d *Dispatcher) hooksFor(a Alert, contacts []*contact) []*webhook {
+func (r *routes) hooksFor(a Alert, contacts []*contact) []*webhook {
 	var out []*webhook
-	for _, w := range d.hookOrder {
+	for _, w := range r.hookOrder {
 		named := slices.ContainsFunc(contacts, func(ct *contact) bool { return ct.webhook == w.name })
 		if named || w.takes(a) {
 			out = append(out, w)

@@ -50,7 +50,8 @@ func TestRoute(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var names []string
-			for _, ct := range d.route(Alert{ID: 1, Severity: tc.severity, Group: tc.group, Circumvention: tc.circ}, tc.at) {
+			contacts, _ := d.cur.Load().route(Alert{ID: 1, Severity: tc.severity, Group: tc.group, Circumvention: tc.circ}, tc.at)
+			for _, ct := range contacts {
 				names = append(names, ct.name)
 			}
 			if got := strings.Join(names, ", "); got != tc.want {
@@ -99,8 +100,8 @@ func TestSecretsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if string(d.hooks["teams"].secret) != "s3cret" || d.mailer.password != "pw" {
-		t.Errorf("secret %q, password %q", d.hooks["teams"].secret, d.mailer.password)
+	if r := d.cur.Load(); string(r.hooks["teams"].secret) != "s3cret" || r.mailer.password != "pw" {
+		t.Errorf("secret %q, password %q", r.hooks["teams"].secret, r.mailer.password)
 	}
 }
 
@@ -129,11 +130,44 @@ func TestHooksFor(t *testing.T) {
 	} {
 		a := Alert{Severity: tc.sev, Group: tc.group}
 		var got []string
-		for _, w := range d.hooksFor(a, d.route(a, monday10)) {
+		r := d.cur.Load()
+		contacts, _ := r.route(a, monday10)
+		for _, w := range r.hooksFor(a, contacts) {
 			got = append(got, w.name)
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("severity %d %s: %v, want %v", tc.sev, tc.group, got, tc.want)
 		}
+	}
+}
+
+// TestApply: a reloaded policy's contacts are in force for the next
+// alert; one whose secret cannot be read leaves the old ones in force.
+func TestApply(t *testing.T) {
+	d := newDispatcher(t, parsePolicy(t, routingPolicy), Options{})
+	names := func() string {
+		contacts, _ := d.cur.Load().route(Alert{Severity: 4, Group: "ks2"}, monday10)
+		var n []string
+		for _, ct := range contacts {
+			n = append(n, ct.name)
+		}
+		return strings.Join(n, ", ")
+	}
+	if got := names(); got != "Amy Shah, Ben Cole" {
+		t.Fatalf("before: %s", got)
+	}
+	next := parsePolicy(t, policyHead+"alerts:\n  smtp: {address: \"127.0.0.1:2525\", from: s@school.example, starttls: false}\n  contacts:\n    - {name: Eve Hart, email: new-dsl@school.example, severities: [4]}\n")
+	if err := d.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); got != "Eve Hart" {
+		t.Errorf("after reload: %s", got)
+	}
+	bad := parsePolicy(t, policyHead+"alerts:\n  webhooks:\n    - {name: teams, url: \"http://127.0.0.1:9/\", secret_env: SG_UNSET_SECRET}\n")
+	if err := d.Apply(bad); !errors.Is(err, ErrSecret) {
+		t.Errorf("apply with an unreadable secret: %v", err)
+	}
+	if got := names(); got != "Eve Hart" {
+		t.Errorf("after a refused reload: %s", got)
 	}
 }

@@ -98,9 +98,9 @@ type Payload struct {
 	Escalation int `json:"escalation,omitempty"`
 }
 
-func (d *Dispatcher) payload(a Alert, step int) []byte {
+func (r *routes) payload(a Alert, step int) []byte {
 	b, _ := json.Marshal(Payload{ID: a.ID, Severity: a.Severity, Title: clean(a.Title), Group: clean(a.Group),
-		At: a.At.In(d.loc).Format(time.RFC3339), Link: d.Link(a.ID), Escalation: step})
+		At: a.At.In(r.loc).Format(time.RFC3339), Link: r.link(a.ID), Escalation: step})
 	return b
 }
 
