@@ -112,7 +112,8 @@ func (m *mailer) send(ctx context.Context, msg []byte, to string) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("smtp DATA: %w", err)
 	}
-	return c.Quit()
+	_ = c.Quit() // the server has taken the message: a lost goodbye is no failure
+	return nil
 }
 
 // helloName is the name given in EHLO: the sender's domain.

@@ -75,7 +75,8 @@ type Options struct {
 	// TLS is the base of the STARTTLS configuration (RootCAs for a school
 	// CA); ServerName is the SMTP host's unless set.
 	TLS *tls.Config
-	// HTTPClient posts webhooks (default: one with a 10s timeout).
+	// HTTPClient posts webhooks (default: one with a 10s timeout that
+	// follows no redirect).
 	HTTPClient *http.Client
 	// QueueSize bounds each channel's queue (default 256).
 	QueueSize int
@@ -139,7 +140,9 @@ func New(c *config.Config, opts Options) (*Dispatcher, error) {
 		opts.RetryMax = time.Minute
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // the body goes where the policy says, or nowhere
+		}}
 	}
 	d := &Dispatcher{opts: opts, log: opts.Logger, lanes: map[string]*lane{}}
 	var err error

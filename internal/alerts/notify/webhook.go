@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -117,7 +118,7 @@ func Sign(secret []byte, ts int64, body []byte) string {
 type errPermanent struct{ error }
 
 // post sends the body, signed afresh each try, retrying failures and 5xx,
-// 408 and 429 answers with exponential back-off and jitter, at most
+// 408 and 429 answers (a redirect is not followed: it fails) with exponential back-off and jitter, at most
 // opts.Attempts times.
 func (w *webhook) post(ctx context.Context, body []byte, opts Options) error {
 	var err error
@@ -125,7 +126,7 @@ func (w *webhook) post(ctx context.Context, body []byte, opts Options) error {
 		if err = w.try(ctx, body, opts); err == nil {
 			return nil
 		}
-		if _, ok := err.(errPermanent); ok || attempt >= opts.Attempts {
+		if errors.As(err, new(errPermanent)) || attempt >= opts.Attempts {
 			return fmt.Errorf("webhook %s: %d attempts: %w", w.name, attempt, err)
 		}
 		wait := backoff(attempt, opts.RetryBase, opts.RetryMax)

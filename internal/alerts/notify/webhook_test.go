@@ -68,6 +68,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if r.calls <= len(r.codes) {
 		code = r.codes[r.calls-1]
 	}
+	if code >= 300 && code < 400 { // followed, it would come back here
+		w.Header().Set("Location", r.srv.URL+"/elsewhere")
+	}
 	w.WriteHeader(code)
 }
 
@@ -123,12 +126,13 @@ func TestWebhookRetried(t *testing.T) {
 }
 
 // TestWebhookGivesUp: retries are bounded, and an answer that retrying
-// cannot fix (a 4xx) is not retried; both count as failed.
+// cannot fix (a 4xx, a redirect, which is not followed) is not retried;
+// both count as failed.
 func TestWebhookGivesUp(t *testing.T) {
 	for _, tc := range []struct {
 		codes []int
 		calls int
-	}{{[]int{500, 500, 500, 500, 500}, 4}, {[]int{400}, 1}, {[]int{429, 404}, 2}} {
+	}{{[]int{500, 500, 500, 500, 500}, 4}, {[]int{400}, 1}, {[]int{429, 404}, 2}, {[]int{302}, 1}} {
 		r := newReceiver(t, "hook-secret", tc.codes...)
 		audit := &auditLog{}
 		d := newDispatcher(t, parsePolicy(t, webhookPolicy(r.srv.URL)), hookOptions(audit))
