@@ -80,8 +80,8 @@ func (d *Dispatcher) escalate(ctx context.Context, src Source, now time.Time) er
 		if w := r.hooks[ct.webhook]; w != nil {
 			hooks = append(hooks, w)
 		}
-		if !d.deliver(ctx, r, a, step, []*contact{ct}, hooks) {
-			continue // not queued: tried again next time round
+		if d.deliver(ctx, r, a, step, []*contact{ct}, hooks) == 0 {
+			continue // nothing queued: tried again next time round
 		}
 		to := ct.email
 		if to == "" {

@@ -234,27 +234,27 @@ func (d *Dispatcher) Raised(ctx context.Context, a Alert) {
 
 // deliver queues one message per contact (by e-mail) and one post per
 // webhook; step is 0 for the first notice, the escalation step after.
-// It reports whether everything was queued.
-func (d *Dispatcher) deliver(ctx context.Context, r *routes, a Alert, step int, contacts []*contact, hooks []*webhook) bool {
-	ok := true
+// It returns how many were queued.
+func (d *Dispatcher) deliver(ctx context.Context, r *routes, a Alert, step int, contacts []*contact, hooks []*webhook) int {
+	queued := 0
 	for _, ct := range contacts {
-		if ct.email == "" {
+		if ct.email == "" || r.mailer == nil { // validation requires smtp for an e-mail
 			continue
 		}
-		if r.mailer == nil { // validation requires smtp for an e-mail
-			ok = false
-			continue
-		}
-		ok = d.enqueue(ctx, d.lane("email", "email"), a.ID, "email:"+ct.email, func(ctx context.Context) error {
+		if d.enqueue(ctx, d.lane("email", "email"), a.ID, "email:"+ct.email, func(ctx context.Context) error {
 			return r.mailer.send(ctx, r.message(a, step, ct, d.opts.Now()), ct.email)
-		}) && ok
+		}) {
+			queued++
+		}
 	}
 	for _, w := range hooks {
-		ok = d.enqueue(ctx, d.lane("webhook:"+w.name, "webhook"), a.ID, "webhook:"+w.name, func(ctx context.Context) error {
+		if d.enqueue(ctx, d.lane("webhook:"+w.name, "webhook"), a.ID, "webhook:"+w.name, func(ctx context.Context) error {
 			return w.post(ctx, r.payload(a, step), d.opts)
-		}) && ok
+		}) {
+			queued++
+		}
 	}
-	return ok
+	return queued
 }
 
 // lane is the queue of the key, started on first use.
