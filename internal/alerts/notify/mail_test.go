@@ -10,7 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// TestEmail: over STARTTLS (the default) and signed in, one plain-text
+// TestEmail: over STARTTLS (the default) and signed in (mailpit takes
+// nothing else), one plain-text
 // message per contact, that contact alone in To:, with proper headers,
 // the severity, title, group, time and console link, and nothing that
 // names the school's site, a child, a term or a site visited.
@@ -28,7 +29,7 @@ func TestEmail(t *testing.T) {
 	audit := &auditLog{}
 	clock := &fakeClock{t: monday10}
 	d := newDispatcher(t, c, Options{Now: clock.Now, Audit: audit.hook, Registerer: reg, TLS: mp.tlsConfig(),
-		Getenv: func(k string) string { return map[string]string{"SG_SMTP_PASSWORD": "pw"}[k] }})
+		Getenv: func(k string) string { return map[string]string{"SG_SMTP_PASSWORD": mailpitPassword}[k] }})
 
 	// What the engine knows and must not reach an e-mail: it is not even
 	// in the Alert, except the site, which is checked for below.
@@ -154,5 +155,29 @@ func TestSubjectCannotForgeHeaders(t *testing.T) {
 		if strings.HasPrefix(l, "Bcc") || strings.HasPrefix(l, "X-Evil") {
 			t.Errorf("forged header line %q in\n%s", l, head)
 		}
+	}
+}
+
+// TestEmailWrongPassword: a password the server refuses fails the
+// notification (audited and counted), and nothing is delivered.
+func TestEmailWrongPassword(t *testing.T) {
+	mp := startMailpit(t, true)
+	c := parsePolicy(t, policyHead+`alerts:
+  smtp: {address: "`+mp.smtp+`", from: schoolgate@school.example, username: schoolgate, password_file: smtp.password}
+  contacts:
+    - {name: Amy Shah, email: dsl@school.example, severities: [4]}
+`)
+	writeFile(t, c.Path("smtp.password"), "wrong\n")
+	audit := &auditLog{}
+	d := newDispatcher(t, c, Options{Now: (&fakeClock{t: monday10}).Now, Audit: audit.hook, TLS: mp.tlsConfig()})
+	d.Raised(context.Background(), Alert{ID: 8, Severity: 4, Title: "Self-harm searches", At: monday10})
+	if got := audit.wait(t, 1); got[0] != "alert.notify.failed 8 email:dsl@school.example" {
+		t.Errorf("audit %q", got)
+	}
+	if n := len(mp.messages(t)); n != 0 {
+		t.Errorf("mailpit took %d messages with a wrong password", n)
+	}
+	if v := counter(t, d.metrics.failed.WithLabelValues("email")); v != 1 {
+		t.Errorf("failed metric %v", v)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"schoolgate/internal/ca"
 )
 
@@ -56,9 +58,13 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// The account mailpit takes when it offers STARTTLS.
+const mailpitUser, mailpitPassword = "schoolgate", "correct horse battery"
+
 // startMailpit runs mailpit until the test ends. With tlsOn it offers
-// STARTTLS with a certificate from a school CA made for the test and
-// takes any user name and password (only over TLS).
+// STARTTLS with a certificate from a school CA made for the test, and
+// takes mail only after STARTTLS and only from mailpitUser signed in
+// with mailpitPassword.
 func startMailpit(t *testing.T, tlsOn bool) *mailpit {
 	t.Helper()
 	bin := mailpitBinary(t)
@@ -91,7 +97,12 @@ func startMailpit(t *testing.T, tlsOn bool) *mailpit {
 		m.roots = x509.NewCertPool()
 		m.roots.AddCert(auth.Certificate())
 		args = append(args, "--smtp-tls-cert", filepath.Join(dir, "smtp.crt"), "--smtp-tls-key", filepath.Join(dir, "smtp.key"),
-			"--smtp-require-starttls", "--smtp-auth-accept-any")
+			"--smtp-require-starttls", "--smtp-auth-file", filepath.Join(dir, "smtp.htpasswd"))
+		hash, err := bcrypt.GenerateFromPassword([]byte(mailpitPassword), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "smtp.htpasswd"), mailpitUser+":"+string(hash)+"\n")
 	}
 	cmd := exec.Command(bin, args...)
 	var logs strings.Builder
