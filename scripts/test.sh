@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Takes a fresh machine (Go, gcc, PostgreSQL 15 installed but stopped) to a
 # full test run: installs the real clients the tests drive (dig, curl,
-# Chromium), starts PostgreSQL with a throwaway role and database, runs
+# Chromium, mailpit), starts PostgreSQL with a throwaway role and database, runs
 # every test. It leaves the machine as it found it: the role and database
 # are dropped, PostgreSQL is stopped again if this script started it, and
 # the log (in a mktemp -d folder) is kept only when a test failed.
@@ -17,6 +17,14 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# mailpit: the real SMTP server the alert e-mail tests send to and read
+# back (a Go module, pinned; the tests find it on PATH or in GOPATH/bin).
+export PATH="$(go env GOPATH)/bin:$PATH"
+if ! command -v mailpit >/dev/null 2>&1; then
+  echo "== installing mailpit"
+  go install github.com/axllent/mailpit@v1.33.1
 fi
 
 logdir="$(mktemp -d "${TMPDIR:-/tmp}/schoolgate-test.XXXXXX")"

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/alerts/notify"
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
@@ -57,6 +58,8 @@ type serveDeps struct {
 
 	st     storeParts // serve_store.go
 	reload *reloads   // serve_reload.go
+	// notifier delivers alerts (serve_notify.go); nil without contacts.
+	notifier *notify.Dispatcher
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -125,7 +128,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices}
+	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.notifyServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {
