@@ -272,3 +272,33 @@ func TestStarterPolicyParses(t *testing.T) {
 		t.Errorf("%d categories, lists %+v", len(c.Categories), c.Lists)
 	}
 }
+
+// TestOIDCProviders: presets fill in the issuer; bad providers name the
+// field.
+func TestOIDCProviders(t *testing.T) {
+	ok := "site: {name: x}\nidentity:\n  oidc:\n    - {name: microsoft, tenant_id: abc, client_id: id, client_secret_env: X}\n    - {name: google, hosted_domain: school.example, client_id: id, client_secret_file: s.txt}\n"
+	c, err := Parse("p.yaml", "/tmp/p.yaml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Identity.OIDC[0].Issuer; got != "https://login.microsoftonline.com/abc/v2.0" {
+		t.Errorf("microsoft issuer %q", got)
+	}
+	if p := c.Identity.OIDC[1]; p.Issuer != "https://accounts.google.com" || p.UsernameClaim != "email" {
+		t.Errorf("google preset %+v", p)
+	}
+	for want, body := range map[string]string{
+		"tenant_id":     "{name: microsoft, client_id: id, client_secret_env: X}",
+		"must be https": "{name: x, issuer: 'http://idp.example', client_id: id, client_secret_env: X}",
+		"client_id":     "{name: x, issuer: 'https://idp.example'}",
+		"exactly one":   "{name: x, issuer: 'https://idp.example', client_id: id}",
+		"only pupil":    "{name: x, issuer: 'https://idp.example', client_id: id, client_secret_env: X, auto_create_role: dsl}",
+		"is not a role": "{name: x, issuer: 'https://idp.example', client_id: id, client_secret_env: X, roles_from_groups: {G: wizard}}",
+		"lower-case":    "{name: 'Bad Name', issuer: 'https://idp.example', client_id: id, client_secret_env: X}",
+	} {
+		_, err := Parse("p.yaml", "/tmp/p.yaml", []byte("site: {name: x}\nidentity:\n  oidc:\n    - "+body+"\n"))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "identity.oidc[0]") {
+			t.Errorf("%s: %v", want, err)
+		}
+	}
+}

@@ -63,4 +63,7 @@ type Identity struct {
 	YearGroups map[string]string `yaml:"year_groups"`
 	// Roles maps a role (pupil, staff, governor, visitor, ...) to a group.
 	Roles map[string]string `yaml:"roles"`
+	// OIDC are the OpenID Connect providers staff sign in to the console
+	// with (Microsoft Entra ID, Google Workspace, ...): oidc.go.
+	OIDC []OIDCProvider `yaml:"oidc"`
 }

@@ -67,6 +67,7 @@ type Console struct {
 
 	sar   *safeguarding.SubjectRequests
 	fresh freshAuth
+	oidc  oidcClients
 }
 
 // ErrNoStore: the console needs the database.

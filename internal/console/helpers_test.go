@@ -75,10 +75,17 @@ type fixture struct {
 
 func newFixture(t *testing.T, backend string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, backend, "")
+}
+
+// newFixtureWith adds identity settings (YAML lines indented under
+// identity:) to the test policy.
+func newFixtureWith(t *testing.T, backend, identityExtra string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"policy.yaml": testPolicy, "illegal.txt": "abuse.example\n", "social.txt": "social.example\n", "games.txt": "games.example\n",
+		"policy.yaml": strings.Replace(testPolicy, "console: {", identityExtra+"console: {", 1), "illegal.txt": "abuse.example\n", "social.txt": "social.example\n", "games.txt": "games.example\n",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)

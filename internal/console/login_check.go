@@ -15,7 +15,7 @@ import (
 func (c *Console) loginCheck(w http.ResponseWriter, r *http.Request, old *visit) {
 	f := readLoginForm(r)
 	if ferr := f.Validate(); ferr != nil {
-		c.render(w, r, http.StatusOK, "login", nil, loginView{Username: f.Username, Error: ferr.Msg, Field: ferr.Field})
+		c.render(w, r, http.StatusOK, "login", nil, c.loginPage(loginView{Username: f.Username, Error: ferr.Msg, Field: ferr.Field}))
 		return
 	}
 	ctx := r.Context()
@@ -42,7 +42,7 @@ func (c *Console) loginCheck(w http.ResponseWriter, r *http.Request, old *visit)
 			c.fail(w, r, nil, aerr)
 			return
 		}
-		c.render(w, r, http.StatusOK, "login", nil, loginView{Username: f.Username, Error: msg, Field: "username"})
+		c.render(w, r, http.StatusOK, "login", nil, c.loginPage(loginView{Username: f.Username, Error: msg, Field: "username"}))
 		return
 	}
 	if old != nil {

@@ -4,9 +4,21 @@ import "net/http"
 
 // loginView is the sign-in page.
 type loginView struct {
-	Username string
-	Error    string
-	Field    string
+	Username  string
+	Error     string
+	Field     string
+	Providers []loginProvider
+}
+
+// loginProvider is a "Sign in with ..." button.
+type loginProvider struct{ Name, Title string }
+
+// loginPage adds the policy's sign-in providers to the view.
+func (c *Console) loginPage(v loginView) loginView {
+	for _, p := range c.snap().Config().Identity.OIDC {
+		v.Providers = append(v.Providers, loginProvider{p.Name, p.Title})
+	}
+	return v
 }
 
 func (loginView) title() string { return "Sign in" }
@@ -21,5 +33,5 @@ func (c *Console) loginShow(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	c.render(w, r, http.StatusOK, "login", nil, loginView{})
+	c.render(w, r, http.StatusOK, "login", nil, c.loginPage(loginView{}))
 }

@@ -25,6 +25,8 @@ func (c *Console) routes() []route {
 		{"GET /static/{file}", public(), c.static},
 		{"GET /login", public(), c.loginShow},
 		{"POST /login", public(), c.loginCheck},
+		{"GET /login/oidc/{provider}", public(), c.oidcStart},
+		{"GET /login/oidc/{provider}/callback", public(), c.oidcCallback},
 		{"GET /setup", public(), c.setupShow},
 		{"POST /setup", public(), c.setupCheck},
 

@@ -113,11 +113,17 @@ func (c *Console) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, err
 // startSession creates a new session for u (a new id every sign-in) and
 // sets its cookie.
 func (c *Console) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *identity.User) error {
+	return c.startSessionWith(ctx, w, r, u, false)
+}
+
+// startSessionWith starts a session whose second factor was already given
+// elsewhere when verified (an OpenID provider that asserted MFA).
+func (c *Console) startSessionWith(ctx context.Context, w http.ResponseWriter, r *http.Request, u *identity.User, verified bool) error {
 	id := newSecret(32)
 	now := c.now()
 	s := store.ConsoleSession{IDHash: hashID(id), Username: u.Username, Created: now, Seen: now, CSRF: newSecret(24),
 		Address: clientAddr(r), UserAgent: r.UserAgent()}
-	if !needsSecondFactor(u.Roles) {
+	if verified || !needsSecondFactor(u.Roles) {
 		s.Verified = now
 	}
 	if err := c.st.CreateConsoleSession(ctx, s); err != nil {
