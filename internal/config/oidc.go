@@ -46,8 +46,21 @@ var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
 // signInRoles are the roles roles_from_groups may give.
 var signInRoles = []string{"staff", "teacher", "technical", "esafety-lead", "dsl", "slt", "governor", "pupil", "visitor"}
 
-// validateOIDC checks identity.oidc and fills in the presets.
+// validateOIDC checks identity.oidc (filling in the presets),
+// identity.ldap and identity.password.
 func (id *Identity) validateOIDC() error {
+	if err := id.LDAP.validate(); err != nil {
+		return err
+	}
+	switch id.Password {
+	case "", "local":
+	case "ldap":
+		if id.LDAP.URL == "" {
+			return fmt.Errorf("identity.password: ldap needs identity.ldap")
+		}
+	default:
+		return fmt.Errorf("identity.password %q: local or ldap", id.Password)
+	}
 	seen := map[string]bool{}
 	for i := range id.OIDC {
 		p := &id.OIDC[i]

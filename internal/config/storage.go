@@ -66,4 +66,9 @@ type Identity struct {
 	// OIDC are the OpenID Connect providers staff sign in to the console
 	// with (Microsoft Entra ID, Google Workspace, ...): oidc.go.
 	OIDC []OIDCProvider `yaml:"oidc"`
+	// LDAP is the school's directory (ldap.go).
+	LDAP LDAP `yaml:"ldap"`
+	// Password says what checks proxy and sign-in-page passwords: local
+	// (Schoolgate's own argon2id hashes, the default) or ldap (a bind).
+	Password string `yaml:"password"`
 }
