@@ -10,7 +10,8 @@ package report
 //     rows add up to total − the shown rows; so at least two rows must be
 //     suppressed and together they must come to 5 or more. Until they do,
 //     the smallest non-zero shown row is withheld too, and when none is
-//     left, the total.
+//     left, the total. And a suppressed total (withheld for another
+//     line's sake) must not be the sum of shown rows: one is withheld.
 //
 // A grid (categories by week) has a line per row and per column, with the
 // row totals, the column totals and the grand total as one more line;
@@ -133,9 +134,6 @@ func suppressLines(vals []int64, lines []line) []figureState {
 // protectLine withholds one more figure of l when its suppressed rows
 // could be worked out from the shown total; it reports whether it did.
 func protectLine(vals []int64, st []figureState, l line) bool {
-	if st[l.total] != shown {
-		return false
-	}
 	n, sum := 0, int64(0)
 	for _, i := range l.member {
 		if st[i] != shown {
@@ -143,14 +141,23 @@ func protectLine(vals []int64, st []figureState, l line) bool {
 			sum += vals[i]
 		}
 	}
-	if n == 0 || (n >= 2 && sum >= Threshold) {
-		return false
-	}
 	pick := -1
 	for _, i := range l.member {
 		if st[i] == shown && vals[i] > 0 && (pick < 0 || vals[i] < vals[pick]) {
 			pick = i
 		}
+	}
+	if st[l.total] != shown {
+		// A suppressed total is the sum of its rows: one must be
+		// suppressed too.
+		if n > 0 || pick < 0 {
+			return false
+		}
+		st[pick] = withheld
+		return true
+	}
+	if n == 0 || (n >= 2 && sum >= Threshold) {
+		return false
 	}
 	if pick < 0 {
 		pick = l.total

@@ -98,18 +98,38 @@ func TestSuppressGrid(t *testing.T) {
 	lines := [][]Figure{g.Cells[0], g.Cells[1], {g.Cells[0][0], g.Cells[1][0]}, {g.Cells[0][1], g.Cells[1][1]}, {g.Cells[0][2], g.Cells[1][2]}, g.RowTotals, g.ColTotals}
 	totals := []Figure{g.RowTotals[0], g.RowTotals[1], g.ColTotals[0], g.ColTotals[1], g.ColTotals[2], g.Total, g.Total}
 	for i, l := range lines {
-		if totals[i].Suppressed() {
-			continue
-		}
 		n := 0
-		for _, f := range l {
+		for _, f := range append(l, totals[i]) {
 			if f.Suppressed() {
 				n++
 			}
 		}
 		if n == 1 {
-			t.Errorf("line %d: one suppressed figure beside a shown total: %q (total %s)", i, text(l...), totals[i])
+			t.Errorf("line %d: one suppressed figure, the rest shown: %q (total %s)", i, text(l...), totals[i])
 		}
+	}
+}
+
+// A row whose total is withheld for the rows' line must not show every
+// week: the weeks would add up to it (and the grand total less the shown
+// rows to the small one).
+func TestSuppressGridWithheldTotal(t *testing.T) {
+	g := SuppressGrid([][]int64{
+		{30, 40, 50},
+		{20, 25, 30},
+		{1, 0, 0},
+	})
+	if !g.RowTotals[2].Suppressed() || !g.RowTotals[1].Withheld() {
+		t.Fatalf("row totals %q: the 1 and the next smallest go", text(g.RowTotals...))
+	}
+	hidden := 0
+	for _, f := range g.Cells[1] {
+		if f.Suppressed() {
+			hidden++
+		}
+	}
+	if hidden == 0 {
+		t.Fatalf("row 1 %q adds up to its withheld total", text(g.Cells[1]...))
 	}
 }
 
