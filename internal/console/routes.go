@@ -62,6 +62,8 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /reports/governors", need(safeguarding.GovernorsReport), c.governorsReport},
+		{"GET /reports/governors.pdf", need(safeguarding.GovernorsReport), c.governorsPDF},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -76,6 +78,7 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/reports/governors", need(safeguarding.GovernorsReport), c.apiGovernorsReport},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }
