@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Takes a fresh machine (Go, gcc, PostgreSQL 15 installed but stopped) to a
 # full test run: installs the real clients the tests drive (dig, curl,
-# Chromium), starts PostgreSQL with a throwaway role and database, runs
-# every test. It leaves the machine as it found it: the role and database
+# Chromium, poppler's pdftotext and pdftoppm), starts PostgreSQL with a
+# throwaway role and database, runs every test. It leaves the machine as it found it: the role and database
 # are dropped, PostgreSQL is stopped again if this script started it, and
 # the log (in a mktemp -d folder) is kept only when a test failed.
 set -euo pipefail
@@ -12,6 +12,7 @@ need=()
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils) # the governors' report's PDF: pdftotext, pdftoppm
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -86,7 +86,7 @@ func (c *Console) writePDF(w http.ResponseWriter, r *http.Request, rep *report.R
 		fail(err)
 		return
 	}
-	name := fmt.Sprintf("governors-report-%s-to-%s.pdf", rep.From.Format(time.DateOnly), rep.To.AddDate(0, 0, -1).Format(time.DateOnly))
+	name := fmt.Sprintf("governors-report-%s-to-%s.pdf", rep.From.Format(time.DateOnly), rep.To.Add(-time.Nanosecond).Format(time.DateOnly))
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")

@@ -64,6 +64,7 @@ func (r *Reporter) Governors(ctx context.Context, a safeguarding.Actor, p Period
 	cfg := snap.Config()
 	loc := r.Location()
 	rep := &Report{School: cfg.Site.Name, Period: p.Name, From: p.From.In(loc), To: p.To.In(loc), Generated: r.now().In(loc)}
+	rep.Dates = rep.From.Format("2 January 2006") + " to " + rep.To.Add(-time.Nanosecond).Format("2 January 2006")
 	if rep.School == "" {
 		rep.School = a.Site
 	}

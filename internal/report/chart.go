@@ -1,7 +1,5 @@
 package report
 
-import "fmt"
-
 // Chart is the weekly chart's drawing, in points from the top left: one
 // row per category, one column per week, a bar per cell scaled to the
 // row's busiest week. The console draws it as SVG and the PDF with its
@@ -39,7 +37,7 @@ const (
 	chartRowH   = 26.0
 	chartBarH   = 20.0
 	chartHead   = 16.0
-	chartFoot   = 30.0
+	chartFoot   = 36.0
 	chartFont   = 7.5
 )
 
@@ -90,8 +88,9 @@ func (w Weekly) Chart() Chart {
 	for j := 0; j < n; j += step {
 		c.Texts = append(c.Texts, ChartText{X: chartLabelW + (float64(j)+0.5)*colW, Y: foot + 10, Text: w.Weeks[j].Format("2 Jan"), Anchor: "middle", Size: chartFont})
 	}
-	c.Texts = append(c.Texts, ChartText{X: chartLabelW, Y: foot + 24, Anchor: "start", Size: chartFont,
-		Text: fmt.Sprintf("Weeks from Monday. Each row is scaled to its own busiest week. A hollow mark: fewer than 5, or withheld.")})
+	c.Texts = append(c.Texts,
+		ChartText{X: chartLabelW, Y: foot + 21, Anchor: "start", Size: chartFont, Text: "Weeks start on Monday; each row is scaled to its own busiest week."},
+		ChartText{X: chartLabelW, Y: foot + 30, Anchor: "start", Size: chartFont, Text: "A hollow mark: fewer than 5, or withheld."})
 	return c
 }
 

@@ -44,7 +44,7 @@ func (rep *Report) WritePDF(w io.Writer) error {
 	p.SetFont("Helvetica", "", 11)
 	p.SetTextColor(0, 0, 0)
 	p.CellFormat(pdfWidth, 15, tr(rep.School), "", 1, "L", false, 0, "")
-	p.CellFormat(pdfWidth, 15, tr(rep.Period+": "+rep.From.Format("2 January 2006")+" to "+rep.To.AddDate(0, 0, -1).Format("2 January 2006")), "", 1, "L", false, 0, "")
+	p.CellFormat(pdfWidth, 15, tr(rep.Heading()), "", 1, "L", false, 0, "")
 	p.SetFont("Helvetica", "", 9)
 	p.SetTextColor(90, 90, 90)
 	p.CellFormat(pdfWidth, 13, tr("Prepared by Schoolgate on "+rep.Generated.Format("2 January 2006 at 15:04")), "", 1, "L", false, 0, "")
@@ -73,6 +73,15 @@ func (rep *Report) WritePDF(w io.Writer) error {
 	d.heading("6. Filtering checks and reviews")
 	d.checks(rep.Checks)
 	return p.Output(w)
+}
+
+// Heading is the period's name, with its dates when the name is not
+// already them.
+func (rep *Report) Heading() string {
+	if rep.Period == rep.Dates {
+		return rep.Period
+	}
+	return rep.Period + ": " + rep.Dates
 }
 
 // Anonymity is the report's promise, printed at its head.

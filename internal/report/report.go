@@ -10,6 +10,7 @@ import "time"
 type Report struct {
 	School    string    `json:"school"`
 	Period    string    `json:"period"`
+	Dates     string    `json:"dates"` // the period's first and last days
 	From      time.Time `json:"from"`
 	To        time.Time `json:"to"` // exclusive
 	Generated time.Time `json:"generated"`
