@@ -2,9 +2,10 @@
 # Takes a fresh machine (Go, gcc, PostgreSQL 15 installed but stopped) to a
 # full test run: installs the real clients the tests drive (dig, curl,
 # Chromium, poppler's pdftotext and pdftoppm), starts PostgreSQL with a
-# throwaway role and database, runs every test. It leaves the machine as it found it: the role and database
-# are dropped, PostgreSQL is stopped again if this script started it, and
-# the log (in a mktemp -d folder) is kept only when a test failed.
+# throwaway role and database, runs every test. It leaves the machine as
+# it found it: the role and database are dropped, PostgreSQL is stopped
+# again if this script started it, and the log (in a mktemp -d folder) is
+# kept only when a test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
