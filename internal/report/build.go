@@ -142,7 +142,9 @@ func (r *Reporter) incidents(ctx context.Context, rep *Report, site string, p Pe
 	stages := make([]int64, len(stageLabels))
 	actions := map[string]int64{}
 	for _, in := range list {
-		title := in.Category
+		// Only a category of the policy or the built-in list is named:
+		// anything else is counted without its name.
+		title := otherCategory
 		if c, ok := safeguarding.IncidentCategoryNamed(cats, in.Category); ok {
 			title = c.Title
 		}
@@ -179,7 +181,10 @@ func (r *Reporter) incidents(ctx context.Context, rep *Report, site string, p Pe
 	return nil
 }
 
-const actionNone = "No action recorded yet"
+const (
+	actionNone    = "No action recorded yet"
+	otherCategory = "Other (a category no longer in the policy)"
+)
 
 // actionLabel is an action kind in words; a sanction's kind (from the
 // sanctions table) reads as it is, with its hyphens and underscores as

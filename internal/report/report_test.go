@@ -24,6 +24,7 @@ import (
 // fixture, and a reporter over it.
 type fixture struct {
 	rep    *report.Reporter
+	st     *store.Store
 	seeded reportfixture.Seeded
 	period report.Period
 }
@@ -72,7 +73,7 @@ func newFixture(t *testing.T, backend string, sources func(*store.Store) report.
 		src = sources(st)
 	}
 	rep := report.New(report.Options{Sources: src, Snapshot: func() *policy.Snapshot { return snap }, Now: func() time.Time { return now }})
-	return fixture{rep: rep, seeded: seeded, period: period}
+	return fixture{rep: rep, st: st, seeded: seeded, period: period}
 }
 
 func backends(t *testing.T, fn func(t *testing.T, backend string)) {
@@ -146,7 +147,9 @@ func TestGovernorsReport(t *testing.T) {
 		}
 
 		want("declined (2)", row(t, rep.Changes.Requests, "Declined"), "fewer than 5")
-		want("approved", row(t, rep.Changes.Requests, "Approved"), "0")
+		want("approved (1)", row(t, rep.Changes.Requests, "Approved"), "fewer than 5")
+		want("unblocks (1)", row(t, rep.Changes.Exceptions, "Unblocks (from requests or made directly)"), "fewer than 5")
+		want("grants", row(t, rep.Changes.Exceptions, "Grants of a permission for a while"), "0")
 		want("requests total (2)", rep.Changes.Requests.Total, "fewer than 5")
 		if len(rep.Changes.PolicyExceptions) != 1 || rep.Changes.PolicyExceptions[0].Reason != "Used in computing lessons" {
 			t.Errorf("policy exceptions: %+v", rep.Changes.PolicyExceptions)
@@ -211,6 +214,28 @@ func TestGovernorsReportSanctionsAndChecks(t *testing.T) {
 	}
 	if got := row(t, rep.Checks.Checks, "Self-test (measured): as expected").String(); got != "6" {
 		t.Errorf("measured and passed: %s", got)
+	}
+}
+
+// An incident whose category is not in the policy or the built-in list
+// is counted without its category's name (which could be anything).
+func TestGovernorsReportUnknownCategory(t *testing.T) {
+	f := newFixture(t, "sqlite", nil)
+	ctx := context.Background()
+	if _, err := f.st.CreateIncident(ctx, store.Actor{Name: "ms.grimsditch"}, store.Incident{Site: reportfixture.Site,
+		OccurredAt: f.period.From.Add(48 * time.Hour), Category: "about-Tobias-Merriweather", Summary: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.rep.Governors(ctx, governor, f.period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := row(t, rep.Incidents.ByCategory, "Other (a category no longer in the policy)").String(); got != "fewer than 5" {
+		t.Errorf("other: %s", got)
+	}
+	b, _ := json.Marshal(rep)
+	if strings.Contains(strings.ToLower(string(b)), "merriweather") {
+		t.Error("the report names the unknown category")
 	}
 }
 

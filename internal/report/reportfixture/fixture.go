@@ -207,6 +207,15 @@ func Seed(ctx context.Context, st *store.Store, from time.Time) (Seeded, error) 
 		}
 		s.Names = append(s.Names, "Laburnum Crescent")
 	}
+	// One approved (an unblock for a while): fewer than 5 each.
+	r, err := st.CreateRequest(ctx, store.Request{User: "eathelstan", Client: "10.20.1.17", Host: "chatterbox-social.example", Categories: []string{"social-media"}, Reason: "For the Fortescue-Smythe project"})
+	if err != nil {
+		return s, err
+	}
+	if _, _, err := st.ApproveRequest(ctx, by, r.ID, store.Approval{For: time.Hour, Reason: "Eustace's sixth-form project"}); err != nil {
+		return s, err
+	}
+	s.Names = append(s.Names, "Fortescue-Smythe", "Eustace")
 	// Acceptances: six of the eight pupils accepted the current version.
 	for _, p := range pupils[:6] {
 		if _, err := st.AcceptAUA(ctx, store.Acceptance{User: p.user, Group: "pupils", Version: "2026-09", AcceptedAt: day(1), Client: "10.20.1.99"}); err != nil {
