@@ -49,6 +49,9 @@ func TestGovernorsReportPage(t *testing.T) {
 		}
 		noNames("the page", page)
 
+		if st, _, page := b.do("GET", "/reports/governors?term=winter-2026", nil); st != http.StatusUnprocessableEntity || !strings.Contains(page, `id="error-term"`) {
+			t.Errorf("a wrong term: %d", st)
+		}
 		st, _, pdf := b.do("GET", "/reports/governors.pdf?term=spring-2026", nil)
 		if st != http.StatusOK || !strings.HasPrefix(pdf, "%PDF-") {
 			t.Fatalf("PDF: %d %.40q", st, pdf)

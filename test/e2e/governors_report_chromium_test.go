@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"schoolgate/internal/report/reportfixture"
@@ -91,6 +92,14 @@ console: {listen: 127.0.0.1:0, tls: off}
 	}
 	noFixtureNames(t, "the page", page, seeded.Names)
 	b.shot("console-governors-report.png")
+	// Printed: the form and the menu go, the chart stays.
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[".report-period", ".top nav", ".report-chart svg"].map(s => getComputedStyle(document.querySelector(s)).display).join(",")`))
+	if err != nil || printed != "none,none,block" {
+		t.Errorf("printed: form, menu, chart display %q (%v), want none,none,block", printed, err)
+	}
 
 	// The PDF, fetched as the governor.
 	gov := signedInClient(t, base, "gov", password)
