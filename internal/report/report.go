@@ -4,7 +4,10 @@
 // through the anonymity rules (suppress.go) before it is shown.
 package report
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Report is the governors' report for one site and period.
 type Report struct {
@@ -110,4 +113,28 @@ type ChecksSection struct {
 	Checks      Table  `json:"checks"`
 	Reviews     Figure `json:"reviews"`
 	LastReview  string `json:"last_review,omitempty"`
+}
+
+// MarshalJSON leaves a table that is not recorded without rows or total:
+// not zeros.
+func (t Table) MarshalJSON() ([]byte, error) {
+	if t.NotRecorded != "" {
+		return json.Marshal(struct {
+			Title       string `json:"title"`
+			NotRecorded string `json:"not_recorded"`
+		}{t.Title, t.NotRecorded})
+	}
+	type plain Table
+	return json.Marshal(plain(t))
+}
+
+// MarshalJSON leaves checks that are not recorded without figures.
+func (c ChecksSection) MarshalJSON() ([]byte, error) {
+	if c.NotRecorded != "" {
+		return json.Marshal(struct {
+			NotRecorded string `json:"not_recorded"`
+		}{c.NotRecorded})
+	}
+	type plain ChecksSection
+	return json.Marshal(plain(c))
 }

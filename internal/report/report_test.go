@@ -167,10 +167,20 @@ func TestGovernorsReport(t *testing.T) {
 			t.Errorf("share shown from suppressed figures: %s", pupils.Share)
 		}
 
-		// Nothing named in the JSON form.
+		// Nothing named in the JSON form, and no zeros for what is not
+		// recorded.
 		b, err := json.Marshal(rep)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var sections struct{ Sanctions, Checks map[string]any }
+		if err := json.Unmarshal(b, &sections); err != nil {
+			t.Fatal(err)
+		}
+		for what, m := range map[string]map[string]any{"sanctions": sections.Sanctions, "checks": sections.Checks} {
+			if _, ok := m["not_recorded"]; !ok || m["total"] != nil || m["rows"] != nil || m["reviews"] != nil {
+				t.Errorf("%s in JSON: %v", what, m)
+			}
 		}
 		for _, name := range f.seeded.Names {
 			if strings.Contains(strings.ToLower(string(b)), strings.ToLower(name)) {
