@@ -4,7 +4,9 @@
 # Chromium, mailpit), starts PostgreSQL with a throwaway role and database, runs
 # every test. It leaves the machine as it found it: the role and database
 # are dropped, PostgreSQL is stopped again if this script started it, and
-# the log (in a mktemp -d folder) is kept only when a test failed.
+# the log (in a mktemp -d folder) is kept only when a test failed. Also
+# installed: poppler's pdftotext and pdftoppm (the governors' report's PDF),
+# slapd (a real LDAP directory for the directory-sync tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,8 @@ need=()
 command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils) # the governors' report's PDF: pdftotext, pdftoppm
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd) # a real LDAP directory for users sync
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

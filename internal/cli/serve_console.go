@@ -30,7 +30,7 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 	}
 	svc := safeguarding.New(safeguarding.Options{Store: d.st.store, Directory: d.st.dir, Snapshot: d.engine.Snapshot, Now: d.now, Site: cfg.Site.ID})
 	c, err := console.New(console.Options{Store: d.st.store, Directory: d.st.dir, Service: svc, Snapshot: d.engine.Snapshot,
-		TLS: !cc.TLS.Off, Sessions: d.sessions, Log: d.log, Now: d.now})
+		TLS: !cc.TLS.Off, Sessions: d.sessions, Log: d.log, Now: d.now, Reports: d.reports()})
 	if err != nil {
 		return nil, err
 	}

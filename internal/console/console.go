@@ -25,6 +25,7 @@ import (
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/report"
 	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	Sessions *identity.Sessions
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Reports makes the governors' report; nil: one over Store, without
+	// sanctions or checks.
+	Reports *report.Reporter
 }
 
 // Console is the console's HTTP application.
@@ -65,9 +69,10 @@ type Console struct {
 
 	overlaps overlapCache
 
-	sar   *safeguarding.SubjectRequests
-	fresh freshAuth
-	oidc  oidcClients
+	sar     *safeguarding.SubjectRequests
+	fresh   freshAuth
+	oidc    oidcClients
+	reports *report.Reporter
 }
 
 // ErrNoStore: the console needs the database.
@@ -88,7 +93,10 @@ func New(opt Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	if opt.Reports == nil {
+		opt.Reports = report.New(report.Options{Sources: report.StoreSources{Store: opt.Store}, Snapshot: opt.Snapshot, Now: opt.Now})
+	}
+	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})

@@ -70,6 +70,8 @@ func (c *Console) routes() []route {
 		{"POST /subject-access/{id}/confirm", need(safeguarding.SubjectAccess), c.subjectConfirm},
 		{"POST /subject-access/{id}/withhold", need(safeguarding.SubjectAccess), c.subjectWithhold},
 		{"POST /subject-access/{id}/release", need(safeguarding.SubjectAccess), c.subjectRelease},
+		{"GET /reports/governors", need(safeguarding.GovernorsReport), c.governorsReport},
+		{"GET /reports/governors.pdf", need(safeguarding.GovernorsReport), c.governorsPDF},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -84,6 +86,7 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/reports/governors", need(safeguarding.GovernorsReport), c.apiGovernorsReport},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }
