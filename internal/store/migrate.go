@@ -30,6 +30,7 @@ var migrations = []migration{
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
 	{name: "incidents: the reporting log, its entries and evidence", sqlite: sqliteIncidents, postgres: postgresIncidents},
+	{name: "investigations: the Appendix G record, its sites, screenshots, signatures, referrals and monitored browsing", sqlite: sqliteInvestigations, postgres: postgresInvestigations},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
