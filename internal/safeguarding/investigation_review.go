@@ -69,8 +69,12 @@ func (s *Investigations) AddSite(ctx context.Context, a Actor, id int64, address
 	return s.st.AddInvestigationSite(ctx, a.storeActor(), a.Site, id, e, why)
 }
 
-// screenshotType is the image type of b, read from its bytes and
-// decoded far enough to know it is an image: PNG, JPEG or GIF.
+// maxScreenshotPixels bounds a screenshot's decoded size (a few bytes of
+// PNG can claim a huge image).
+const maxScreenshotPixels = 32 << 20
+
+// screenshotType is the image type of b, read from its bytes and decoded
+// in full to know it is an image: PNG, JPEG or GIF.
 func screenshotType(b []byte) (string, bool) {
 	mime := http.DetectContentType(b)
 	switch mime {
@@ -78,7 +82,11 @@ func screenshotType(b []byte) (string, bool) {
 	default:
 		return "", false
 	}
-	if _, _, err := image.DecodeConfig(bytes.NewReader(b)); err != nil {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxScreenshotPixels {
+		return "", false
+	}
+	if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
 		return "", false
 	}
 	return mime, true
