@@ -45,6 +45,9 @@ type Options struct {
 	Sessions *identity.Sessions
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Investigations is the Appendix G record (nil: one over Store and
+	// Directory, signatures checked against their passwords and codes).
+	Investigations *safeguarding.Investigations
 }
 
 // Console is the console's HTTP application.
@@ -52,6 +55,7 @@ type Console struct {
 	st    *store.Store
 	dir   *store.Directory
 	svc   *safeguarding.Service
+	inv   *safeguarding.Investigations
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -85,7 +89,10 @@ func New(opt Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
-		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
+		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
+	if c.inv == nil {
+		c.inv = newInvestigations(opt)
+	}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {
 			return nil, fmt.Errorf("console: route %s: %w", rt.pattern, err)

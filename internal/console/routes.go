@@ -62,6 +62,16 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /incidents/{id}/investigation", need(safeguarding.Investigate), c.investigationNew},
+		{"POST /incidents/{id}/investigation", need(safeguarding.Investigate), c.investigationOpen},
+		{"GET /investigations/{id}", need(safeguarding.Investigate), c.investigationShow},
+		{"GET /investigations/{id}/print", need(safeguarding.Investigate), c.investigationPrint},
+		{"POST /investigations/{id}/sites", need(safeguarding.Investigate), c.investigationSite},
+		{"POST /investigations/{id}/screenshots", need(safeguarding.Investigate), c.investigationScreenshotAdd},
+		{"GET /investigations/{id}/screenshots/{shot}", need(safeguarding.Investigate), c.investigationScreenshotShow},
+		{"POST /investigations/{id}/sign", need(safeguarding.Investigate), c.investigationSign},
+		{"POST /investigations/{id}/referrals", need(safeguarding.Investigate), c.investigationReferral},
+		{"POST /investigations/{id}/conclude", need(safeguarding.Investigate), c.investigationConclude},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.

@@ -275,3 +275,28 @@ func (s *Investigations) browsing(ctx context.Context, a Actor, inv store.Invest
 	slices.SortStableFunc(out, func(x, y store.BrowsingRow) int { return x.At.Compare(y.At) })
 	return out, nil
 }
+
+// Incident returns the incident a record would be opened from, when a
+// may investigate it; the view is audited as the incident's.
+func (s *Investigations) Incident(ctx context.Context, a Actor, incident int64) (store.Incident, error) {
+	if err := check(a, Investigate); err != nil {
+		return store.Incident{}, err
+	}
+	in, err := s.st.GetIncident(ctx, a.Site, incident)
+	if err != nil {
+		return store.Incident{}, err
+	}
+	if err := mayInvestigate(a, in); err != nil {
+		return store.Incident{}, err
+	}
+	var names []string
+	for _, p := range in.People {
+		if p.Username != "" {
+			names = append(names, p.Username)
+		}
+	}
+	if err := s.st.Audit(ctx, a.storeActor(), "incident.view", "incident:"+fmt.Sprint(incident), nil, map[string]any{"users": names, "for": "investigation"}); err != nil {
+		return store.Incident{}, err
+	}
+	return in, nil
+}
