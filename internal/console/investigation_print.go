@@ -8,9 +8,7 @@ type investigationPrintView struct {
 	Printed string
 }
 
-func (investigationPrintView) title() string {
-	return "Responding to incidents of misuse – record form"
-}
+func (investigationPrintView) title() string { return "Printable investigation record" }
 
 // investigationPrint is the record as the seeds' Appendix G form, with
 // the signatures and their times, for printing (audited as a view).

@@ -54,7 +54,7 @@ func (s *Investigations) AddSite(ctx context.Context, a Actor, id int64, address
 		return store.InvestigationSite{}, err
 	}
 	e := store.InvestigationSite{Address: address, ConcernKind: reason.Name, Concern: concern, Police: reason.Police}
-	why := "reason for concern: " + reason.Title
+	why := "Reason for concern: " + reason.Title
 	if host, path := siteHost(address); host != "" {
 		// Fail safe: without the policy nobody can say the host is not
 		// illegal, so nothing is added.
@@ -63,7 +63,7 @@ func (s *Investigations) AddSite(ctx context.Context, a Actor, id int64, address
 			return store.InvestigationSite{}, fmt.Errorf("address: cannot check it against the filtering policy: %w", ErrNoPolicy)
 		}
 		if d := snap.Decide(&policy.Query{Host: host, Path: path, At: s.now()}); d.Illegal {
-			e.Police, why = true, "the site is in an illegal category of the filtering policy"
+			e.Police, why = true, "The site is in an illegal category of the filtering policy"
 		}
 	}
 	return s.st.AddInvestigationSite(ctx, a.storeActor(), a.Site, id, e, why)

@@ -172,7 +172,7 @@ func (s *Investigations) Open(ctx context.Context, a Actor, incident int64, f Op
 	inv := store.Investigation{Site: a.Site, IncidentID: incident, Group: f.Group, Date: f.Date, ReasonKind: reason.Name, Reason: f.Reason,
 		ComputerName: f.ComputerName, ComputerLocation: f.ComputerLocation}
 	if reason.Police {
-		inv.State, inv.StopReason = store.InvestigationStopped, "reason for investigation: "+reason.Title
+		inv.State, inv.StopReason = store.InvestigationStopped, "Reason for investigation: "+reason.Title
 	}
 	return s.st.OpenInvestigation(ctx, a.storeActor(), inv)
 }
