@@ -129,6 +129,9 @@ func TestInvestigationPages(t *testing.T) {
 				t.Errorf("not an image: %d", st)
 			}
 			img := testPNG(t)
+			if st, _ := dsl.uploadShot(rec+"/screenshots", entry, append(append([]byte{}, img...), make([]byte, 6<<20)...)); st == http.StatusSeeOther {
+				t.Errorf("a 6 MiB upload accepted")
+			}
 			if st, _ := dsl.uploadShot(rec+"/screenshots", entry, img); st != http.StatusSeeOther {
 				t.Fatalf("upload: %d", st)
 			}
@@ -172,6 +175,11 @@ func TestInvestigationPages(t *testing.T) {
 				if !strings.Contains(printed, want) {
 					t.Errorf("print form lacks %q", want)
 				}
+			}
+			// The API's record, for another reviewer role.
+			if st, out := f.api("GET", "/api/v1"+rec, f.token("r-esafety-lead"), ""); st != http.StatusOK || !strings.Contains(out, `"state": "concluded"`) ||
+				!strings.Contains(out, `"method": "password"`) || !strings.Contains(out, `"sha256"`) || strings.Contains(out, `"content"`) {
+				t.Errorf("API record: %d %s", st, out)
 			}
 			// A teacher is refused the record.
 			teacher := f.browser()

@@ -86,6 +86,7 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/investigations/{id}", need(safeguarding.Investigate), c.apiInvestigation},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

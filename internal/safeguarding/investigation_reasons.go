@@ -55,7 +55,9 @@ func investigationReason(rs []InvestigationReason, name string) (InvestigationRe
 // ReferralStep is one thing to do when a review stops at a police
 // matter, with the public address to report at (text, not a link).
 type ReferralStep struct {
-	To, What, Address string
+	To      string `json:"to"`
+	What    string `json:"what"`
+	Address string `json:"address,omitempty"`
 }
 
 // ReferralSteps are the seeds' right-hand side of the flowchart.
