@@ -105,11 +105,7 @@ func (c *Console) investigationModel(r *http.Request, v *visit, id int64) (inves
 func (c *Console) showInvestigation(w http.ResponseWriter, r *http.Request, v *visit, id int64, status int, n investigationNotice) {
 	view, err := c.investigationModel(r, v, id)
 	if err != nil {
-		if status != http.StatusOK {
-			c.fail(w, r, v, err)
-			return
-		}
-		c.investigationFail(w, r, v, 0, err)
+		c.investigationFail(w, r, v, 0, err) // 0: never the record again
 		return
 	}
 	view.investigationNotice = n

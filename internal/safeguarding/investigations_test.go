@@ -407,3 +407,51 @@ func TestInvestigationBrowsingLinked(t *testing.T) {
 		}
 	})
 }
+
+// TestInvestigationStopRace: screenshots attached while a police entry
+// stops the review are either in before the stop or refused: no
+// screenshot is committed after it (audit chain order is commit order).
+func TestInvestigationStopRace(t *testing.T) {
+	backends(t, func(t *testing.T, base *fixture) {
+		f := newInvestigationFixture(t, base)
+		ctx := context.Background()
+		dsl := f.actor(t, "ms.dsl")
+		rec, err := f.inv.Open(ctx, dsl, f.incident(t, "jsmith").ID, openForm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.inv.AddSite(ctx, dsl, rec.ID, "games.example", "misuse", "Games")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := pngBytes(t)
+		errs := make(chan error, 9)
+		for i := 0; i < 8; i++ {
+			go func() { _, err := f.inv.AttachScreenshot(ctx, dsl, rec.ID, e.ID, img); errs <- err }()
+		}
+		go func() {
+			_, err := f.inv.AddSite(ctx, dsl, rec.ID, "abuse.example", "inappropriate-content", "Images")
+			errs <- err
+		}()
+		for i := 0; i < 9; i++ {
+			if err := <-errs; err != nil && !errors.Is(err, ErrReviewStopped) {
+				t.Errorf("racing: %v", err)
+			}
+		}
+		recs := auditActions(t, f.st, "investigation.")
+		stopAt := -1
+		for i, r := range recs {
+			switch r.Action {
+			case "investigation.stop":
+				stopAt = i
+			case "investigation.screenshot":
+				if stopAt >= 0 {
+					t.Errorf("a screenshot committed after the stop: %+v", r)
+				}
+			}
+		}
+		if stopAt < 0 {
+			t.Fatal("the review was not stopped")
+		}
+	})
+}

@@ -205,8 +205,15 @@ func timeOrZero(v int64) time.Time {
 
 // investigationState reads an investigation's state inside t: its
 // stopped time (0: not stopped) and state, ErrNotFound for another site.
+// On PostgreSQL the row is locked for the transaction, so that a change
+// racing a stop (or a third signature racing the second) waits for it
+// and then sees it; SQLite has one writer at a time anyway.
 func investigationState(ctx context.Context, t *tx, site string, id int64) (state string, stopped int64, incident int64, err error) {
-	err = t.QueryRowContext(ctx, `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND site = $2`, id, site).Scan(&state, &stopped, &incident)
+	q := `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND site = $2`
+	if t.s.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	err = t.QueryRowContext(ctx, q, id, site).Scan(&state, &stopped, &incident)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", 0, 0, fmt.Errorf("store: investigation %d: %w", id, ErrNotFound)
 	}
