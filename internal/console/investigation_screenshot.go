@@ -9,9 +9,10 @@ import (
 	"schoolgate/internal/safeguarding"
 )
 
-// maxUploadBytes bounds a multipart form's body (a screenshot and its
-// fields); the guard applies it before reading the form's token.
-const maxUploadBytes = safeguarding.MaxScreenshotBytes + 64<<10
+// maxUploadBytes bounds a multipart form's body (the largest file a form
+// takes, a people import or a screenshot, and its fields); the guard
+// applies it before reading the form's token.
+const maxUploadBytes = max(maxImportBytes, safeguarding.MaxScreenshotBytes) + 64<<10
 
 // investigationScreenshotAdd attaches an uploaded image to a site entry:
 // its bytes go into the database, checked to be a PNG, JPEG or GIF.
