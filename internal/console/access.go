@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"schoolgate/internal/identity"
 	"schoolgate/internal/safeguarding"
@@ -96,6 +97,9 @@ func (c *Console) guard(rt route) http.Handler {
 			case !rt.need.allows(v.user.Roles):
 				c.forbidden(w, r, v, rt.need.cap)
 				return
+			}
+			if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes) // before the token is read from it
 			}
 			if r.Method == http.MethodPost && !v.tokenOK(r.PostFormValue("csrf")) {
 				c.render(w, r, http.StatusForbidden, "error", v, errorView{Title: "Form expired", Message: "This form has expired or did not come from the console. Go back, reload the page and try again."})

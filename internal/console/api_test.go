@@ -99,6 +99,7 @@ func TestAPIRoles(t *testing.T) {
 	backends(t, func(t *testing.T, f *fixture) {
 		f.people()
 		f.events(3)
+		f.investigation() // investigation 1, as the request
 		id := fmt.Sprint(f.request.ID)
 		for _, role := range identity.AllRoles() {
 			user := "r-" + string(role)

@@ -49,6 +49,9 @@ type Options struct {
 	// Reports makes the governors' report; nil: one over Store, without
 	// sanctions or checks.
 	Reports *report.Reporter
+	// Investigations is the Appendix G record (nil: one over Store and
+	// Directory, signatures checked against their passwords and codes).
+	Investigations *safeguarding.Investigations
 }
 
 // Console is the console's HTTP application.
@@ -56,6 +59,7 @@ type Console struct {
 	st    *store.Store
 	dir   *store.Directory
 	svc   *safeguarding.Service
+	inv   *safeguarding.Investigations
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -97,9 +101,12 @@ func New(opt Options) (*Console, error) {
 		opt.Reports = report.New(report.Options{Sources: report.StoreSources{Store: opt.Store}, Snapshot: opt.Snapshot, Now: opt.Now})
 	}
 	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
-		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
+		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})
+	if c.inv == nil {
+		c.inv = newInvestigations(opt)
+	}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {
 			return nil, fmt.Errorf("console: route %s: %w", rt.pattern, err)

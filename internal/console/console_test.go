@@ -83,6 +83,7 @@ func findRoute(c *Console, pattern string) (route, bool) {
 func TestRolesByRoute(t *testing.T) {
 	f := newFixture(t, "sqlite")
 	f.people()
+	f.investigation() // incident and investigation 1, screenshot 1
 	for _, role := range identity.AllRoles() {
 		t.Run(string(role), func(t *testing.T) {
 			b := f.browser()
@@ -128,7 +129,7 @@ func TestRolesByRoute(t *testing.T) {
 				if strings.Contains(path, "{addr}") {
 					f.sessions.Set(netip.MustParseAddr("10.20.0.7"), "ada", time.Hour) // a device to end
 				}
-				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada", "{name}", "ada", "{addr}", "10.20.0.7").Replace(path)
+				path = strings.NewReplacer("{$}", "", "{id}", pathID, "{username}", "ada", "{name}", "ada", "{addr}", "10.20.0.7", "{shot}", "1").Replace(path)
 				var st int
 				var body string
 				if method == "GET" {

@@ -72,6 +72,16 @@ func (c *Console) routes() []route {
 		{"POST /subject-access/{id}/release", need(safeguarding.SubjectAccess), c.subjectRelease},
 		{"GET /reports/governors", need(safeguarding.GovernorsReport), c.governorsReport},
 		{"GET /reports/governors.pdf", need(safeguarding.GovernorsReport), c.governorsPDF},
+		{"GET /incidents/{id}/investigation", need(safeguarding.Investigate), c.investigationNew},
+		{"POST /incidents/{id}/investigation", need(safeguarding.Investigate), c.investigationOpen},
+		{"GET /investigations/{id}", need(safeguarding.Investigate), c.investigationShow},
+		{"GET /investigations/{id}/print", need(safeguarding.Investigate), c.investigationPrint},
+		{"POST /investigations/{id}/sites", need(safeguarding.Investigate), c.investigationSite},
+		{"POST /investigations/{id}/screenshots", need(safeguarding.Investigate), c.investigationScreenshotAdd},
+		{"GET /investigations/{id}/screenshots/{shot}", need(safeguarding.Investigate), c.investigationScreenshotShow},
+		{"POST /investigations/{id}/sign", need(safeguarding.Investigate), c.investigationSign},
+		{"POST /investigations/{id}/referrals", need(safeguarding.Investigate), c.investigationReferral},
+		{"POST /investigations/{id}/conclude", need(safeguarding.Investigate), c.investigationConclude},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -87,6 +97,7 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
 		{"GET /api/v1/reports/governors", need(safeguarding.GovernorsReport), c.apiGovernorsReport},
+		{"GET /api/v1/investigations/{id}", need(safeguarding.Investigate), c.apiInvestigation},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -44,7 +44,7 @@ func parseViews() (map[string]*template.Template, error) {
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
-	"subject_access", "subject_request", "reports_governors"}
+	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {

@@ -33,6 +33,7 @@ var migrations = []migration{
 	{name: "users: dates of birth, for record retention", sqlite: sqliteBirthDates, postgres: postgresBirthDates},
 	{name: "subject access: requests and withheld items", sqlite: sqliteSubjectAccess, postgres: postgresSubjectAccess},
 	{name: "identity: OpenID Connect subjects bound to people", sqlite: sqliteOIDC, postgres: postgresOIDC},
+	{name: "investigations: the Appendix G record, its sites, screenshots, signatures, referrals and monitored browsing", sqlite: sqliteInvestigations, postgres: postgresInvestigations},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

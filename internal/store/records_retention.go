@@ -10,9 +10,13 @@ import (
 	"schoolgate/internal/config"
 )
 
+// investigationChildTables hang off an investigation by investigation_id.
+var investigationChildTables = []string{"investigation_sites", "investigation_screenshots", "investigation_signatures",
+	"investigation_referrals", "investigation_browsing"}
+
 // incidentChildTables hang off an incident by incident_id and go with it
-// (a record's investigation, screenshots and sanctions add theirs here).
-var incidentChildTables = []string{"incident_evidence", "incident_entries", "incident_people"}
+// (after the investigation's own tables).
+var incidentChildTables = []string{"investigations", "incident_evidence", "incident_entries", "incident_people"}
 
 // purgeRecords deletes the closed incidents past their retention: about
 // staff, StaffIncidents after they were reported; about pupils, once
@@ -129,6 +133,11 @@ func (s *Store) deleteIncident(ctx context.Context, id int64) error {
 		return fmt.Errorf("store: purge incident: %w", err)
 	}
 	defer tx.Rollback()
+	for _, t := range investigationChildTables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE investigation_id IN (SELECT id FROM investigations WHERE incident_id = $1)`, id); err != nil {
+			return fmt.Errorf("store: purge incident (%s): %w", t, err)
+		}
+	}
 	for _, t := range incidentChildTables {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE incident_id = $1`, id); err != nil {
 			return fmt.Errorf("store: purge incident (%s): %w", t, err)
