@@ -1,0 +1,185 @@
+package keywords
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// scratch is one match's working memory, pooled so that a match
+// allocates nothing but its answer.
+type scratch struct {
+	w     words
+	syms  [][]uint32 // the symbols each word of the text may stand for
+	found []found
+	lists []bool
+	del   []byte
+}
+
+type found struct {
+	phrase   int32
+	exclude  bool
+	from, to int32 // the words of the text it covers
+}
+
+// MatchLists returns the names of the lists text matches, sorted and
+// unique; nil when none.
+func (s *Set) MatchLists(text string) []string {
+	sc := s.pool.Get().(*scratch)
+	defer s.pool.Put(sc)
+	s.scan(sc, text)
+	if len(sc.found) == 0 {
+		return nil
+	}
+	if cap(sc.lists) < len(s.lists) {
+		sc.lists = make([]bool, len(s.lists))
+	}
+	sc.lists = sc.lists[:len(s.lists)]
+	clear(sc.lists)
+	n := 0
+	for _, f := range sc.found {
+		if l := s.phrases[f.phrase].list; !f.exclude && !sc.lists[l] && !excluded(s, sc.found, f) {
+			sc.lists[l] = true
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for l, hit := range sc.lists {
+		if hit {
+			out = append(out, s.lists[l])
+		}
+	}
+	return out
+}
+
+// Match returns every phrase text matches (each once), in list order,
+// for explanations; nil when none.
+func (s *Set) Match(text string) []Hit {
+	sc := s.pool.Get().(*scratch)
+	defer s.pool.Put(sc)
+	s.scan(sc, text)
+	var out []Hit
+	seen := map[int32]bool{}
+	for _, f := range sc.found {
+		if f.exclude || seen[f.phrase] || excluded(s, sc.found, f) {
+			continue
+		}
+		seen[f.phrase] = true
+		p := s.phrases[f.phrase]
+		out = append(out, Hit{List: s.lists[p.list], Phrase: p.text})
+	}
+	sortHits(out)
+	return out
+}
+
+// excluded reports whether an exclusion of f's list covers f's words.
+func excluded(s *Set, all []found, f found) bool {
+	l := s.phrases[f.phrase].list
+	for _, x := range all {
+		if x.exclude && s.phrases[x.phrase].list == l && x.from <= f.from && f.to <= x.to {
+			return true
+		}
+	}
+	return false
+}
+
+// scan finds every phrase and exclusion in text, into sc.found.
+func (s *Set) scan(sc *scratch, text string) {
+	sc.w.reset()
+	sc.found = sc.found[:0]
+	sc.w.read(text)
+	n := len(sc.w.toks)
+	for len(sc.syms) < n {
+		sc.syms = append(sc.syms, nil)
+	}
+	some := false
+	for i := 0; i < n; i++ {
+		sc.syms[i] = s.wordSymbols(sc, i, sc.syms[i][:0])
+		some = some || len(sc.syms[i]) > 0
+	}
+	if !some {
+		return
+	}
+	for i := 0; i < n; i++ {
+		s.walk(sc, 0, i, i, n)
+	}
+}
+
+// walk follows the trie from node over the words from j on, recording
+// every phrase that ends.
+func (s *Set) walk(sc *scratch, node uint32, from, j, n int) {
+	if j == n || j-from == s.maxWords {
+		return
+	}
+	for _, sym := range sc.syms[j] {
+		child, ok := s.edges[uint64(node)<<32|uint64(sym)]
+		if !ok {
+			continue
+		}
+		for _, e := range s.ends[child] {
+			sc.found = append(sc.found, found{phrase: e.phrase, exclude: e.exclude, from: int32(from), to: int32(j + 1)})
+		}
+		s.walk(sc, child, from, j+1, n)
+	}
+}
+
+// wordSymbols appends the symbols word i of the text may stand for: the
+// phrase words it spells (same skeleton, no run shorter) and the fuzzy
+// words within one edit of it.
+func (s *Set) wordSymbols(sc *scratch, i int, out []uint32) []uint32 {
+	sk, runs := sc.w.skel(i), sc.w.runsOf(i)
+	for _, id := range s.forms[string(sk)] {
+		if longerRuns(runs, s.words[id]) {
+			out = append(out, id)
+		}
+	}
+	if len(s.fuzzyWords) == 0 || utf8.RuneCount(sk) < FuzzyMinLetters-2 {
+		return out
+	}
+	add := func(key []byte) {
+		for _, id := range s.fuzzy[string(key)] {
+			sym := id | fuzzyBit
+			dup := false
+			for _, o := range out {
+				if o == sym {
+					dup = true
+					break
+				}
+			}
+			if !dup && withinOne(string(sk), s.fuzzyWords[id]) {
+				out = append(out, sym)
+			}
+		}
+	}
+	add(sk)
+	for p := 0; p < len(sk); {
+		_, size := utf8.DecodeRune(sk[p:])
+		sc.del = append(append(sc.del[:0], sk[:p]...), sk[p+size:]...)
+		add(sc.del)
+		p += size
+	}
+	return out
+}
+
+// longerRuns: no run of the text's word is shorter than the phrase's
+// ("sooo" spells "so"; "as" does not spell "ass").
+func longerRuns(text, phrase []uint8) bool {
+	for k := range phrase {
+		if text[k] < phrase[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func sortHits(h []Hit) {
+	slices.SortFunc(h, func(a, b Hit) int {
+		if c := strings.Compare(a.List, b.List); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Phrase, b.Phrase)
+	})
+}
