@@ -68,11 +68,10 @@ type Set struct {
 	// the phrases that have it; a word's symbol is its index in words.
 	forms map[string][]uint32
 	words [][]uint8 // runs of each word
-	// fuzzy maps each deletion neighbour of a fuzzy word's skeleton
-	// (and the skeleton itself) to the fuzzy words it may come from.
-	fuzzy      map[string][]uint32
-	fuzzyWords []string
-	maxWords   int
+	// fuzzy holds the skeletons of the fuzzy words; a fuzzy word's
+	// symbol is its index there, with fuzzyBit set.
+	fuzzy    fuzzyIndex
+	maxWords int
 	edges      map[uint64]uint32 // node<<32 | symbol → child node
 	ends       [][]end           // the phrases that end at each node
 	warnings   []string
@@ -98,7 +97,6 @@ const fuzzyBit = 1 << 31
 func Compile(lists []List) (*Set, error) {
 	s := &Set{
 		forms: map[string][]uint32{},
-		fuzzy: map[string][]uint32{},
 		edges: map[uint64]uint32{},
 		ends:  [][]end{nil},
 	}
@@ -156,6 +154,7 @@ func Compile(lists []List) (*Set, error) {
 			}
 		}
 	}
+	s.fuzzy.seal()
 	return s, nil
 }
 
@@ -166,15 +165,8 @@ func (s *Set) symbol(sk []byte, runs []uint8, fuzzy bool, fuzzyIndex map[string]
 		if id, ok := fuzzyIndex[string(sk)]; ok {
 			return id | fuzzyBit
 		}
-		id := uint32(len(s.fuzzyWords))
-		key := string(sk)
-		fuzzyIndex[key] = id
-		s.fuzzyWords = append(s.fuzzyWords, key)
-		for _, d := range deletions(key) {
-			if !slices.Contains(s.fuzzy[d], id) {
-				s.fuzzy[d] = append(s.fuzzy[d], id)
-			}
-		}
+		id := s.fuzzy.add(string(sk))
+		fuzzyIndex[string(sk)] = id
 		return id | fuzzyBit
 	}
 	for _, id := range s.forms[string(sk)] {

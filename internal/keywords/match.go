@@ -13,7 +13,8 @@ type scratch struct {
 	syms  [][]uint32 // the symbols each word of the text may stand for
 	found []found
 	lists []bool
-	del   []byte
+	pre   []uint64
+	pow   []uint64
 }
 
 type found struct {
@@ -136,31 +137,20 @@ func (s *Set) wordSymbols(sc *scratch, i int, out []uint32) []uint32 {
 			out = append(out, id)
 		}
 	}
-	if len(s.fuzzyWords) == 0 || utf8.RuneCount(sk) < FuzzyMinLetters-2 {
+	if utf8.RuneCount(sk) < FuzzyMinLetters-2 {
 		return out
 	}
-	add := func(key []byte) {
-		for _, id := range s.fuzzy[string(key)] {
-			sym := id | fuzzyBit
-			dup := false
-			for _, o := range out {
-				if o == sym {
-					dup = true
-					break
-				}
-			}
-			if !dup && withinOne(string(sk), s.fuzzyWords[id]) {
-				out = append(out, sym)
+	s.fuzzy.near(sk, &sc.pre, &sc.pow, func(id uint32) {
+		sym := id | fuzzyBit
+		for _, o := range out {
+			if o == sym {
+				return
 			}
 		}
-	}
-	add(sk)
-	for p := 0; p < len(sk); {
-		_, size := utf8.DecodeRune(sk[p:])
-		sc.del = append(append(sc.del[:0], sk[:p]...), sk[p+size:]...)
-		add(sc.del)
-		p += size
-	}
+		if withinOne(string(sk), s.fuzzy.words[id]) {
+			out = append(out, sym)
+		}
+	})
 	return out
 }
 

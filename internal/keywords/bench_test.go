@@ -1,0 +1,130 @@
+package keywords
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// benchPhrases makes n phrases of one to three made-up words (so that
+// few collide with the searches), every tenth fuzzy, deterministically.
+func benchPhrases(n int) []List {
+	r := rand.New(rand.NewPCG(12, 2026))
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	word := func() string {
+		b := make([]byte, 4+r.IntN(7))
+		for i := range b {
+			b[i] = letters[r.IntN(len(letters))]
+		}
+		return string(b)
+	}
+	lists := make([]List, 8)
+	for i := range lists {
+		lists[i].Name = "theme-" + string(rune('a'+i))
+	}
+	for i := 0; i < n; i++ {
+		ws := make([]string, 1+r.IntN(3))
+		for k := range ws {
+			ws[k] = word()
+		}
+		p := strings.Join(ws, " ")
+		if i%10 == 0 {
+			p += "~"
+		}
+		l := &lists[i%len(lists)]
+		l.Phrases = append(l.Phrases, p)
+	}
+	return lists
+}
+
+// benchSearches is realistic search terms: pupils' homework, games and
+// questions, with one in fifty carrying a listed phrase.
+func benchSearches(lists []List, n int) []string {
+	base := []string{
+		"skills for life", "assassin's creed history", "grapefruit nutrition facts", "therapist near me",
+		"how to draw a horse", "bbc bitesize gcse maths", "photosynthesis equation", "minecraft seeds 1.21",
+		"world war 2 timeline for kids", "what is the capital of australia", "fortnite item shop today",
+		"how many moons does jupiter have", "romeo and juliet act 3 summary", "year 7 french verbs",
+		"times tables games", "periodic table with names", "roblox promo codes", "kahoot join",
+		"how to solve quadratic equations", "the tudors primary homework help", "shakespeare insults",
+		"youtube mr beast", "football scores premier league", "why is the sky blue", "volcano facts ks2",
+		"how to say hello in spanish", "best books for 12 year olds", "pythagoras theorem calculator",
+		"climate change effects", "spotify taylor swift", "how to make slime without glue",
+		"animal cell diagram labelled", "netflix stranger things season 5", "coding for kids scratch",
+		"how tall is the eiffel tower", "oliver twist characters", "google translate", "weather tomorrow",
+		"tiktok dances 2026", "famous paintings van gogh", "gcse biology revision", "who won euro 2024",
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	out := make([]string, n)
+	for i := range out {
+		out[i] = base[r.IntN(len(base))]
+		if i%50 == 0 {
+			l := lists[r.IntN(len(lists))]
+			p := strings.TrimSuffix(l.Phrases[r.IntN(len(l.Phrases))], "~")
+			out[i] = "how to " + p + " at school"
+		}
+	}
+	return out
+}
+
+// BenchmarkMatchLists: 5,000 phrases over realistic search terms, one
+// term per operation; "naive" is a strings.Contains loop over every
+// phrase (after lower-casing, no other normalisation), the floor any
+// per-phrase matcher pays.
+func BenchmarkMatchLists(b *testing.B) {
+	lists := benchPhrases(5000)
+	s := mustCompile(b, lists...)
+	terms := benchSearches(lists, 4096)
+	b.Run("trie", func(b *testing.B) {
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			if s.MatchLists(terms[i%len(terms)]) != nil {
+				hits++
+			}
+		}
+		if hits == 0 {
+			b.Fatal("no term matched")
+		}
+	})
+	b.Run("naive", func(b *testing.B) {
+		type ph struct {
+			list int
+			text string
+		}
+		var all []ph
+		for li, l := range lists {
+			for _, p := range l.Phrases {
+				all = append(all, ph{li, strings.TrimSuffix(p, "~")})
+			}
+		}
+		b.ReportAllocs()
+		hits := 0
+		for i := 0; b.Loop(); i++ {
+			t := strings.ToLower(terms[i%len(terms)])
+			var seen [8]bool
+			n := 0
+			for _, p := range all {
+				if !seen[p.list] && strings.Contains(t, p.text) {
+					seen[p.list] = true
+					n++
+				}
+			}
+			if n > 0 {
+				hits++
+			}
+		}
+		if hits == 0 {
+			b.Fatal("no term matched")
+		}
+	})
+}
+
+// BenchmarkCompile: building the Set of 5,000 phrases.
+func BenchmarkCompile(b *testing.B) {
+	lists := benchPhrases(5000)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustCompile(b, lists...)
+	}
+}
