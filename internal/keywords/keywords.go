@@ -72,10 +72,10 @@ type Set struct {
 	// symbol is its index there, with fuzzyBit set.
 	fuzzy    fuzzyIndex
 	maxWords int
-	edges      map[uint64]uint32 // node<<32 | symbol → child node
-	ends       [][]end           // the phrases that end at each node
-	warnings   []string
-	pool       sync.Pool
+	edges    map[uint64]uint32 // node<<32 | symbol → child node
+	ends     [][]end           // the phrases that end at each node
+	warnings []string
+	pool     sync.Pool
 }
 
 type phrase struct {
