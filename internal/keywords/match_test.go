@@ -45,6 +45,8 @@ func TestNormalisation(t *testing.T) {
 		{"no separator, leet and case", "SELFH4RM", []string{"self harm"}},
 		{"letters spelt out", "s.u.i.c.i.d.e", []string{"suicide"}},
 		{"letters spaced", "k i l l", []string{"kill"}},
+		{"letters spaced, a phrase", "s e l f h a r m", []string{"self harm"}},
+		{"leet $ at the start", "$exting", []string{"sexting"}},
 		{"apostrophe dropped", "i'll kill myself", []string{"kill", "kill myself"}},
 		{"trailing punctuation", "kill!!!", []string{"kill"}},
 		{"fuzzy: a letter changed", "anorexic", []string{"anorexia~"}},
