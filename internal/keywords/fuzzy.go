@@ -2,8 +2,6 @@ package keywords
 
 import "unicode/utf8"
 
-var decodeRune = utf8.DecodeRune
-
 // deletions is w and every string made by dropping one letter of it:
 // two words within one edit share one of these (a changed letter: drop
 // it from both; an added or dropped one: drop it from the longer; two
@@ -83,6 +81,7 @@ func withinOneRunes2(na, nb int, a, b func(int) rune) bool {
 // word that is near none without touching the map.
 type fuzzyIndex struct {
 	words  []string
+	ids    map[string]uint32
 	byHash map[uint64][]uint32
 	bits   []uint64
 	maxLen int // bytes of the longest fuzzy word
@@ -98,11 +97,16 @@ func hashBytes(b []byte) uint64 {
 	return h
 }
 
+// add files w (once) and returns its index.
 func (x *fuzzyIndex) add(w string) uint32 {
+	if id, ok := x.ids[w]; ok {
+		return id
+	}
 	if x.byHash == nil {
-		x.byHash = map[uint64][]uint32{}
+		x.ids, x.byHash = map[string]uint32{}, map[uint64][]uint32{}
 	}
 	id := uint32(len(x.words))
+	x.ids[w] = id
 	x.words = append(x.words, w)
 	x.maxLen = max(x.maxLen, len(w))
 	for _, d := range deletions(w) {
@@ -141,8 +145,8 @@ func (x *fuzzyIndex) maybe(h uint64) bool {
 	return x.bits[i]&m != 0
 }
 
-// near calls fn with each fuzzy word within one edit of w (perhaps more
-// than once). pre and suf are scratch.
+// near calls fn with each fuzzy word that may be within one edit of w
+// (perhaps more than once; fn checks). pre and pow are scratch.
 func (x *fuzzyIndex) near(w []byte, pre, pow *[]uint64, fn func(id uint32)) {
 	if len(x.words) == 0 || len(w) > x.maxLen+utf8.UTFMax {
 		return

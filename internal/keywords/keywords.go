@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // MaxWords bounds the words of one phrase.
@@ -106,7 +107,6 @@ func Compile(lists []List) (*Set, error) {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(lists[a].Name, lists[b].Name) })
-	fuzzyIndex := map[string]uint32{}
 	var w words
 	for rank, i := range order {
 		l := lists[i]
@@ -132,13 +132,13 @@ func Compile(lists []List) (*Set, error) {
 			s.phrases = append(s.phrases, phrase{list: rank, text: text})
 			syms := make([]uint32, len(w.toks))
 			for k := range w.toks {
-				syms[k] = s.symbol(w.skel(k), w.runsOf(k), fuzzy, fuzzyIndex)
+				syms[k] = s.symbol(w.skel(k), w.runsOf(k), fuzzy)
 			}
 			s.insert(syms, end{p, exclude})
 			if len(w.toks) > 1 { // "self harm" also as "selfharm"
 				n := len(w.toks)
 				sk, runs := w.joined(0, n)
-				s.insert([]uint32{s.symbol(sk, runs, fuzzy, fuzzyIndex)}, end{p, exclude})
+				s.insert([]uint32{s.symbol(sk, runs, fuzzy)}, end{p, exclude})
 			}
 			s.maxWords = max(s.maxWords, len(w.toks))
 			return nil
@@ -160,14 +160,9 @@ func Compile(lists []List) (*Set, error) {
 
 // symbol is the trie symbol of one word of a phrase: fuzzy when the
 // phrase is and the word long enough, else the exact word.
-func (s *Set) symbol(sk []byte, runs []uint8, fuzzy bool, fuzzyIndex map[string]uint32) uint32 {
+func (s *Set) symbol(sk []byte, runs []uint8, fuzzy bool) uint32 {
 	if fuzzy && letters(runs, sk) >= FuzzyMinLetters {
-		if id, ok := fuzzyIndex[string(sk)]; ok {
-			return id | fuzzyBit
-		}
-		id := s.fuzzy.add(string(sk))
-		fuzzyIndex[string(sk)] = id
-		return id | fuzzyBit
+		return s.fuzzy.add(string(sk)) | fuzzyBit
 	}
 	for _, id := range s.forms[string(sk)] {
 		if slices.Equal(s.words[id], runs) {
@@ -185,7 +180,7 @@ func (s *Set) symbol(sk []byte, runs []uint8, fuzzy bool, fuzzyIndex map[string]
 func letters(runs []uint8, sk []byte) int {
 	n := 0
 	for p := 0; p < len(sk); {
-		_, size := decodeRune(sk[p:])
+		_, size := utf8.DecodeRune(sk[p:])
 		n += int(runs[p])
 		p += size
 	}

@@ -23,11 +23,23 @@ type found struct {
 	from, to int32 // the words of the text it covers
 }
 
+// maxPooled bounds the working memory kept for the next match: one
+// huge text is matched, not remembered.
+const maxPooled = 64 << 10
+
+func (s *Set) get() *scratch { return s.pool.Get().(*scratch) }
+
+func (s *Set) put(sc *scratch) {
+	if cap(sc.w.buf) <= maxPooled && cap(sc.found) <= maxPooled/8 {
+		s.pool.Put(sc)
+	}
+}
+
 // MatchLists returns the names of the lists text matches, sorted and
 // unique; nil when none.
 func (s *Set) MatchLists(text string) []string {
-	sc := s.pool.Get().(*scratch)
-	defer s.pool.Put(sc)
+	sc := s.get()
+	defer s.put(sc)
 	s.scan(sc, text)
 	if len(sc.found) == 0 {
 		return nil
@@ -59,8 +71,8 @@ func (s *Set) MatchLists(text string) []string {
 // Match returns every phrase text matches (each once), in list order,
 // for explanations; nil when none.
 func (s *Set) Match(text string) []Hit {
-	sc := s.pool.Get().(*scratch)
-	defer s.pool.Put(sc)
+	sc := s.get()
+	defer s.put(sc)
 	s.scan(sc, text)
 	var out []Hit
 	seen := map[int32]bool{}

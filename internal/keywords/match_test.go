@@ -2,6 +2,8 @@ package keywords
 
 import (
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -196,4 +198,26 @@ func TestWithinOne(t *testing.T) {
 			t.Errorf("withinOne(%q, %q) = %v", c.b, c.a, got)
 		}
 	}
+}
+
+// TestConcurrentMatch: one Set, many goroutines (run with -race).
+func TestConcurrentMatch(t *testing.T) {
+	s := mustCompile(t, List{Name: "self-harm", Phrases: []string{"self harm", "suicide~"}, Exclusions: []string{"suicide squad"}},
+		List{Name: "violence", Phrases: []string{"kill"}, Exclusions: []string{"kill time"}})
+	texts := map[string][]string{"self-harm tips": {"self-harm"}, "suicdie": {"self-harm"}, "suicide squad": nil,
+		"kill time": nil, "k1ll them": {"violence"}, "selfharm and kill": {"self-harm", "violence"}, strings.Repeat("long text ", 300) + "kill": {"violence"}}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for i := 0; i < 50; i++ {
+				for text, want := range texts {
+					if got := s.MatchLists(text); !slices.Equal(got, want) {
+						t.Errorf("MatchLists(%.20q) = %q, want %q", text, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
