@@ -11,7 +11,9 @@ import (
 type scratch struct {
 	w     words
 	syms  [][]uint32 // the symbols each word of the text may stand for
-	found []found
+	found []found // phrases and exclusions, in order of from
+	hits  []found // the phrases no exclusion covers
+	reach []int32 // per list, the furthest word an exclusion seen so far covers
 	lists []bool
 	pre   []uint64
 	pow   []uint64
@@ -30,7 +32,7 @@ const maxPooled = 64 << 10
 func (s *Set) get() *scratch { return s.pool.Get().(*scratch) }
 
 func (s *Set) put(sc *scratch) {
-	if cap(sc.w.buf) <= maxPooled && cap(sc.found) <= maxPooled/8 {
+	if cap(sc.w.buf) <= maxPooled && cap(sc.found) <= maxPooled/8 && cap(sc.hits) <= maxPooled/8 {
 		s.pool.Put(sc)
 	}
 }
@@ -41,7 +43,7 @@ func (s *Set) MatchLists(text string) []string {
 	sc := s.get()
 	defer s.put(sc)
 	s.scan(sc, text)
-	if len(sc.found) == 0 {
+	if len(sc.hits) == 0 {
 		return nil
 	}
 	if cap(sc.lists) < len(s.lists) {
@@ -50,8 +52,8 @@ func (s *Set) MatchLists(text string) []string {
 	sc.lists = sc.lists[:len(s.lists)]
 	clear(sc.lists)
 	n := 0
-	for _, f := range sc.found {
-		if l := s.phrases[f.phrase].list; !f.exclude && !sc.lists[l] && !excluded(s, sc.found, f) {
+	for _, f := range sc.hits {
+		if l := s.phrases[f.phrase].list; !sc.lists[l] {
 			sc.lists[l] = true
 			n++
 		}
@@ -68,16 +70,16 @@ func (s *Set) MatchLists(text string) []string {
 	return out
 }
 
-// Match returns every phrase text matches (each once), in list order,
-// for explanations; nil when none.
+// Match returns every phrase text matches (each once), sorted by list
+// and phrase, for explanations; nil when none.
 func (s *Set) Match(text string) []Hit {
 	sc := s.get()
 	defer s.put(sc)
 	s.scan(sc, text)
 	var out []Hit
 	seen := map[int32]bool{}
-	for _, f := range sc.found {
-		if f.exclude || seen[f.phrase] || excluded(s, sc.found, f) {
+	for _, f := range sc.hits {
+		if seen[f.phrase] {
 			continue
 		}
 		seen[f.phrase] = true
@@ -88,21 +90,40 @@ func (s *Set) Match(text string) []Hit {
 	return out
 }
 
-// excluded reports whether an exclusion of f's list covers f's words.
-func excluded(s *Set, all []found, f found) bool {
-	l := s.phrases[f.phrase].list
-	for _, x := range all {
-		if x.exclude && s.phrases[x.phrase].list == l && x.from <= f.from && f.to <= x.to {
-			return true
+// keepHits puts in sc.hits the phrases of sc.found that no exclusion of
+// their list covers. sc.found is in order of from (scan walks from each
+// word in turn), so one pointer over it brings in every exclusion that
+// starts at or before a hit, and a hit is covered when one of them
+// reaches its end: linear, however many hits and exclusions a long text
+// holds.
+func (s *Set) keepHits(sc *scratch) {
+	sc.hits = sc.hits[:0]
+	if cap(sc.reach) < len(s.lists) {
+		sc.reach = make([]int32, len(s.lists))
+	}
+	sc.reach = sc.reach[:len(s.lists)]
+	clear(sc.reach)
+	x := 0
+	for _, f := range sc.found {
+		if f.exclude {
+			continue
+		}
+		for ; x < len(sc.found) && sc.found[x].from <= f.from; x++ {
+			if e := sc.found[x]; e.exclude {
+				l := s.phrases[e.phrase].list
+				sc.reach[l] = max(sc.reach[l], e.to)
+			}
+		}
+		if sc.reach[s.phrases[f.phrase].list] < f.to {
+			sc.hits = append(sc.hits, f)
 		}
 	}
-	return false
 }
 
 // scan finds every phrase and exclusion in text, into sc.found.
 func (s *Set) scan(sc *scratch, text string) {
 	sc.w.reset()
-	sc.found = sc.found[:0]
+	sc.found, sc.hits = sc.found[:0], sc.hits[:0]
 	sc.w.read(text)
 	n := len(sc.w.toks)
 	for len(sc.syms) < n {
@@ -119,6 +140,7 @@ func (s *Set) scan(sc *scratch, text string) {
 	for i := 0; i < n; i++ {
 		s.walk(sc, 0, i, i, n)
 	}
+	s.keepHits(sc)
 }
 
 // walk follows the trie from node over the words from j on, recording

@@ -98,6 +98,9 @@ func TestExclusions(t *testing.T) {
 		{"kill", []string{"violence"}},
 		// An exclusion never matches within an edit: the stricter answer.
 		{"kill the lihgts", []string{"violence"}},
+		// Many hits and exclusions: linear, and the one uncovered hit counts.
+		{strings.Repeat("kill the lights, ", 20000), nil},
+		{strings.Repeat("kill the lights, ", 20000) + "kill", []string{"violence"}},
 	}
 	for _, c := range cases {
 		got := s.MatchLists(c.text)
