@@ -11,9 +11,9 @@ import (
 type scratch struct {
 	w     words
 	syms  [][]uint32 // the symbols each word of the text may stand for
-	found []found // phrases and exclusions, in order of from
-	hits  []found // the phrases no exclusion covers
-	reach []int32 // per list, the furthest word an exclusion seen so far covers
+	found []found    // phrases and exclusions, in order of from
+	hits  []found    // the phrases no exclusion covers
+	reach []int32    // per list, the furthest word an exclusion seen so far covers
 	lists []bool
 	pre   []uint64
 	pow   []uint64
