@@ -31,6 +31,8 @@ func TestNormalisation(t *testing.T) {
 		{"case", "SELF Harm", []string{"self harm"}},
 		{"accents", "sùicídé", []string{"suicide"}},
 		{"accents, compatibility forms", "ｓｕｉｃｉｄｅ", []string{"suicide"}},
+		{"invisible characters inside a word", "sui\u200bci\u00adde", []string{"suicide"}},
+		{"styled letters", "𝐬𝐮𝐢𝐜𝐢𝐝𝐞", []string{"suicide"}},
 		{"repeated letters", "i am sooooo saaad", []string{"so sad"}},
 		{"repeated letters in a doubled letter", "killllll", []string{"kill"}},
 		{"leet 1 and 3", "su1c1de", []string{"suicide"}},

@@ -95,8 +95,8 @@ func (w *words) read(text string) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		if r >= utf8.RuneSelf {
-			if unicode.Is(unicode.Mn, r) {
-				continue // an accent, after NFKD
+			if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Cf, r) {
+				continue // an accent (after NFKD), or an invisible character put inside a word (a zero-width space, a soft hyphen)
 			}
 			r = unicode.ToLower(r)
 		} else if 'A' <= r && r <= 'Z' {
