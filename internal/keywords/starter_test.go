@@ -69,6 +69,12 @@ func TestStarterLists(t *testing.T) {
 		"meeting minutes template", "national trust", "overdrive", "incentive", "stab vest police history",
 		"ecstasy of saint teresa bernini", "sexton blake", "scunthorpe united", "penistone grammar school",
 		"cockermouth", "shitake mushrooms", "arsenal fc", "twatt orkney", "bitcoin", "glockenspiel lessons",
+		"how to kill a plant by overwatering", "kill command linux", "weed out the weak", "overdose of vitamin d",
+		"white power rangers", "burn book mean girls", "whore of babylon revelation", "rape of the lock analysis",
+		"stab wound first aid", "killer whale facts", "hanging gardens of babylon", "how to cut a mango",
+		"bath bomb recipe", "skinny jeans", "diet coke", "isis goddess egyptian", "jihad meaning religious studies",
+		"the purge film age rating", "fire retardant", "cock a doodle doo", "dick whittington", "middlesex",
+		"kill the ender dragon", "kill you with kindness lyrics", "pro am golf", "drugs in sport gcse pe",
 	} {
 		if got := s.Match(q); got != nil {
 			t.Errorf("Match(%q) = %v, want nothing", q, got)
@@ -87,6 +93,8 @@ func TestStarterLists(t *testing.T) {
 		"where to buy weeeed":         "drugs",
 		"ketamin effects":             "drugs",
 		"zombie knife for sale":       "weapons",
+		"i want to kill him":          "weapons",
+		"gonna kill you tomorrow":     "weapons",
 		"how to make a pipe-bomb":     "weapons",
 		"pro-ana tips":                "eating-disorders",
 		"thinspiration pics":          "eating-disorders",
