@@ -89,7 +89,7 @@ type end struct {
 	exclude bool
 }
 
-// fuzzyBit marks the symbol of a fuzzy word (its index in fuzzyWords)
+// fuzzyBit marks the symbol of a fuzzy word (its index in fuzzy.words)
 // as opposed to an exact one (its index in words).
 const fuzzyBit = 1 << 31
 
