@@ -226,7 +226,8 @@ func TestInitValidate(t *testing.T) {
 	}
 	// ... unless the school accepts it.
 	code, out, errs = run(t, "", "validate", "-c", p, "--data", t.TempDir(), "--allow-empty")
-	if code != 0 || !strings.Contains(out, "OK:") || !strings.Contains(out, fmt.Sprintf("warning: %s:%d: category gambling: no entries", p, gambling)) {
+	if code != 0 || !strings.Contains(out, "OK:") || !strings.Contains(out, fmt.Sprintf("warning: %s:%d: category gambling: no entries", p, gambling)) ||
+		!strings.Contains(out, "keywords: 8 lists, ") {
 		t.Fatalf("validate --allow-empty: %d\n%s\n%s", code, out, errs)
 	}
 	_, out, _ = run(t, "", "check", "-c", p, "--data", t.TempDir(), "--client", "10.30.0.5", "example.com", "bbc.co.uk")

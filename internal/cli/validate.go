@@ -49,6 +49,9 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	if *overlaps {
 		return writeOverlaps(a.Stdout, snap, *format, *limit)
 	}
+	if err := validateKeywords(a, snap, cf.data); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(a.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CATEGORY\tSOURCE\tFORMAT\tENTRIES\tSKIPPED\tNOTE")
 	for _, s := range snap.Sources() {

@@ -93,3 +93,22 @@ func TestValidateOverlaps(t *testing.T) {
 		t.Errorf("bad --format: %d %s", code, errs)
 	}
 }
+
+// TestValidateKeywords: validate reads the keyword lists as serve would
+// and refuses (exit 2) a list with a bad line, naming its file and line.
+func TestValidateKeywords(t *testing.T) {
+	policy := lockedPolicy + "keywords:\n  self-harm: {sources: [{path: keywords/self-harm.txt}]}\n"
+	lists := map[string]string{"lists/adult.txt": "pornhub.com\n", "lists/social.txt": "facebook.com\n",
+		"keywords/self-harm.txt": "self harm\n-self harm awareness\n"}
+	code, out, errs := run(t, "", "validate", "-c", writePolicy(t, policy, lists), "--data", t.TempDir())
+	if code != 0 || !strings.Contains(out, "keywords: 1 lists, 2 phrases and exclusions\n") {
+		t.Fatalf("good lists: %d %s %s", code, out, errs)
+	}
+	lists["keywords/self-harm.txt"] += "...\n"
+	p := writePolicy(t, policy, lists)
+	code, out, errs = run(t, "", "validate", "-c", p, "--data", t.TempDir())
+	want := filepath.Join(filepath.Dir(p), "keywords/self-harm.txt") + `:3: "..." has no words to match`
+	if code != 2 || !strings.Contains(errs, want) || strings.Contains(out, ": OK: ") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s\nwant stderr to hold %s", code, out, errs, want)
+	}
+}

@@ -140,6 +140,9 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	if err := c.applyDefaults(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 	}
+	if err := c.validateKeywords(name); err != nil {
+		return nil, err
+	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
 	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, c.Incidents.validate, c.Identity.validateOIDC, func() error { return c.Alerts.Validate(c) }} {

@@ -83,6 +83,7 @@ func (u *Updater) Update(ctx context.Context, c *config.Config) ([]Result, error
 			todo = append(todo, r)
 		}
 	}
+	todo = append(todo, keywordSources(c, u.CacheDir)...)
 	done := map[string]Result{}
 	var failed int
 	for i := range todo {
@@ -124,7 +125,7 @@ func (u *Updater) Fetch(ctx context.Context, url, format, dest string) Result {
 	if old.Exists && !old.recorded {
 		// A copy from before records were kept: count it, so that the
 		// shrink check still protects it.
-		if st, err := lists.ParseFile(dest, format, func(lists.Entry) {}); err == nil {
+		if st, err := countFile(dest, format); err == nil {
 			old.Entries = st.Entries
 		}
 	}
@@ -192,7 +193,7 @@ func (u *Updater) fetch(ctx context.Context, url, format, dest string, old Copy)
 	if len(body) > MaxListBytes {
 		return 0, false, false, ErrTooLarge
 	}
-	st, err := lists.Parse(bytes.NewReader(body), url, format, func(lists.Entry) {})
+	st, err := countList(body, url, format)
 	if err != nil {
 		return 0, false, false, err
 	}

@@ -3,7 +3,7 @@
 package starter
 
 import (
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +16,12 @@ import (
 //go:embed policy.yaml
 var Policy []byte
 
+// Keywords holds the starter keyword lists (one per safeguarding theme),
+// written to keywords/ beside the policy.
+//
+//go:embed keywords/*.txt
+var Keywords embed.FS
+
 // Local lists the starter policy refers to, with their first content.
 var localLists = map[string]string{
 	"lists/illegal.txt": "# Put your IWF / police list entries here, one domain per line.\n# Entries are confidential: they are never shown on block pages or in logs.\n",
@@ -27,17 +33,22 @@ var localLists = map[string]string{
 // ErrExists is returned when Write would overwrite a policy.
 var ErrExists = errors.New("a policy already exists there")
 
-// Write puts the starter policy and its local lists in dir. It never
+// Write puts the starter policy, its local lists and its keyword lists
+// in dir. It never
 // overwrites a file that exists.
 func Write(dir string) (string, error) {
 	path := filepath.Join(dir, "schoolgate.yaml")
 	if _, err := os.Stat(path); err == nil {
 		return path, fmt.Errorf("%s: %w", path, ErrExists)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "lists"), 0o755); err != nil {
+	files, err := starterFiles()
+	if err != nil {
 		return "", fmt.Errorf("starter policy: %w", err)
 	}
-	for name, content := range localLists {
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			return "", fmt.Errorf("starter policy: %w", err)
+		}
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err == nil {
 			continue
@@ -52,4 +63,25 @@ func Write(dir string) (string, error) {
 		return "", fmt.Errorf("starter policy: %w", err)
 	}
 	return path, nil
+}
+
+// starterFiles is every file beside the policy: the local lists and the
+// keyword lists, by path under the policy's folder.
+func starterFiles() (map[string]string, error) {
+	files := make(map[string]string, len(localLists))
+	for name, content := range localLists {
+		files[name] = content
+	}
+	entries, err := Keywords.ReadDir("keywords")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		b, err := Keywords.ReadFile("keywords/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		files["keywords/"+e.Name()] = string(b)
+	}
+	return files, nil
 }
