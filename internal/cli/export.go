@@ -26,6 +26,10 @@ func (w *withholdFlags) String() string     { return strings.Join(*w, ",") }
 func (w *withholdFlags) Set(v string) error { *w = append(*w, v); return nil }
 
 func runExport(ctx context.Context, a *App, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(a.Stdout, exportUsage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "subject" {
 		return fmt.Errorf("%w: export what?\n%s", ErrUsage, exportUsage)
 	}
