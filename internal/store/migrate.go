@@ -30,6 +30,7 @@ var migrations = []migration{
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
 	{name: "incidents: the reporting log, its entries and evidence", sqlite: sqliteIncidents, postgres: postgresIncidents},
+	{name: "sanctions: actions taken for an incident, removal of access, technical tasks", sqlite: sqliteSanctions, postgres: postgresSanctions},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
