@@ -34,6 +34,9 @@ type Options struct {
 	Store     *store.Store
 	Directory *store.Directory
 	Service   *safeguarding.Service
+	// Sanctions records incidents' sanctions (nil: one over Store and
+	// the policy in force).
+	Sanctions *safeguarding.Sanctions
 	// Snapshot is the policy in force (categories, groups, the site's
 	// time zone and school_day_end, console.session_*).
 	Snapshot func() *policy.Snapshot
@@ -52,6 +55,7 @@ type Console struct {
 	st    *store.Store
 	dir   *store.Directory
 	svc   *safeguarding.Service
+	sanc  *safeguarding.Sanctions
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -80,11 +84,15 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Sanctions == nil {
+		opt.Sanctions = safeguarding.NewSanctions(safeguarding.SanctionsOptions{Store: opt.Store, Now: opt.Now,
+			Config: func() *config.Config { return opt.Snapshot().Config() }})
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {

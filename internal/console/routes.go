@@ -62,6 +62,11 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /incidents/{id}/sanctions", need(safeguarding.Sanction), c.sanctionsShow},
+		{"POST /incidents/{id}/sanctions", need(safeguarding.Sanction), c.sanctionRecord},
+		{"POST /sanctions/{id}/revoke", need(safeguarding.Sanction), c.sanctionRevoke},
+		{"GET /tasks", need(safeguarding.DecideRequests), c.tasksShow},
+		{"POST /tasks/{id}/done", need(safeguarding.DecideRequests), c.taskDone},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -76,6 +81,9 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctions},
+		{"POST /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctionCreate},
+		{"POST /api/v1/sanctions/{id}/revoke", need(safeguarding.Sanction), c.apiSanctionRevoke},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -199,7 +199,7 @@ func (s *Sanctions) sanctionable(ctx context.Context, a Actor, id int64) (store.
 	if err := check(a, Sanction); err != nil {
 		return store.Incident{}, err
 	}
-	in, err := s.st.GetIncident(ctx, a.Site, id)
+	in, err := s.st.GetIncident(ctx, s.site(a), id)
 	if err != nil {
 		return store.Incident{}, err
 	}
@@ -300,7 +300,7 @@ func (s *Sanctions) Record(ctx context.Context, a Actor, id int64, n NewSanction
 		}
 		list = append(list, ns)
 	}
-	return s.st.RecordSanctions(ctx, a.storeActor(), a.Site, in.ID, list)
+	return s.st.RecordSanctions(ctx, a.storeActor(), s.site(a), in.ID, list)
 }
 
 // whom picks the incident's people a sanction is for: those named (each
@@ -365,7 +365,7 @@ func (s *Sanctions) List(ctx context.Context, a Actor, id int64) ([]SanctionView
 	if _, err := s.sanctionable(ctx, a, id); err != nil {
 		return nil, err
 	}
-	list, err := s.st.IncidentSanctions(ctx, a.Site, id)
+	list, err := s.st.IncidentSanctions(ctx, s.site(a), id)
 	if err != nil {
 		return nil, err
 	}
@@ -374,6 +374,13 @@ func (s *Sanctions) List(ctx context.Context, a Actor, id int64) ([]SanctionView
 		return nil, err
 	}
 	return out, nil
+}
+
+// Views are sanctions as the console shows them (the caller has them
+// from Record or Revoke).
+func (s *Sanctions) Views(list ...store.Sanction) []SanctionView {
+	out, _ := s.views(list)
+	return out
 }
 
 func (s *Sanctions) views(list []store.Sanction) ([]SanctionView, []string) {
@@ -405,14 +412,14 @@ func (s *Sanctions) Of(ctx context.Context, a Actor, username string) ([]Sanctio
 	if err := check(a, Sanction); err != nil {
 		return nil, err
 	}
-	list, err := s.st.SanctionsOf(ctx, a.Site, username)
+	list, err := s.st.SanctionsOf(ctx, s.site(a), username)
 	if err != nil {
 		return nil, err
 	}
 	if !Can(a.Roles, ReadStaffIncidents) {
 		kept := list[:0]
 		for _, sc := range list {
-			in, err := s.st.GetIncident(ctx, a.Site, sc.IncidentID)
+			in, err := s.st.GetIncident(ctx, s.site(a), sc.IncidentID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, err
 			}
@@ -436,7 +443,7 @@ func (s *Sanctions) Revoke(ctx context.Context, a Actor, id int64, reason string
 	if err := check(a, Sanction); err != nil {
 		return store.Sanction{}, err
 	}
-	sc, err := s.st.GetSanction(ctx, a.Site, id)
+	sc, err := s.st.GetSanction(ctx, s.site(a), id)
 	if err != nil {
 		return store.Sanction{}, err
 	}
@@ -446,7 +453,7 @@ func (s *Sanctions) Revoke(ctx context.Context, a Actor, id int64, reason string
 	if sc.Revoked() {
 		return store.Sanction{}, fmt.Errorf("%w: sanction %d was revoked already", ErrInvalid, id)
 	}
-	return s.st.RevokeSanction(ctx, a.storeActor(), a.Site, id, reason)
+	return s.st.RevokeSanction(ctx, a.storeActor(), s.site(a), id, reason)
 }
 
 // Tasks lists the technical staff's tasks (open ones, or all): the
@@ -456,7 +463,7 @@ func (s *Sanctions) Tasks(ctx context.Context, a Actor, all bool) ([]store.Sanct
 	if err := check(a, DecideRequests); err != nil {
 		return nil, err
 	}
-	list, err := s.st.SanctionTasks(ctx, a.Site, !all)
+	list, err := s.st.SanctionTasks(ctx, s.site(a), !all)
 	if err != nil {
 		return nil, err
 	}
@@ -481,5 +488,18 @@ func (s *Sanctions) CompleteTask(ctx context.Context, a Actor, id int64, notes s
 	if notes == "" {
 		return fmt.Errorf("%w: notes: say what was done", ErrInvalid)
 	}
-	return s.st.CompleteSanctionTask(ctx, a.storeActor(), a.Site, id, notes)
+	return s.st.CompleteSanctionTask(ctx, a.storeActor(), s.site(a), id, notes)
+}
+
+// site is the school a acts in: the actor's site, or when the caller
+// left it unset (the console builds its actors without one) the
+// policy's site.id. Never anything from the request.
+func (s *Sanctions) site(a Actor) string {
+	if a.Site != "" {
+		return a.Site
+	}
+	if c := s.cfg(); c != nil && c.Site.ID != "" {
+		return c.Site.ID
+	}
+	return config.DefaultSiteID
 }
