@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"schoolgate/internal/starter"
 )
 
 // TestSanctionsValidation: the tables' actions are checked strictly, the
@@ -41,5 +43,28 @@ func TestSanctionsValidation(t *testing.T) {
 	b := BuiltinSanctions()
 	if err := b.validate(); err != nil || len(b.Pupils) != 17 || len(b.Staff) != 17 {
 		t.Errorf("built-in: %d pupil rows, %d staff rows, %v", len(b.Pupils), len(b.Staff), err)
+	}
+}
+
+// TestStarterSanctions: the starter policy writes out the seeds' tables,
+// exactly the built-in ones.
+func TestStarterSanctions(t *testing.T) {
+	c, err := Parse("policy.yaml", "/tmp/policy.yaml", starter.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := BuiltinSanctions()
+	for _, tc := range []struct {
+		name      string
+		got, want Ordered[[]string]
+	}{{"pupils", c.Sanctions.Pupils, b.Pupils}, {"staff", c.Sanctions.Staff, b.Staff}} {
+		if !slices.Equal(tc.got.Names(), tc.want.Names()) {
+			t.Errorf("%s rows: %v, built in %v", tc.name, tc.got.Names(), tc.want.Names())
+		}
+		for _, e := range tc.want {
+			if row, _ := tc.got.Get(e.Name); !slices.Equal(row, e.Value) {
+				t.Errorf("%s.%s: starter %v, built in %v", tc.name, e.Name, row, e.Value)
+			}
+		}
 	}
 }
