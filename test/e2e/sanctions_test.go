@@ -69,7 +69,9 @@ func TestSanctionRemovesAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	token := func(user string) string { return strings.TrimSpace(in.cli(t, "", "tokens", "create", "--user", user, "--name", "e2e", "--by", "admin")) }
+	token := func(user string) string {
+		return strings.TrimSpace(in.cli(t, "", "tokens", "create", "--user", user, "--name", "e2e", "--by", "admin"))
+	}
 	api := func(tok, method, path, body string) (int, string) {
 		t.Helper()
 		args := []string{"-sS", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Authorization: Bearer " + tok, base + path}
