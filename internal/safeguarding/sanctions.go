@@ -18,6 +18,8 @@ import (
 // SanctionStore is the persistence sanctions need.
 type SanctionStore interface {
 	GetIncident(ctx context.Context, site string, id int64) (store.Incident, error)
+	IncidentEntries(ctx context.Context, site string, id int64) ([]store.IncidentEntry, error)
+	GetOverride(ctx context.Context, id int64) (policy.Override, bool, error)
 	RecordSanctions(ctx context.Context, by store.Actor, site string, incidentID int64, list []store.NewSanction) ([]store.Sanction, error)
 	RevokeSanction(ctx context.Context, by store.Actor, site string, id int64, reason string) (store.Sanction, error)
 	GetSanction(ctx context.Context, site string, id int64) (store.Sanction, error)
@@ -208,7 +210,12 @@ func (s *Sanctions) sanctionable(ctx context.Context, a Actor, id int64) (store.
 			return store.Incident{}, err
 		}
 	}
-	return in, nil
+	// The category as corrected, for the tables' suggestions.
+	entries, err := s.st.IncidentEntries(ctx, s.site(a), id)
+	if err != nil {
+		return store.Incident{}, err
+	}
+	return applyCorrections(in, entries), nil
 }
 
 // Incident returns an incident a may sanction with the tables'
@@ -370,10 +377,29 @@ func (s *Sanctions) List(ctx context.Context, a Actor, id int64) ([]SanctionView
 		return nil, err
 	}
 	out, names := s.views(list)
+	if err := s.overridesEnded(ctx, out); err != nil {
+		return nil, err
+	}
 	if err := s.st.Audit(ctx, a.storeActor(), "sanctions.view", "incident:"+fmt.Sprint(id), nil, map[string]any{"users": names}); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// overridesEnded clears Active for a suspension ended another way (a
+// revoke on the grants page, as any override may be).
+func (s *Sanctions) overridesEnded(ctx context.Context, list []SanctionView) error {
+	for i := range list {
+		if !list[i].Active {
+			continue
+		}
+		_, revoked, err := s.st.GetOverride(ctx, list[i].OverrideID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		list[i].Active = err == nil && !revoked
+	}
+	return nil
 }
 
 // Views are sanctions as the console shows them (the caller has them
@@ -430,6 +456,9 @@ func (s *Sanctions) Of(ctx context.Context, a Actor, username string) ([]Sanctio
 		list = kept
 	}
 	out, _ := s.views(list)
+	if err := s.overridesEnded(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

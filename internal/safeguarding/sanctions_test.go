@@ -233,6 +233,21 @@ func TestSanctions(t *testing.T) {
 		if counts, _ := f.st.SanctionCounts(ctx, "other-school", time.Time{}, time.Time{}); len(counts) != 0 {
 			t.Errorf("another site's counts: %v", counts)
 		}
+
+		// The suggestions follow a corrected category.
+		if _, err := inc.Correct(ctx, dsl, one.ID, "category", "copyright", "it was a film download"); err != nil {
+			t.Fatal(err)
+		}
+		if _, sug, err := sn.Incident(ctx, lead, one.ID); err != nil || sug.Category.Name != "copyright" || !sug.Pupils[0].Suggested || sug.Pupils[1].Suggested {
+			t.Errorf("after the correction: %+v %v", sug, err)
+		}
+		// A suspension ended on the grants page is no longer in force.
+		if err := f.svc.RevokeOverride(ctx, dsl, cat[0].OverrideID, "ended early"); err != nil {
+			t.Fatal(err)
+		}
+		if list, err := sn.List(ctx, dsl, two.ID); err != nil || list[0].Active || list[0].OverrideID != cat[0].OverrideID {
+			t.Errorf("after the override's revoke: %+v %v", list, err)
+		}
 	})
 }
 
