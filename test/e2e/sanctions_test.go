@@ -157,9 +157,14 @@ func TestSanctionRemovesAccess(t *testing.T) {
 	if !strings.Contains(page, "Your access is suspended until <strong>"+pageUntil+"</strong>") {
 		t.Errorf("the block page does not say until when (%s):\n%s", pageUntil, page)
 	}
+	// DNS sends her browser to the block page listener, which says the same.
+	code, direct, _ := in.curl(t, "127.0.0.2", "--noproxy", "*", "-H", "Host: ok.test", "http://"+in.page+"/lesson")
+	if code != 403 || !strings.Contains(direct, "Your access is suspended until <strong>"+pageUntil+"</strong>") {
+		t.Errorf("the block page listener: %d\n%s", code, direct)
+	}
 	for _, secret := range []string{"proxy site", "library", "incident", "sanction", "ms.dsl", "Subverting", "subverting"} {
-		if strings.Contains(page, secret) || strings.Contains(digOut, secret) {
-			t.Errorf("the refusal says why (%q):\n%s\n%s", secret, page, digOut)
+		if strings.Contains(page, secret) || strings.Contains(digOut, secret) || strings.Contains(direct, secret) {
+			t.Errorf("the refusal says why (%q):\n%s\n%s\n%s", secret, page, digOut, direct)
 		}
 	}
 	// Revoked: allowed again, on both.
@@ -173,5 +178,27 @@ func TestSanctionRemovesAccess(t *testing.T) {
 	})
 	if audit := in.cli(t, "", "audit", "list"); !strings.Contains(audit, "sanction.record") || !strings.Contains(audit, "sanction.revoke") || !strings.Contains(audit, "override.revoke") {
 		t.Errorf("audit trail:\n%s", audit)
+	}
+}
+
+// TestServeRefusesUnknownSanctionCategory: serve with the console will not
+// start on a sanctions table naming no incident category, and says where.
+func TestServeRefusesUnknownSanctionCategory(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range proxyLists {
+		dnsWrite(t, dir, name, body)
+	}
+	policy := proxyPolicyBase + "console: {listen: 127.0.0.1:0, tls: off}\nsanctions:\n  pupils:\n    pornography: [warning]\n    homework-late: [warning]\n"
+	line := strings.Count(policy, "\n")
+	dnsWrite(t, dir, "policy.yaml", policy)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	data := filepath.Join(dir, "data")
+	cmd := exec.CommandContext(ctx, dnsBinary(t), "serve", "-c", filepath.Join(dir, "policy.yaml"), "--data", data)
+	cmd.Env = append(os.Environ(), "SCHOOLGATE_DATA="+data)
+	out, err := cmd.CombinedOutput()
+	want := fmt.Sprintf("policy.yaml:%d: sanctions.pupils.homework-late: not an incident category", line)
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), want) {
+		t.Fatalf("serve: %v\n%s\nwant %s", err, out, want)
 	}
 }
