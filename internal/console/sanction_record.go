@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"schoolgate/internal/config"
 )
 
 // sanctionRecord records what was done about an incident (the form on
@@ -15,6 +17,10 @@ func (c *Console) sanctionRecord(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	f := readSanctionForm(r)
+	if f.Action != config.ActionRemovalOfAccess {
+		// The page always sends its removal fields, filled in or not.
+		f.For, f.Scope = "", ""
+	}
 	n, fe := f.Validate(c.location())
 	if fe != nil {
 		c.showSanctions(w, r, v, id, http.StatusUnprocessableEntity, sanctionsView{Form: f, Error: fe.Error()})

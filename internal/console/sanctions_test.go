@@ -41,6 +41,8 @@ func TestSanctionsAPI(t *testing.T) {
 			{`{"action":"removal_of_access","for":"7d","scope":"category:nope","people":["ada"]}`, "scope"},
 			{`{"action":"detention","people":["ada"]}`, "action"},
 			{`{"action":"inform_parents","people":["ada"],"informed":{"who":"her father"}}`, "informed"},
+			{`{"action":"warning","scope":"all","people":["ada"]}`, "scope"},
+			{`{"action":"warning","for":"1h","people":["ada"]}`, "for"},
 		} {
 			st, out := f.api("POST", path, dsl, tc.body)
 			var e apiErr
@@ -101,7 +103,7 @@ func TestSanctionsAPI(t *testing.T) {
 		if st, _, body := b.post(page, url.Values{"action": {"refer_technical"}, "note": {"block the proxy"}}); st != 422 || !strings.Contains(body, "say whom") {
 			t.Errorf("no one ticked: %d", st)
 		}
-		if st, loc, _ := b.post(page, url.Values{"action": {"refer_technical"}, "people": {"bob"}, "note": {"block the proxy"}}); st != 303 || loc != page+"?done=recorded" {
+		if st, loc, _ := b.post(page, url.Values{"action": {"refer_technical"}, "people": {"bob"}, "note": {"block the proxy"}, "for": {"7d"}, "scope": {"all"}}); st != 303 || loc != page+"?done=recorded" {
 			t.Fatalf("record: %d %s", st, loc)
 		}
 		tech := f.browser()

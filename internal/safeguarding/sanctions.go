@@ -278,8 +278,11 @@ func (s *Sanctions) Record(ctx context.Context, a Actor, id int64, n NewSanction
 		}
 		det.Informed = &Informed{Who: strings.TrimSpace(inf.Who), How: strings.TrimSpace(inf.How), When: inf.When.UTC()}
 	}
-	if action.Name != config.ActionRemovalOfAccess && (n.For != 0 || n.Scope != "") {
+	if action.Name != config.ActionRemovalOfAccess && n.For != 0 {
 		return nil, fmt.Errorf("%w: for: only removal of access lasts for a while", ErrInvalid)
+	}
+	if action.Name != config.ActionRemovalOfAccess && n.Scope != "" {
+		return nil, fmt.Errorf("%w: scope: only removal of access has a scope", ErrInvalid)
 	}
 	if action.Name != config.ActionInformParents && n.Informed != nil {
 		return nil, fmt.Errorf("%w: informed: only informing parents / carers records who was informed", ErrInvalid)
