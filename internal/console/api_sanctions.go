@@ -71,19 +71,18 @@ func (c *Console) apiSanctions(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 		return out
 	}
-	body := map[string]any{"incident": in.ID, "category": in.Category, "sanctions": []sanctionOut{}}
-	sug2 := map[string][]string{}
+	// A table's suggestions only when someone it is for is involved.
+	tables := map[string][]string{}
 	if sug.Pupils != nil {
-		sug2["pupils"] = suggested(sug.Pupils)
+		tables["pupils"] = suggested(sug.Pupils)
 	}
 	if sug.Staff != nil {
-		sug2["staff"] = suggested(sug.Staff)
+		tables["staff"] = suggested(sug.Staff)
 	}
-	body["suggested"] = sug2
 	out := make([]sanctionOut, 0, len(list))
 	for _, s := range list {
 		out = append(out, toSanctionOut(s))
 	}
-	body["sanctions"] = out
+	body := map[string]any{"incident": in.ID, "category": in.Category, "suggested": tables, "sanctions": out}
 	writeJSON(w, http.StatusOK, body)
 }
