@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"schoolgate/internal/safeguarding"
@@ -31,6 +32,7 @@ type sanctionRow struct {
 	safeguarding.SanctionView
 	At, Until time.Time
 	Told      time.Time
+	What      string // a removal's scope in words
 }
 
 func (v sanctionsView) title() string { return "Sanctions for incident " + strconv.FormatInt(v.ID, 10) }
@@ -69,7 +71,13 @@ func (c *Console) showSanctions(w http.ResponseWriter, r *http.Request, v *visit
 		view.Categories = append(view.Categories, categoryChoice{Name: name, Title: snap.CategoryTitle(i)})
 	}
 	for _, s := range list {
-		row := sanctionRow{SanctionView: s, At: s.At.In(loc), Until: s.Until.In(loc)}
+		row := sanctionRow{SanctionView: s, At: s.At.In(loc), Until: s.Until.In(loc), What: "every site"}
+		if name, ok := strings.CutPrefix(s.Scope, safeguarding.ScopeCategoryPfx); ok {
+			row.What = "only " + name
+			if i, ok := snap.CategoryIndex(name); ok && snap.CategoryTitle(i) != "" {
+				row.What = "only " + snap.CategoryTitle(i)
+			}
+		}
 		if s.Informed != nil {
 			row.Told = s.Informed.When.In(loc)
 		}

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"schoolgate/internal/dnsfilter/dnstest"
+	"schoolgate/internal/identity"
 	"schoolgate/internal/store"
 )
 
@@ -200,5 +203,80 @@ func TestServeRefusesUnknownSanctionCategory(t *testing.T) {
 	want := fmt.Sprintf("policy.yaml:%d: sanctions.pupils.homework-late: not an incident category", line)
 	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), want) {
 		t.Fatalf("serve: %v\n%s\nwant %s", err, out, want)
+	}
+}
+
+// TestSanctionsChromium: the sanctions page of the real binary in
+// headless Chromium, signed in as the dsl (TOTP enrolled): the tables'
+// suggestions for the incident, removal of access recorded through the
+// form (in force at once), then revoked. The page is photographed.
+func TestSanctionsChromium(t *testing.T) {
+	chromium := needTool(t, "chromium", "chromium")
+	in := &proxyInstance{bin: dnsBinary(t), dir: t.TempDir(), serveProcess: newServeProcess()}
+	in.data = filepath.Join(in.dir, "data")
+	for name, body := range proxyLists {
+		dnsWrite(t, in.dir, name, body)
+	}
+	dnsWrite(t, in.dir, "policy.yaml", proxyPolicyBase+"console: {listen: 127.0.0.1:0, tls: off}\n")
+	in.env = append(os.Environ(), "SCHOOLGATE_DATA="+in.data)
+	const password = "Kestrel-Harbour-Lantern-9"
+	in.cli(t, password+"\n", "users", "add", "ms.dsl", "--name", "Ms Safe", "--role", "dsl", "--password-stdin", "--by", "admin")
+	in.cli(t, "", "users", "add", "amy", "--name", "Amy Pupil", "--role", "pupil", "--by", "admin")
+	in.cli(t, "", "users", "add", "ben", "--name", "Ben Pupil", "--role", "pupil", "--by", "admin")
+	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(in.dir, "policy.yaml"), "--data", in.data)
+	cmd.Env = in.env
+	cmd.Stdout = &lockedBuffer{}
+	addrs := in.start(t, cmd, proxyListenRe, consoleListenRe)
+	in.proxy = addrs[0]
+	base := addrs[1]
+	waitFor(t, 20*time.Second, "serve ready", func() bool { return strings.Contains(in.logText(), "schoolgate ready") })
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(in.data, "schoolgate.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := st.CreateIncident(ctx, store.Actor{Name: "mr.teach"}, store.Incident{Site: "school", OccurredAt: time.Now().Add(-2 * time.Hour),
+		Category: "pornography", Summary: "Searched for adult sites in ICT",
+		People: []store.IncidentPerson{{Username: "amy", Roles: "pupil"}, {Username: "ben", Roles: "pupil"}}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := newConsoleBrowser(t, chromium, in)
+	step, text := b.step, b.text
+	step("sign in", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "ms.dsl"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Submit(chromedp.ID("username")),
+		chromedp.WaitVisible(chromedp.ID("secret")))
+	code, err := identity.TOTPCodeAt(strings.ReplaceAll(text("#secret"), " ", ""), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("enrol", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Submit(chromedp.ID("code")), chromedp.WaitVisible(chromedp.ID("codes")))
+
+	page := fmt.Sprintf("%s/incidents/%d/sanctions", base, inc.ID)
+	step("the page", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("record")))
+	if got := text("#suggested-pupils"); !strings.Contains(got, "Removal of network / internet access rights\tsuggested") || !strings.Contains(got, "Inform parents / carers\tsuggested") {
+		t.Errorf("suggestions: %q", got)
+	}
+	step("record", chromedp.SetValue(chromedp.ID("sanction-action"), "removal_of_access"),
+		chromedp.Click(chromedp.CSS(`input[name=people][value=amy]`)),
+		chromedp.SetValue(chromedp.ID("sanction-for"), "3d"),
+		chromedp.Submit(chromedp.ID("sanction-for")),
+		chromedp.WaitVisible(chromedp.ID("sanctions")))
+	if got := text("#sanctions"); !strings.Contains(got, "amy") || !strings.Contains(got, "(in force)") || strings.Contains(got, "ben") {
+		t.Errorf("recorded: %q", got)
+	}
+	b.shot("console-sanctions.png")
+	step("revoke", chromedp.SendKeys(chromedp.CSS(`#sanctions input[name=reason]`), "appeal upheld"),
+		chromedp.Submit(chromedp.CSS(`#sanctions input[name=reason]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	if got := text("#sanctions"); !strings.Contains(got, "revoked by ms.dsl") || strings.Contains(got, "(in force)") {
+		t.Errorf("revoked: %q", got)
+	}
+	if out := in.cli(t, "", "check", "--user", "amy", "ok.test"); !strings.Contains(out, `"verdict":"allow"`) {
+		t.Errorf("amy after the revoke: %s", out)
 	}
 }
