@@ -11,6 +11,7 @@ import (
 	"schoolgate/internal/ca"
 	"schoolgate/internal/config"
 	"schoolgate/internal/console"
+	"schoolgate/internal/policy"
 	"schoolgate/internal/safeguarding"
 )
 
@@ -28,6 +29,14 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 	if d.st.store == nil {
 		return nil, fmt.Errorf("console: %w", console.ErrNoStore)
 	}
+	if err := safeguarding.CheckSanctions(cfg); err != nil {
+		return nil, err
+	}
+	d.engine.OnReload(func(s *policy.Snapshot) {
+		if err := safeguarding.CheckSanctions(s.Config()); err != nil {
+			d.log.Error("reloaded policy: a sanctions row names no incident category; it is never suggested", "err", err)
+		}
+	})
 	svc := safeguarding.New(safeguarding.Options{Store: d.st.store, Directory: d.st.dir, Snapshot: d.engine.Snapshot, Now: d.now, Site: cfg.Site.ID})
 	c, err := console.New(console.Options{Store: d.st.store, Directory: d.st.dir, Service: svc, Snapshot: d.engine.Snapshot,
 		TLS: !cc.TLS.Off, Sessions: d.sessions, Log: d.log, Now: d.now, Reports: d.reports()})

@@ -10,6 +10,7 @@ import (
 
 	"schoolgate/internal/listsync"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/safeguarding"
 )
 
 func runValidate(ctx context.Context, a *App, args []string) error {
@@ -40,6 +41,9 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	if err := checkIdentity(path, snap); err != nil {
+		return err
+	}
+	if err := safeguarding.CheckSanctions(snap.Config()); err != nil {
 		return err
 	}
 	// The engine never applies these; the policy file still must not ask.

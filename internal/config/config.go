@@ -41,6 +41,7 @@ type Config struct {
 	Alerts       Alerts               `yaml:"alerts"`
 	Keywords     Ordered[KeywordList] `yaml:"keywords"`
 	Incidents    Incidents            `yaml:"incidents"`
+	Sanctions    Sanctions            `yaml:"sanctions"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -145,7 +146,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, c.Incidents.validate, c.Identity.validateOIDC, func() error { return c.Alerts.Validate(c) }} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, c.Incidents.validate, c.Identity.validateOIDC, c.Sanctions.validate, func() error { return c.Alerts.Validate(c) }} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)

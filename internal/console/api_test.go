@@ -117,7 +117,11 @@ func TestAPIRoles(t *testing.T) {
 				if !isAPI(rt.pattern) {
 					continue
 				}
-				method, path := apiPath(rt.pattern, id)
+				pathID := id
+				if strings.HasPrefix(rt.pattern, "GET /api/v1/incidents/") || strings.HasPrefix(rt.pattern, "POST /api/v1/incidents/") {
+					pathID = fmt.Sprint(f.incident.ID)
+				}
+				method, path := apiPath(rt.pattern, pathID)
 				body := ""
 				if method == "POST" {
 					body = "{}"

@@ -35,6 +35,9 @@ type Options struct {
 	Store     *store.Store
 	Directory *store.Directory
 	Service   *safeguarding.Service
+	// Sanctions records incidents' sanctions (nil: one over Store and
+	// the policy in force).
+	Sanctions *safeguarding.Sanctions
 	// Snapshot is the policy in force (categories, groups, the site's
 	// time zone and school_day_end, console.session_*).
 	Snapshot func() *policy.Snapshot
@@ -60,6 +63,7 @@ type Console struct {
 	dir   *store.Directory
 	svc   *safeguarding.Service
 	inv   *safeguarding.Investigations
+	sanc  *safeguarding.Sanctions
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -93,14 +97,18 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Sanctions == nil {
+		opt.Sanctions = safeguarding.NewSanctions(safeguarding.SanctionsOptions{Store: opt.Store, Now: opt.Now,
+			Config: func() *config.Config { return opt.Snapshot().Config() }})
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
 	}
 	if opt.Reports == nil {
-		opt.Reports = report.New(report.Options{Sources: report.StoreSources{Store: opt.Store}, Snapshot: opt.Snapshot, Now: opt.Now})
+		opt.Reports = report.New(report.Options{Sources: report.FromStore(opt.Store), Snapshot: opt.Snapshot, Now: opt.Now})
 	}
-	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})

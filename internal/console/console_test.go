@@ -126,6 +126,9 @@ func TestRolesByRoute(t *testing.T) {
 				if strings.HasPrefix(path, "/concerns/") {
 					pathID = fmt.Sprint(f.concern.ID)
 				}
+				if strings.HasPrefix(path, "/incidents/") {
+					pathID = fmt.Sprint(f.incident.ID)
+				}
 				if strings.Contains(path, "{addr}") {
 					f.sessions.Set(netip.MustParseAddr("10.20.0.7"), "ada", time.Hour) // a device to end
 				}

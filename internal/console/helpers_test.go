@@ -71,6 +71,8 @@ type fixture struct {
 	request store.Request
 	// concern is the pupil ada's open concern.
 	concern store.Concern
+	// incident is an incident about ada (pornography).
+	incident store.Incident
 }
 
 func newFixture(t *testing.T, backend string) *fixture {
@@ -153,6 +155,11 @@ func (f *fixture) people() {
 		t.Fatal(err)
 	}
 	f.concern, err = f.st.CreateConcern(ctx, store.Concern{User: "ada", Client: "10.20.0.7", Host: "games.example", Text: `<script>alert("c")</script> someone is upsetting me`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.incident, err = f.st.CreateIncident(ctx, store.Actor{Name: "r-teacher"}, store.Incident{Site: "school", OccurredAt: f.clk.Now().Add(-time.Hour),
+		Category: "pornography", Summary: "adult sites in ICT", People: []store.IncidentPerson{{Username: "ada", Roles: "pupil"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,11 @@ func (c *Console) routes() []route {
 		{"POST /investigations/{id}/sign", need(safeguarding.Investigate), c.investigationSign},
 		{"POST /investigations/{id}/referrals", need(safeguarding.Investigate), c.investigationReferral},
 		{"POST /investigations/{id}/conclude", need(safeguarding.Investigate), c.investigationConclude},
+		{"GET /incidents/{id}/sanctions", need(safeguarding.Sanction), c.sanctionsShow},
+		{"POST /incidents/{id}/sanctions", need(safeguarding.Sanction), c.sanctionRecord},
+		{"POST /sanctions/{id}/revoke", need(safeguarding.Sanction), c.sanctionRevoke},
+		{"GET /tasks", need(safeguarding.DecideRequests), c.tasksShow},
+		{"POST /tasks/{id}/done", need(safeguarding.DecideRequests), c.taskDone},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -98,6 +103,9 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
 		{"GET /api/v1/reports/governors", need(safeguarding.GovernorsReport), c.apiGovernorsReport},
 		{"GET /api/v1/investigations/{id}", need(safeguarding.Investigate), c.apiInvestigation},
+		{"GET /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctions},
+		{"POST /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctionCreate},
+		{"POST /api/v1/sanctions/{id}/revoke", need(safeguarding.Sanction), c.apiSanctionRevoke},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -44,7 +44,8 @@ func parseViews() (map[string]*template.Template, error) {
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
-	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print"}
+	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
+	"sanctions", "tasks"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -80,6 +81,7 @@ var nav = []struct {
 	{"/devices", "Devices", need(safeguarding.EndDeviceSignIn)},
 	{"/subject-access", "Subject access", need(safeguarding.SubjectAccess)},
 	{"/reports/governors", "Governors' report", need(safeguarding.GovernorsReport)},
+	{"/tasks", "Tasks", need(safeguarding.DecideRequests)},
 }
 
 // errorView is the error page's model.

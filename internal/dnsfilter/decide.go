@@ -36,6 +36,9 @@ func stageDecide(s *Server, r *request) action {
 		return r.block("blockpage", resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.warn }))
 	case d.NeedsPermission:
 		return r.block("blockpage", resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.perm }))
+	case d.Suspended():
+		// A sanction: until when, never why.
+		return r.block(v.blockMode, resBlocked, edeFiltered, "access suspended until "+d.Override.Until.In(v.snap.Location()).Format("2 Jan 2006 15:04"))
 	case d.Verdict == policy.Block:
 		return r.block(v.blockMode, resBlocked, edeFiltered, v.catText(d, func(c *catInfo) string { return c.block }))
 	}

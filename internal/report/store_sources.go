@@ -159,3 +159,20 @@ func (s StoreSources) Checks(ctx context.Context, site string, from, to time.Tim
 	}
 	return s.ChecksIn(ctx, site, from, to)
 }
+
+// FromStore is every source the store keeps: incidents, activity,
+// requests, acceptances, sanctions (and the filtering checks, once
+// ChecksIn is set).
+func FromStore(st *store.Store) StoreSources {
+	return StoreSources{Store: st, SanctionCounts: func(ctx context.Context, site string, from, to time.Time) (map[string]int64, error) {
+		m, err := st.SanctionCounts(ctx, site, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]int64, len(m))
+		for k, v := range m {
+			out[k] = int64(v)
+		}
+		return out, nil
+	}}
+}

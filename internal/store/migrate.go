@@ -34,6 +34,7 @@ var migrations = []migration{
 	{name: "subject access: requests and withheld items", sqlite: sqliteSubjectAccess, postgres: postgresSubjectAccess},
 	{name: "identity: OpenID Connect subjects bound to people", sqlite: sqliteOIDC, postgres: postgresOIDC},
 	{name: "investigations: the Appendix G record, its sites, screenshots, signatures, referrals and monitored browsing", sqlite: sqliteInvestigations, postgres: postgresInvestigations},
+	{name: "sanctions: actions taken for an incident, removal of access, technical tasks", sqlite: sqliteSanctions, postgres: postgresSanctions},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

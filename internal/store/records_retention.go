@@ -16,7 +16,7 @@ var investigationChildTables = []string{"investigation_sites", "investigation_sc
 
 // incidentChildTables hang off an incident by incident_id and go with it
 // (after the investigation's own tables).
-var incidentChildTables = []string{"investigations", "incident_evidence", "incident_entries", "incident_people"}
+var incidentChildTables = []string{"sanction_tasks", "sanctions", "investigations", "incident_evidence", "incident_entries", "incident_people"}
 
 // purgeRecords deletes the closed incidents past their retention: about
 // staff, StaffIncidents after they were reported; about pupils, once

@@ -32,6 +32,9 @@ type blockView struct {
 	When     string
 	CanAsk   bool
 	Asked    string
+	// Suspended: access is suspended (a sanction) until this time; the
+	// page says so, and never why.
+	Suspended string
 	// Each form's address (the block page's own) and token.
 	Continue, Request, Concern form
 }
@@ -63,6 +66,10 @@ func (p *Pages) Blocked(w http.ResponseWriter, r *http.Request, v Visitor, b Blo
 	}
 	view.Category, view.Why = explain(snap, d)
 	view.CanAsk = !d.Illegal && !view.Warn && p.o.Requests != nil
+	if d.Suspended() {
+		view.Suspended = d.Override.Until.In(snap.Location()).Format("Monday 2 January 2006, 15:04")
+		view.Why, view.CanAsk = "", false
+	}
 	if d.Illegal {
 		// Never the entry, nor the address that matched it.
 		view.Host, view.URL = "", ""
