@@ -75,6 +75,7 @@ type IncidentFilter struct {
 	Scope    IncidentScope
 	Reader   string
 	Status   string
+	Category string // as first recorded
 	Person   string // a username involved
 	From, To time.Time
 	Limit    int
@@ -193,6 +194,9 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	}
 	if f.Status != "" {
 		add("status = ?", f.Status)
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
 	}
 	if f.Person != "" {
 		add("id IN (SELECT incident_id FROM incident_people WHERE username = ?)", f.Person)
