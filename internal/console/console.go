@@ -34,6 +34,12 @@ type Options struct {
 	Store     *store.Store
 	Directory *store.Directory
 	Service   *safeguarding.Service
+	// Incidents is the incident log; nil builds one on Store and
+	// Directory with the policy's categories.
+	Incidents *safeguarding.Incidents
+	// Alerts copies an alert into an incident as evidence (issue 12);
+	// nil: this server records no alerts, and linking one is refused.
+	Alerts AlertEvidence
 	// Snapshot is the policy in force (categories, groups, the site's
 	// time zone and school_day_end, console.session_*).
 	Snapshot func() *policy.Snapshot
@@ -52,6 +58,8 @@ type Console struct {
 	st    *store.Store
 	dir   *store.Directory
 	svc   *safeguarding.Service
+	inc   *safeguarding.Incidents
+	alert AlertEvidence
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -84,7 +92,11 @@ func New(opt Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	if opt.Incidents == nil {
+		opt.Incidents = safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: opt.Store, Directory: opt.Directory,
+			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})
+	}
+	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, inc: opt.Incidents, alert: opt.Alerts, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {

@@ -3,6 +3,7 @@ package safeguarding
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ func TestIncidentReferral(t *testing.T) {
 		inc := f.incidents()
 		teacher, dsl := f.actor(t, "mr.teach"), f.actor(t, "ms.dsl")
 		at := f.now.Add(-time.Hour)
-		staffInc, err := inc.Record(ctx, teacher, NewIncident{OccurredAt: at, Category: "private-communication-with-pupils", Summary: "Messages to a pupil", People: []string{"jsmith", "tech"}})
+		staffInc, err := inc.Record(ctx, teacher, NewIncident{OccurredAt: at, Category: "private-communication-with-pupils", Summary: "Messages to a pupil", People: []string{"jsmith", "tech"},
+			Evidence: []Evidence{{Kind: "activity", Ref: "SG-0000abcd", Copied: map[string]string{"host": "chat.example"}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,6 +55,13 @@ func TestIncidentReferral(t *testing.T) {
 		v, err := inc.Get(ctx, dsl, staffInc.ID)
 		if err != nil || len(v.Entries) != 1 {
 			t.Fatalf("%+v %v", v, err)
+		}
+		// The evidence the teacher attached while recording is there.
+		if len(v.Evidence) != 1 || v.Evidence[0].Ref != "SG-0000abcd" || v.Evidence[0].AddedBy != "mr.teach" || !strings.Contains(v.Evidence[0].Copied, "chat.example") {
+			t.Errorf("evidence: %+v", v.Evidence)
+		}
+		if _, err := inc.Record(ctx, teacher, NewIncident{OccurredAt: at, Category: "pornography", Summary: "x", Evidence: []Evidence{{Kind: "rumour", Ref: "1", Copied: 1}}}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("evidence of an unknown kind: %v", err)
 		}
 		r, ok := ReferralOf(v.Entries[0])
 		if !ok || r.Reference != "LADO-2026-17" || !r.At.Equal(at.Truncate(time.Second)) {
