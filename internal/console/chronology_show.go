@@ -39,6 +39,7 @@ type chronologyItem struct {
 	Host   string
 	Detail string
 	Link   string
+	Key    string // an activity event's eventKey: to link it to an incident
 }
 
 func (v chronologyView) title() string { return "Chronology of " + v.Person }
@@ -123,7 +124,7 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 }
 
 func eventItem(e activity.Event) chronologyItem {
-	it := chronologyItem{When: e.Time, Kind: "activity", Host: e.Host}
+	it := chronologyItem{When: e.Time, Kind: "activity", Host: e.Host, Key: eventKey(e)}
 	parts := []string{e.Verdict, "(" + string(e.Point) + ")"}
 	if len(e.Categories) > 0 {
 		parts = append(parts, strings.Join(e.Categories, ", "))

@@ -71,6 +71,8 @@ type fixture struct {
 	request store.Request
 	// concern is the pupil ada's open concern.
 	concern store.Concern
+	// incident is about ada, reported by r-teacher.
+	incident store.Incident
 }
 
 func newFixture(t *testing.T, backend string) *fixture {
@@ -146,6 +148,12 @@ func (f *fixture) people() {
 		t.Fatal(err)
 	}
 	f.concern, err = f.st.CreateConcern(ctx, store.Concern{User: "ada", Client: "10.20.0.7", Host: "games.example", Text: `<script>alert("c")</script> someone is upsetting me`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher := safeguarding.Actor{Username: "r-teacher", Roles: []identity.Role{identity.RoleTeacher}, Site: config.DefaultSiteID}
+	f.incident, err = f.c.inc.Record(ctx, teacher, safeguarding.NewIncident{OccurredAt: f.clk.Now().Add(-time.Hour), Category: "bullying-messages",
+		Summary: "Unkind messages in the class chat", People: []string{"ada"}})
 	if err != nil {
 		t.Fatal(err)
 	}
