@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
 )
 
 // apiIncidentEntry is one line of an incident's history.
@@ -102,4 +101,3 @@ func (c *Console) apiIncidentAction(w http.ResponseWriter, r *http.Request, v *v
 	}
 	writeJSON(w, http.StatusCreated, apiIncidentEntry{ID: e.ID, At: e.At.UTC().Format(time.RFC3339), By: e.By, Kind: e.Kind, Text: e.Text})
 }
-
