@@ -110,6 +110,12 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	items = append(items, recordItems(rec, safeguarding.Can(v.user.Roles, safeguarding.ReadConcerns))...)
+	incidents, err := c.incidentItems(ctx, v, person, since, until)
+	if err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
+	items = append(items, incidents...)
 	slices.SortStableFunc(items, func(a, b chronologyItem) int { return a.When.Compare(b.When) })
 	for _, it := range items {
 		it.When = it.When.In(loc)
