@@ -28,11 +28,11 @@ func TestAPIIncidents(t *testing.T) {
 
 		good := `{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"Group chat messages","people":["ada"]}`
 		for body, field := range map[string]string{
-			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"x","colour":"red"}`: "colour",
-			`{"occurred_at":"yesterday","category":"bullying-messages","summary":"x"}`:                          "occurred_at",
-			`{"occurred_at":"2027-03-09T09:30:00Z","category":"bullying-messages","summary":"x"}`:               "occurred_at",
-			`{"occurred_at":"2026-03-09T09:30:00Z","category":"nope","summary":"x"}`:                            "category",
-			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":" "}`:               "summary",
+			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"x","colour":"red"}`:      "colour",
+			`{"occurred_at":"yesterday","category":"bullying-messages","summary":"x"}`:                                "occurred_at",
+			`{"occurred_at":"2027-03-09T09:30:00Z","category":"bullying-messages","summary":"x"}`:                     "occurred_at",
+			`{"occurred_at":"2026-03-09T09:30:00Z","category":"nope","summary":"x"}`:                                  "category",
+			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":" "}`:                     "summary",
 			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"x","people":["nobody"]}`: "people",
 			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"x","people":["a b"]}`:    "people",
 			`{"occurred_at":"2026-03-09T09:30:00Z","category":"bullying-messages","summary":"x","people":"ada"}`:      "people",
