@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -50,8 +51,9 @@ func rawJSON(s string) json.RawMessage {
 
 // apiIncident is one incident (the view audited by the domain layer).
 func (c *Console) apiIncident(w http.ResponseWriter, r *http.Request, v *visit) {
-	id, ok := incidentID(w, r)
-	if !ok {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.apiNotFound(w, r, v)
 		return
 	}
 	in, err := c.inc.Get(r.Context(), v.actor, id)
@@ -79,8 +81,9 @@ func (c *Console) apiIncident(w http.ResponseWriter, r *http.Request, v *visit) 
 
 // apiIncidentAction appends an action: {"action": "..."} → 201 the entry.
 func (c *Console) apiIncidentAction(w http.ResponseWriter, r *http.Request, v *visit) {
-	id, ok := incidentID(w, r)
-	if !ok {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.apiNotFound(w, r, v)
 		return
 	}
 	var b struct {

@@ -117,6 +117,12 @@ func TestAPIIncidents(t *testing.T) {
 				t.Errorf("governor %s %s: %d %s", c.method, c.path, st, out)
 			}
 		}
+		if st, out := f.api("GET", "/api/v1/incidents/x1", dsl, ""); st != http.StatusNotFound || !strings.Contains(out, `"error"`) {
+			t.Errorf("a bad number: %d %s", st, out)
+		}
+		if st, _ := f.api("GET", "/api/v1/incidents/99999", dsl, ""); st != http.StatusNotFound {
+			t.Errorf("no such incident: %d", st)
+		}
 		// The categories route is not taken for an incident's number.
 		if st, _ := f.api("GET", "/api/v1/incidents/categories", dsl, ""); st != http.StatusOK {
 			t.Errorf("categories shadowed: %d", st)
