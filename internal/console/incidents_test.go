@@ -234,6 +234,19 @@ func TestIncidentPages(t *testing.T) {
 		if !strings.Contains(body, "games.example/play") || !strings.Contains(body, "someone is upsetting me") || strings.Contains(body, "<script>alert") {
 			t.Errorf("the copied evidence:\n%s", body)
 		}
+		// From a concern's page: its link opens the form with the concern
+		// shown; the teacher (who does not read concerns) cannot.
+		_, _, body = es.do("GET", fmt.Sprintf("/concerns/%d", f.concern.ID), nil)
+		newLink := fmt.Sprintf(`href="/incidents/new?concern=%d&amp;person=ada"`, f.concern.ID)
+		if !strings.Contains(body, newLink) || !strings.Contains(body, `action="/incidents/evidence"`) {
+			t.Errorf("the concern's page has no incident controls")
+		}
+		if st, _, body := es.do("GET", fmt.Sprintf("/incidents/new?concern=%d&person=ada", f.concern.ID), nil); st != http.StatusOK || !strings.Contains(body, "someone is upsetting me") {
+			t.Errorf("new incident from a concern: %d", st)
+		}
+		if st, _, body := teacher.do("GET", fmt.Sprintf("/incidents/new?concern=%d", f.concern.ID), nil); st != http.StatusUnprocessableEntity || strings.Contains(body, "upsetting") {
+			t.Errorf("a teacher's form shows a concern: %d", st)
+		}
 		// The teacher may not link a concern (reading concerns is not theirs).
 		if st, _, _ := teacher.post("/incidents/evidence", url.Values{"incident": {id}, "kind": {"concern"}, "ref": {fmt.Sprint(f.concern.ID)}}); st != http.StatusForbidden && st != http.StatusUnprocessableEntity {
 			t.Errorf("teacher links a concern: %d", st)
