@@ -148,7 +148,11 @@ func (c *Console) evidenceRows(evs []store.IncidentEvidence) []evidenceRow {
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				row.Fields = append(row.Fields, copiedField{Name: k, Value: evidenceValue(m[k])})
+				value := evidenceValue(m[k])
+				if t, err := time.Parse(time.RFC3339Nano, value); err == nil {
+					value = t.In(c.location()).Format("2006-01-02 15:04:05 MST") // the school's time, as the rest of the page
+				}
+				row.Fields = append(row.Fields, copiedField{Name: k, Value: value})
 			}
 		} else {
 			row.Fields = []copiedField{{Name: "copy", Value: ev.Copied}}

@@ -84,7 +84,7 @@ func TestIncidentPages(t *testing.T) {
 		id := m[1]
 		st, _, body = teacher.do("GET", loc, nil)
 		if st != http.StatusOK || !strings.Contains(body, "&lt;b&gt;twice&lt;/b&gt;") || !strings.Contains(body, "games.example/play") ||
-			!strings.Contains(body, "SG-00c0ffee") || !strings.Contains(body, "a visitor") || strings.Contains(body, `id="about-staff"`) ||
+			!strings.Contains(body, "SG-00c0ffee") || !strings.Contains(body, "2026-03-09 09:50:00 GMT") || !strings.Contains(body, "a visitor") || strings.Contains(body, `id="about-staff"`) ||
 			strings.Contains(body, `id="close"`) {
 			t.Fatalf("the teacher's record: %d\n%s", st, body)
 		}
