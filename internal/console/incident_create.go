@@ -39,7 +39,7 @@ func (c *Console) incidentCreate(w http.ResponseWriter, r *http.Request, v *visi
 			c.fail(w, r, v, err)
 			return
 		}
-		c.showIncidentNew(w, r, v, status, incidentNewView{Form: f, Error: err.Error()})
+		c.showIncidentNew(w, r, v, status, incidentNewView{Form: f, Error: err.Error(), Field: incidentErrField(err)})
 		return
 	}
 	if in.AboutStaff && !safeguarding.Can(v.user.Roles, safeguarding.ReadStaffIncidents) {
