@@ -33,21 +33,22 @@ type command struct {
 // commands is the table of every command. Keep it sorted by name.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"run the DNS filter, the web proxy and the block page", runServe},
-		"check":    {"decide targets (URLs or hosts) as the filter would, one JSON object per target", runCheck},
-		"init":     {"write a commented starter policy that encodes the seed policies' tables", runInit},
-		"lists":    {"lists update: download every url: list source", runLists},
-		"validate": {"check a policy file and its lists without serving", runValidate},
-		"reload":   {"ask the running serve to reload its policy (--force: even one much smaller)", runReload},
-		"users":    {"users import|add|passwd|disable|enable|show|list: the user directory", runUsers},
-		"grant":    {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
-		"audit":    {"audit verify|head|list: the hash-chained audit trail", runAudit},
-		"activity": {"activity search|purge: the activity log", runActivity},
-		"requests": {"requests list|approve|deny: filter-change requests from the block page", runRequests},
-		"aua":      {"aua status: who has not accepted the acceptable use agreement", runAUA},
-		"ca":       {"ca init|export: the school CA for TLS inspection", runCA},
-		"tokens":   {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},
-		"export":   {"export subject USER: a subject-access export (dsl only), reviewed before release", runExport},
+		"serve":     {"run the DNS filter, the web proxy and the block page", runServe},
+		"check":     {"decide targets (URLs or hosts) as the filter would, one JSON object per target", runCheck},
+		"init":      {"write a commented starter policy that encodes the seed policies' tables", runInit},
+		"lists":     {"lists update: download every url: list source", runLists},
+		"validate":  {"check a policy file and its lists without serving", runValidate},
+		"reload":    {"ask the running serve to reload its policy (--force: even one much smaller)", runReload},
+		"users":     {"users import|add|passwd|disable|enable|show|list: the user directory", runUsers},
+		"grant":     {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
+		"audit":     {"audit verify|head|list: the hash-chained audit trail", runAudit},
+		"activity":  {"activity search|purge: the activity log", runActivity},
+		"requests":  {"requests list|approve|deny: filter-change requests from the block page", runRequests},
+		"aua":       {"aua status: who has not accepted the acceptable use agreement", runAUA},
+		"ca":        {"ca init|export: the school CA for TLS inspection", runCA},
+		"tokens":    {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},
+		"incidents": {"incidents list|show ID: the incident log, read as a member of staff (--as)", runIncidents},
+		"export":    {"export subject USER: a subject-access export (dsl only), reviewed before release", runExport},
 	}
 }
 

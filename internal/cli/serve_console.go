@@ -38,7 +38,8 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 		}
 	})
 	svc := safeguarding.New(safeguarding.Options{Store: d.st.store, Directory: d.st.dir, Snapshot: d.engine.Snapshot, Now: d.now, Site: cfg.Site.ID})
-	c, err := console.New(console.Options{Store: d.st.store, Directory: d.st.dir, Service: svc, Snapshot: d.engine.Snapshot,
+	inc := safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: d.st.store, Directory: d.st.dir, Config: func() *config.Config { return d.engine.Snapshot().Config() }, Now: d.now})
+	c, err := console.New(console.Options{Store: d.st.store, Directory: d.st.dir, Service: svc, Incidents: inc, Snapshot: d.engine.Snapshot,
 		TLS: !cc.TLS.Off, Sessions: d.sessions, Log: d.log, Now: d.now, Reports: d.reports()})
 	if err != nil {
 		return nil, err

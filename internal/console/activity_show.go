@@ -43,6 +43,7 @@ type activityRow struct {
 	Action     string
 	Ref        string
 	Blocked    bool
+	Key        string // eventKey: to link it to an incident
 }
 
 func (activityView) title() string { return "Activity" }
@@ -50,7 +51,7 @@ func (activityView) title() string { return "Activity" }
 func toActivityRow(e activity.Event, loc *time.Location) activityRow {
 	return activityRow{When: e.Time.In(loc), Who: e.User, Client: e.Client.String(), Host: e.Host, URL: e.URL,
 		Categories: strings.Join(e.Categories, ", "), Verdict: e.Verdict, Source: string(e.Point), Search: e.Search,
-		Action: e.Action, Ref: e.Ref, Blocked: e.Verdict == "block"}
+		Action: e.Action, Ref: e.Ref, Blocked: e.Verdict == "block", Key: eventKey(e)}
 }
 
 // errStaffNamed: a search naming a member of staff by a role that may not

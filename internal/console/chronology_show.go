@@ -39,6 +39,7 @@ type chronologyItem struct {
 	Host   string
 	Detail string
 	Link   string
+	Key    string // an activity event's eventKey: to link it to an incident
 }
 
 func (v chronologyView) title() string { return "Chronology of " + v.Person }
@@ -115,6 +116,12 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	items = append(items, sanctions...)
+	incidents, err := c.incidentItems(ctx, v, person, since, until)
+	if err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
+	items = append(items, incidents...)
 	slices.SortStableFunc(items, func(a, b chronologyItem) int { return a.When.Compare(b.When) })
 	for _, it := range items {
 		it.When = it.When.In(loc)
@@ -129,7 +136,7 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 }
 
 func eventItem(e activity.Event) chronologyItem {
-	it := chronologyItem{When: e.Time, Kind: "activity", Host: e.Host}
+	it := chronologyItem{When: e.Time, Kind: "activity", Host: e.Host, Key: eventKey(e)}
 	parts := []string{e.Verdict, "(" + string(e.Point) + ")"}
 	if len(e.Categories) > 0 {
 		parts = append(parts, strings.Join(e.Categories, ", "))

@@ -38,6 +38,12 @@ type Options struct {
 	// Sanctions records incidents' sanctions (nil: one over Store and
 	// the policy in force).
 	Sanctions *safeguarding.Sanctions
+	// Incidents is the incident log; nil builds one on Store and
+	// Directory with the policy's categories.
+	Incidents *safeguarding.Incidents
+	// Alerts copies an alert into an incident as evidence (issue 12);
+	// nil: this server records no alerts, and linking one is refused.
+	Alerts AlertEvidence
 	// Snapshot is the policy in force (categories, groups, the site's
 	// time zone and school_day_end, console.session_*).
 	Snapshot func() *policy.Snapshot
@@ -64,6 +70,8 @@ type Console struct {
 	svc   *safeguarding.Service
 	inv   *safeguarding.Investigations
 	sanc  *safeguarding.Sanctions
+	inc   *safeguarding.Incidents
+	alert AlertEvidence
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -108,8 +116,12 @@ func New(opt Options) (*Console, error) {
 	if opt.Reports == nil {
 		opt.Reports = report.New(report.Options{Sources: report.FromStore(opt.Store), Snapshot: opt.Snapshot, Now: opt.Now})
 	}
-	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
-		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
+	if opt.Incidents == nil {
+		opt.Incidents = safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: opt.Store, Directory: opt.Directory,
+			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})
+	}
+	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, inc: opt.Incidents, alert: opt.Alerts,
+		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})
 	if c.inv == nil {

@@ -71,7 +71,7 @@ type fixture struct {
 	request store.Request
 	// concern is the pupil ada's open concern.
 	concern store.Concern
-	// incident is an incident about ada (pornography).
+	// incident is about ada, reported by r-teacher.
 	incident store.Incident
 }
 
@@ -158,8 +158,9 @@ func (f *fixture) people() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.incident, err = f.st.CreateIncident(ctx, store.Actor{Name: "r-teacher"}, store.Incident{Site: "school", OccurredAt: f.clk.Now().Add(-time.Hour),
-		Category: "pornography", Summary: "adult sites in ICT", People: []store.IncidentPerson{{Username: "ada", Roles: "pupil"}}})
+	teacher := safeguarding.Actor{Username: "r-teacher", Roles: []identity.Role{identity.RoleTeacher}, Site: config.DefaultSiteID}
+	f.incident, err = f.c.inc.Record(ctx, teacher, safeguarding.NewIncident{OccurredAt: f.clk.Now().Add(-time.Hour), Category: "bullying-messages",
+		Summary: "Unkind messages in the class chat", People: []string{"ada"}})
 	if err != nil {
 		t.Fatal(err)
 	}

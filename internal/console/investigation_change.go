@@ -58,7 +58,7 @@ func (c *Console) investigationReferral(w http.ResponseWriter, r *http.Request, 
 		http.NotFound(w, r)
 		return
 	}
-	f := readReferralForm(r)
+	f := readInvReferralForm(r)
 	when, ferr := f.Validate(c.now(), c.location())
 	if ferr != nil {
 		c.showInvestigation(w, r, v, id, http.StatusUnprocessableEntity, investigationNotice{Error: "Referral: " + ferr.Msg + "."})

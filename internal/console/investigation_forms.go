@@ -55,18 +55,18 @@ func (f signForm) Validate() *FieldError {
 	return nil
 }
 
-// referralForm records a referral.
-type referralForm struct {
+// invReferralForm records a referral.
+type invReferralForm struct {
 	To, Reference, When string
 }
 
-func readReferralForm(r *http.Request) referralForm {
-	return referralForm{To: strings.TrimSpace(r.PostFormValue("to")), Reference: strings.TrimSpace(r.PostFormValue("reference")),
+func readInvReferralForm(r *http.Request) invReferralForm {
+	return invReferralForm{To: strings.TrimSpace(r.PostFormValue("to")), Reference: strings.TrimSpace(r.PostFormValue("reference")),
 		When: strings.TrimSpace(r.PostFormValue("when"))}
 }
 
 // Validate checks the form and reads its time (site-local; empty: now).
-func (f referralForm) Validate(now time.Time, loc *time.Location) (time.Time, *FieldError) {
+func (f invReferralForm) Validate(now time.Time, loc *time.Location) (time.Time, *FieldError) {
 	if f.To == "" {
 		return time.Time{}, fieldErr("to", "say who it was referred to")
 	}

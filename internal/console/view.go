@@ -25,8 +25,11 @@ func parseViews() (map[string]*template.Template, error) {
 		"when":  func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
 		"join":  strings.Join,
 		"has":   func(rs []identity.Role, r identity.Role) bool { return slices.Contains(rs, r) },
+		"evidence": func(kind, ref, csrf string) map[string]string {
+			return map[string]string{"Kind": kind, "Ref": ref, "CSRF": csrf}
+		},
 	}
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/add_to_incident.html")
 	if err != nil {
 		return nil, fmt.Errorf("console: templates: %w", err)
 	}
@@ -45,7 +48,7 @@ func parseViews() (map[string]*template.Template, error) {
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
-	"sanctions", "tasks"}
+	"sanctions", "tasks", "incidents", "incident_new", "incident"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -74,6 +77,7 @@ var nav = []struct {
 	{"/grants", "Grants", need(safeguarding.GrantPermission)},
 	{"/activity", "Activity", needEither(safeguarding.ViewNamedPupilActivity, safeguarding.ViewNamedStaffActivity)},
 	{"/concerns", "Concerns", need(safeguarding.ReadConcerns)},
+	{"/incidents", "Incidents", need(safeguarding.RecordIncident)},
 	{"/policy", "Policy", need(safeguarding.ReadPolicy)},
 	{"/audit", "Audit", need(safeguarding.ReadAudit)},
 	{"/people", "People", need(safeguarding.ManagePeople)},

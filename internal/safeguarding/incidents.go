@@ -75,6 +75,30 @@ type NewIncident struct {
 	Summary    string
 	People     []string // usernames of the directory
 	Outsiders  []string // people from outside, by description
+	// Evidence is copied into the record as it is made (so that whoever
+	// reports an incident about staff, who may not open it afterwards,
+	// can still attach what they saw).
+	Evidence []Evidence
+}
+
+// Evidence is something the filter saw: its kind (activity, concern,
+// alert), its id, and its content, kept as JSON.
+type Evidence struct {
+	Kind, Ref string
+	Copied    any
+}
+
+func (e Evidence) toStore() (store.IncidentEvidence, error) {
+	switch e.Kind {
+	case "activity", "concern", "alert":
+	default:
+		return store.IncidentEvidence{}, fmt.Errorf("%w: evidence kind %q (activity, concern or alert)", ErrInvalid, e.Kind)
+	}
+	data, err := json.Marshal(e.Copied)
+	if err != nil {
+		return store.IncidentEvidence{}, fmt.Errorf("%w: evidence: %w", ErrInvalid, err)
+	}
+	return store.IncidentEvidence{Kind: e.Kind, Ref: e.Ref, Copied: string(data)}, nil
 }
 
 // IncidentView is one incident as a reader may see it.
@@ -136,6 +160,13 @@ func (s *Incidents) Record(ctx context.Context, a Actor, n NewIncident) (store.I
 		if d = strings.TrimSpace(d); d != "" {
 			in.People = append(in.People, store.IncidentPerson{Description: d})
 		}
+	}
+	for _, e := range n.Evidence {
+		ev, err := e.toStore()
+		if err != nil {
+			return store.Incident{}, err
+		}
+		in.Evidence = append(in.Evidence, ev)
 	}
 	return s.st.CreateIncident(ctx, a.storeActor(), in)
 }
@@ -383,17 +414,12 @@ func (s *Incidents) lead(a Actor, id int64, ctx context.Context) error {
 // concern, an alert: kind, its id, and its content as JSON) into the
 // incident.
 func (s *Incidents) LinkEvidence(ctx context.Context, a Actor, id int64, kind, ref string, copied any) (store.IncidentEvidence, error) {
-	switch kind {
-	case "activity", "concern", "alert":
-	default:
-		return store.IncidentEvidence{}, fmt.Errorf("%w: evidence kind %q (activity, concern or alert)", ErrInvalid, kind)
+	ev, err := Evidence{Kind: kind, Ref: ref, Copied: copied}.toStore()
+	if err != nil {
+		return store.IncidentEvidence{}, err
 	}
 	if _, err := s.writable(ctx, a, id); err != nil {
 		return store.IncidentEvidence{}, err
 	}
-	data, err := json.Marshal(copied)
-	if err != nil {
-		return store.IncidentEvidence{}, fmt.Errorf("%w: evidence: %w", ErrInvalid, err)
-	}
-	return s.st.AddIncidentEvidence(ctx, a.storeActor(), a.Site, id, store.IncidentEvidence{Kind: kind, Ref: ref, Copied: string(data)})
+	return s.st.AddIncidentEvidence(ctx, a.storeActor(), a.Site, id, ev)
 }

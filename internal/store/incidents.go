@@ -34,6 +34,9 @@ type Incident struct {
 	ReportedAt time.Time
 	ClosedAt   time.Time // zero while not closed
 	People     []IncidentPerson
+	// Evidence is copied in with the incident, in the same transaction
+	// (CreateIncident only; read it with IncidentEvidenceOf).
+	Evidence []IncidentEvidence
 }
 
 // IncidentPerson is someone involved: a directory person (Username, with
@@ -75,6 +78,7 @@ type IncidentFilter struct {
 	Scope    IncidentScope
 	Reader   string
 	Status   string
+	Category string // as first recorded
 	Person   string // a username involved
 	From, To time.Time
 	Limit    int
@@ -113,7 +117,18 @@ func (s *Store) CreateIncident(ctx context.Context, by Actor, in Incident) (Inci
 				return fmt.Errorf("store: incident %d: people: %w", in.ID, err)
 			}
 		}
-		t.audit("incident.record", incidentObject(in.ID), nil, map[string]any{"category": in.Category, "people": len(in.People), "about_staff": in.AboutStaff})
+		for i, ev := range in.Evidence {
+			if ev.Kind == "" || ev.Ref == "" || ev.Copied == "" {
+				return fmt.Errorf("store: %w: evidence needs a kind, a reference and its copy", ErrInvalid)
+			}
+			ev.AddedBy, ev.AddedAt = in.ReportedBy, in.ReportedAt
+			if err := t.QueryRowContext(ctx, `INSERT INTO incident_evidence (incident_id, kind, ref, copied, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+				in.ID, ev.Kind, ev.Ref, ev.Copied, ev.AddedBy, micro(ev.AddedAt)).Scan(&ev.ID); err != nil {
+				return fmt.Errorf("store: incident %d: evidence: %w", in.ID, err)
+			}
+			in.Evidence[i] = ev
+		}
+		t.audit("incident.record", incidentObject(in.ID), nil, map[string]any{"category": in.Category, "people": len(in.People), "about_staff": in.AboutStaff, "evidence": len(in.Evidence)})
 		return nil
 	})
 	if err != nil {
@@ -193,6 +208,9 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	}
 	if f.Status != "" {
 		add("status = ?", f.Status)
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
 	}
 	if f.Person != "" {
 		add("id IN (SELECT incident_id FROM incident_people WHERE username = ?)", f.Person)
