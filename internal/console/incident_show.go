@@ -32,10 +32,13 @@ type incidentView struct {
 	Evidence   []evidenceRow
 	Categories []safeguarding.IncidentCategory
 	CanLead    bool // set the status, close
-	Now        string
-	Notice     string
-	Error      string
-	Field      string
+	// CanInvestigate and CanSanction link the incident's investigation
+	// record and its sanctions.
+	CanInvestigate, CanSanction bool
+	Now                         string
+	Notice                      string
+	Error                       string
+	Field                       string
 }
 
 func (v incidentView) title() string { return "Incident " + strconv.FormatInt(v.ID, 10) }
@@ -77,6 +80,8 @@ func (c *Console) showIncident(w http.ResponseWriter, r *http.Request, v *visit,
 			view.Advice = safeguarding.AboutStaffAdvice
 		}
 		view.CanLead = safeguarding.Can(v.user.Roles, lead)
+		view.CanInvestigate = safeguarding.Can(v.user.Roles, safeguarding.Investigate) && (!in.AboutStaff || safeguarding.Can(v.user.Roles, safeguarding.ReadStaffIncidents))
+		view.CanSanction = safeguarding.Can(v.user.Roles, safeguarding.Sanction) && (!in.AboutStaff || safeguarding.Can(v.user.Roles, safeguarding.ReadStaffIncidents))
 	}
 	c.render(w, r, status, "incident", v, view)
 }
