@@ -29,6 +29,7 @@ var migrations = []migration{
 	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
+	{name: "checks: filtering checks, reviews and findings", sqlite: sqliteChecks, postgres: postgresChecks},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
