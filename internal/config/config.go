@@ -40,6 +40,7 @@ type Config struct {
 	Console      Console              `yaml:"console"`
 	Alerts       Alerts               `yaml:"alerts"`
 	Keywords     Ordered[KeywordList] `yaml:"keywords"`
+	Selftest     Selftest             `yaml:"selftest"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -148,6 +149,9 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 			}
 			return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 		}
+	}
+	if err := c.Selftest.Validate(c); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 	}
 	return c, nil
 }
