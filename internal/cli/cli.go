@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"aua":      {"aua status: who has not accepted the acceptable use agreement", runAUA},
 		"ca":       {"ca init|export: the school CA for TLS inspection", runCA},
 		"tokens":   {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},
+		"selftest": {"probe the running node's DNS and proxy for every group and record the check", runSelftest},
 	}
 }
 
