@@ -112,7 +112,7 @@ func (c *Console) apiVisit(w http.ResponseWriter, r *http.Request) (*visit, erro
 		}
 	}
 	return &visit{user: u, userAg: r.UserAgent(), token: t.ID, actor: safeguarding.Actor{
-		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r)}}, nil
+		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: c.snap().Config().Site.ID}}, nil
 }
 
 // apiErr is every error answer.

@@ -45,6 +45,9 @@ type Options struct {
 	Sessions *identity.Sessions
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Checks are the filtering checks, reviews and findings (nil: made
+	// from Store and Directory).
+	Checks *safeguarding.Checks
 }
 
 // Console is the console's HTTP application.
@@ -52,6 +55,7 @@ type Console struct {
 	st    *store.Store
 	dir   *store.Directory
 	svc   *safeguarding.Service
+	chk   *safeguarding.Checks
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -80,11 +84,14 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Checks == nil {
+		opt.Checks = safeguarding.NewChecks(safeguarding.ChecksOptions{Store: opt.Store, Directory: opt.Directory, Now: opt.Now})
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, chk: opt.Checks, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {

@@ -62,6 +62,13 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /checks", need(safeguarding.ReadChecks), c.checksShow},
+		{"POST /checks", need(safeguarding.RecordChecks), c.checkCreate},
+		{"GET /checks/{id}", need(safeguarding.ReadChecks), c.checkShow},
+		{"GET /reviews", need(safeguarding.ReadChecks), c.reviewsShow},
+		{"POST /reviews", need(safeguarding.RecordChecks), c.reviewCreate},
+		{"GET /findings", need(safeguarding.ReadChecks), c.findingsShow},
+		{"POST /findings/{id}/resolve", need(safeguarding.RecordChecks), c.findingResolve},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -76,6 +83,8 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/checks", need(safeguarding.ReadChecks), c.apiChecks},
+		{"POST /api/v1/checks", need(safeguarding.RecordChecks), c.apiCheckCreate},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -43,7 +43,8 @@ func parseViews() (map[string]*template.Template, error) {
 
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
-	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices"}
+	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
+	"checks", "check", "reviews", "findings"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -77,6 +78,7 @@ var nav = []struct {
 	{"/people", "People", need(safeguarding.ManagePeople)},
 	{"/aua", "Acceptable use", need(safeguarding.ManageAUA)},
 	{"/devices", "Devices", need(safeguarding.EndDeviceSignIn)},
+	{"/checks", "Checks", need(safeguarding.ReadChecks)},
 }
 
 // errorView is the error page's model.
