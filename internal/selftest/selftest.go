@@ -24,6 +24,9 @@ import (
 // ErrNoProbes: the policy has no selftest.probes.
 var ErrNoProbes = errors.New("no selftest.probes in the policy: nothing to test")
 
+// ErrNoListener: neither DNS nor the proxy is there to probe.
+var ErrNoListener = errors.New("nothing to probe: dns.listen and proxy.listen are both empty")
+
 // ErrNoGroup: --group names no group of the policy.
 var ErrNoGroup = errors.New("no such group")
 
@@ -132,6 +135,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	st := cfg.Selftest
 	if len(st.Probes) == 0 {
 		return nil, ErrNoProbes
+	}
+	if opt.DNS == "" && opt.Proxy == "" {
+		return nil, ErrNoListener
 	}
 	groups := snap.Groups()
 	if opt.Group != "" {

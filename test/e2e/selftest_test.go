@@ -107,7 +107,7 @@ func startSelftestNode(t *testing.T, now, schedule string, edit func(policy stri
 	for k, v := range selftestLists {
 		lists[k] = v
 	}
-	text := strings.NewReplacer("DNSADDR", "0.0.0.0:"+n.dnsPort, "UPSTREAM", up.Addr(), "PROXYADDR", "127.0.0.1:"+freePort(t), "SCHEDULE", schedule).Replace(selftestPolicy)
+	text := strings.NewReplacer("DNSADDR", "0.0.0.0:"+n.dnsPort, "UPSTREAM", up.Addr(), "PROXYADDR", "0.0.0.0:"+freePort(t), "SCHEDULE", schedule).Replace(selftestPolicy)
 	if edit != nil {
 		text = edit(text, lists)
 	}
@@ -167,7 +167,9 @@ func (n *selftestNode) store(t *testing.T) *store.Store {
 // the run is recorded as a measured check, and nothing is a finding.
 func TestSelftestPasses(t *testing.T) {
 	n := startSelftestNode(t, "", `"off"`, nil)
+	t0 := time.Now()
 	out, code := n.selftest(t)
+	t.Logf("selftest took %v", time.Since(t0))
 	if code != 0 {
 		t.Fatalf("selftest exit %d:\n%s\n%s", code, out, n.logText())
 	}
@@ -296,16 +298,17 @@ func TestSelftestProbeFailsSafe(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no proxy address:\n%s", n.logText())
 	}
-	proxyAddr := m[1]
-	curl := func(token string) string {
+	_, proxyPort, _ := net.SplitHostPort(m[1])
+	curlFrom := func(from, token string) string {
 		t.Helper()
-		args := []string{"-s", "-o", "/dev/null", "-D", "-", "-x", "http://" + proxyAddr, "--interface", "127.0.0.1", "http://bet.test/"}
+		args := []string{"-s", "-o", "/dev/null", "-D", "-", "-x", "http://" + net.JoinHostPort(from, proxyPort), "--interface", from, "http://bet.test/"}
 		if token != "" {
 			args = append(args, "-H", probe.Header+": "+token)
 		}
 		out, _ := exec.Command("curl", args...).CombinedOutput()
 		return string(out)
 	}
+	curl := func(token string) string { t.Helper(); return curlFrom("127.0.0.1", token) }
 	if out := curl(good); !strings.Contains(out, " 200") || !strings.Contains(out, probe.VerdictHeader+": allow") {
 		t.Fatalf("proxy, a valid staff probe:\n%s", out)
 	}
@@ -313,6 +316,12 @@ func TestSelftestProbeFailsSafe(t *testing.T) {
 		out := curl(tok)
 		if !strings.Contains(out, " 403") || strings.Contains(out, probe.VerdictHeader) {
 			t.Errorf("proxy, %s: not placed as pupils:\n%s", name, out)
+		}
+	}
+	if lan := nonLoopback(); lan.IsValid() {
+		fresh, _ := probe.Sign(key, "staff", "", time.Now())
+		if out := curlFrom(lan.String(), fresh); !strings.Contains(out, " 403") || strings.Contains(out, probe.VerdictHeader) {
+			t.Errorf("proxy: a valid probe from %s was honoured:\n%s", lan, out)
 		}
 	}
 }
