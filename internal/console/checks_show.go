@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"schoolgate/internal/safeguarding"
@@ -29,9 +30,13 @@ func (checksView) title() string { return "Filtering checks" }
 const checksLimit = 200
 
 func (c *Console) checksShow(w http.ResponseWriter, r *http.Request, v *visit) {
+	q := r.URL.Query()
 	view := checksView{}
-	if r.URL.Query().Get("done") == "check" {
+	if q.Get("done") == "check" {
 		view.Notice = "Check recorded."
+	}
+	if id, err := strconv.ParseInt(q.Get("corrects"), 10, 64); err == nil && id > 0 {
+		view.Form.Corrects = strconv.FormatInt(id, 10) // "Correct this check" on a check's page
 	}
 	c.showChecks(w, r, v, http.StatusOK, view)
 }

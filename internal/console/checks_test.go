@@ -43,13 +43,35 @@ func TestChecksPages(t *testing.T) {
 		if !strings.Contains(page, "It raised a finding") || !strings.Contains(page, "recorded by hand") || !strings.Contains(page, "reported to the provider") {
 			t.Fatalf("check page:\n%s", page)
 		}
-		if _, _, home := tech.do("GET", "/", nil); !strings.Contains(home, `id="open-findings">1<`) {
+		// A correction is a new check naming the first, which stays, marked.
+		if !strings.Contains(page, `id="correct-check"`) {
+			t.Errorf("no correction link on the check page")
+		}
+		first := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checks/")
+		if _, _, form := tech.do("GET", "/checks?corrects="+first, nil); !strings.Contains(form, `name="corrects" inputmode="numeric" value="`+first+`"`) {
+			t.Errorf("the correction form is not filled in")
+		}
+		if st, _, body := tech.post("/checks", url.Values{"target": {"ICT suite PC 4"}, "tested": {"gambling"}, "result": {"partial"}, "corrects": {first}}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "say why") {
+			t.Errorf("a correction without a reason: %d", st)
+		}
+		st, _, _ = tech.post("/checks", url.Values{"at": {"2026-03-09T09:30"}, "target": {"ICT suite PC 4"}, "tested": {"gambling as a Year 7 pupil"},
+			"result": {"partial"}, "corrects": {first}, "reason": {"one site only, not all"}})
+		if st != http.StatusSeeOther {
+			t.Fatalf("correction: %d", st)
+		}
+		if _, _, old := tech.do("GET", "/checks/"+first, nil); !strings.Contains(old, "Corrected by check") || strings.Contains(old, `id="correct-check"`) {
+			t.Errorf("the corrected check does not say so")
+		}
+		if _, _, list := tech.do("GET", "/checks", nil); !strings.Contains(list, `class="superseded"`) {
+			t.Errorf("the list does not mark the corrected check")
+		}
+		if _, _, home := tech.do("GET", "/", nil); !strings.Contains(home, `id="open-findings">2<`) {
 			t.Errorf("the finding is not on technical's dashboard")
 		}
 		tech.do("GET", "/findings", nil)
 		id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checks/")
 		fs, err := f.c.chk.ListFindings(t.Context(), safeguarding.Actor{Username: "r-technical", Roles: []identity.Role{identity.RoleTechnical}, Site: config.DefaultSiteID}, true, 0)
-		if err != nil || len(fs) != 1 {
+		if err != nil || len(fs) != 2 {
 			t.Fatalf("findings %+v %v (check %s)", fs, err, id)
 		}
 		if st, _, _ := tech.post("/findings/"+strconv.FormatInt(fs[0].ID, 10)+"/resolve", url.Values{"how": {""}}); st != http.StatusUnprocessableEntity {
@@ -58,7 +80,7 @@ func TestChecksPages(t *testing.T) {
 		if st, loc, _ := tech.post("/findings/"+strconv.FormatInt(fs[0].ID, 10)+"/resolve", url.Values{"how": {"provider added the sites"}}); st != http.StatusSeeOther || loc != "/findings?done=resolved" {
 			t.Fatalf("resolve: %d %s", st, loc)
 		}
-		if _, _, home := tech.do("GET", "/", nil); !strings.Contains(home, `id="open-findings">0<`) {
+		if _, _, home := tech.do("GET", "/", nil); !strings.Contains(home, `id="open-findings">1<`) {
 			t.Errorf("a resolved finding still open on the dashboard")
 		}
 
