@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"schoolgate/internal/activity"
 	"schoolgate/internal/dnsfilter/dnstest"
 	"schoolgate/internal/probe"
 	"schoolgate/internal/store"
@@ -208,10 +209,38 @@ func TestSelftestPasses(t *testing.T) {
 	if f, _ := st.CountOpenFindings(context.Background(), "school"); f != 0 {
 		t.Errorf("findings after a pass: %d", f)
 	}
-	// Probes are nobody's activity.
+	// Probes are nobody's activity: the activity log has the pupil's
+	// own look-up of a probe name, not the probes' eighteen.
+	if out, err := exec.Command("dig", "@127.0.0.1", "-p", n.dnsPort, "-b", "127.0.0.2", "+time=3", "+tries=1", "bet.test").CombinedOutput(); err != nil {
+		t.Fatalf("dig: %v\n%s", err, out)
+	}
+	waitFor(t, 15*time.Second, "the pupil's look-up in the activity log", func() bool {
+		return len(activityFor(t, st, "bet.test")) > 0
+	})
+	if evs := activityFor(t, st, "bet.test"); len(evs) != 1 || evs[0].Client.String() != "127.0.0.2" {
+		t.Errorf("activity for bet.test: %+v", evs)
+	}
+	for _, host := range []string{"game.test", "probe.illegal.invalid"} {
+		if evs := activityFor(t, st, host); len(evs) != 0 {
+			t.Errorf("probes in the activity log: %+v", evs)
+		}
+	}
 	if strings.Contains(n.logText(), "bet.test") {
 		t.Errorf("a probe name in the system log:\n%s", n.logText())
 	}
+}
+
+// activityFor is the activity log's events for host.
+func activityFor(t *testing.T, st *store.Store, host string) []activity.Event {
+	t.Helper()
+	var out []activity.Event
+	if err := st.SearchActivity(context.Background(), store.Actor{Name: "e2e"}, store.ActivityFilter{Host: host}, func(e activity.Event) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestSelftestBrokenList: an emptied category list makes its probes
