@@ -246,3 +246,30 @@ func loopback(addr string) string {
 	}
 	return net.JoinHostPort(host, port)
 }
+
+// Unlisted is a probe name its category's lists do not contain.
+type Unlisted struct {
+	Category, Host string
+	Illegal        bool
+	Line           int
+}
+
+// UnlistedProbes lists the probe names the compiled policy's categories do not
+// contain: an illegal category's test entry not added to its list, or a
+// list not downloaded yet.
+func UnlistedProbes(snap *policy.Snapshot) []Unlisted {
+	var out []Unlisted
+	for _, p := range snap.Config().Selftest.Probes {
+		ci, ok := snap.CategoryIndex(p.Name)
+		if !ok {
+			continue
+		}
+		for _, host := range p.Value {
+			d := snap.Decide(&policy.Query{Host: host})
+			if !d.Categories.Has(ci) {
+				out = append(out, Unlisted{Category: p.Name, Host: host, Illegal: snap.IsIllegal(ci), Line: p.Line})
+			}
+		}
+	}
+	return out
+}
