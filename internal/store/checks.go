@@ -221,3 +221,44 @@ func (s *Store) GetCheck(ctx context.Context, site string, id int64) (Check, err
 	}
 	return c, nil
 }
+
+// CheckCounts are a period's checks by result, for the governors'
+// report: counts only, corrected checks left out.
+type CheckCounts struct {
+	Pass, Fail, Partial int64
+	// Measured are the self-test's (of the three above); the rest were
+	// recorded by hand.
+	Measured int64
+}
+
+// CountChecks counts a site's checks done in [from, to) by result,
+// leaving out those a later check corrects.
+func (s *Store) CountChecks(ctx context.Context, site string, from, to time.Time) (CheckCounts, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.result, c.measured, COUNT(*) FROM checks c WHERE c.site = $1 AND c.at >= $2 AND c.at < $3
+		AND NOT EXISTS (SELECT 1 FROM checks k WHERE k.corrects = c.id AND k.site = c.site) GROUP BY c.result, c.measured`, site, micro(from), micro(to))
+	if err != nil {
+		return CheckCounts{}, fmt.Errorf("store: count checks: %w", err)
+	}
+	defer rows.Close()
+	var out CheckCounts
+	for rows.Next() {
+		var result string
+		var measured int
+		var n int64
+		if err := rows.Scan(&result, &measured, &n); err != nil {
+			return CheckCounts{}, fmt.Errorf("store: count checks: %w", err)
+		}
+		switch result {
+		case CheckPass:
+			out.Pass += n
+		case CheckFail:
+			out.Fail += n
+		case CheckPartial:
+			out.Partial += n
+		}
+		if measured != 0 {
+			out.Measured += n
+		}
+	}
+	return out, rows.Err()
+}

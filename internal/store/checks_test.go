@@ -65,6 +65,12 @@ func TestChecksReviewsFindings(t *testing.T) {
 			t.Fatalf("period %+v %v", period, err)
 		}
 
+		// The governors' report's counts: the corrected check left out.
+		counts, err := s.CountChecks(ctx, "school", done.Add(-time.Hour), clk.Now().Add(time.Hour))
+		if err != nil || counts != (CheckCounts{Pass: 0, Fail: 1, Partial: 1, Measured: 1}) {
+			t.Fatalf("counts %+v %v", counts, err)
+		}
+
 		if n, err := s.CountOpenFindings(ctx, "school"); err != nil || n != 2 {
 			t.Fatalf("open findings %d %v", n, err)
 		}
