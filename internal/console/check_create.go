@@ -15,13 +15,13 @@ func (c *Console) checkCreate(w http.ResponseWriter, r *http.Request, v *visit) 
 	f := readCheckForm(r)
 	in, ferr := f.Validate(c.now(), c.location())
 	if ferr != nil {
-		c.showChecks(w, r, v, http.StatusUnprocessableEntity, checksView{Form: f, Error: ferr.Error(), Field: ferr.Field})
+		c.showChecks(w, r, v, http.StatusUnprocessableEntity, checksView{Form: f, Error: ferr.Error()})
 		return
 	}
 	k, _, err := c.chk.RecordCheck(r.Context(), v.actor, in)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		c.showChecks(w, r, v, http.StatusUnprocessableEntity, checksView{Form: f, Error: "corrects: there is no check with that number", Field: "corrects"})
+		c.showChecks(w, r, v, http.StatusUnprocessableEntity, checksView{Form: f, Error: "corrects: there is no check with that number"})
 		return
 	case errors.Is(err, safeguarding.ErrInvalid), errors.Is(err, store.ErrInvalid):
 		c.showChecks(w, r, v, http.StatusUnprocessableEntity, checksView{Form: f, Error: err.Error()})

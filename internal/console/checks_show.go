@@ -21,7 +21,6 @@ type checksView struct {
 	OpenFindings int64
 	Notice       string
 	Error        string
-	Field        string
 }
 
 func (checksView) title() string { return "Filtering checks" }

@@ -21,10 +21,10 @@ func (c *Console) findingResolve(w http.ResponseWriter, r *http.Request, v *visi
 		http.NotFound(w, r)
 		return
 	case errors.Is(err, store.ErrInvalid):
-		c.showFindings(w, r, v, http.StatusUnprocessableEntity, findingsView{Error: "Say how the finding was resolved.", ErrorID: id})
+		c.showFindings(w, r, v, http.StatusUnprocessableEntity, findingsView{Error: "Say how the finding was resolved."})
 		return
 	case errors.Is(err, store.ErrResolved):
-		c.showFindings(w, r, v, http.StatusUnprocessableEntity, findingsView{Error: "That finding was resolved already.", ErrorID: id})
+		c.showFindings(w, r, v, http.StatusUnprocessableEntity, findingsView{Error: "That finding was resolved already."})
 		return
 	case err != nil:
 		c.fail(w, r, v, err)

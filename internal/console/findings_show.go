@@ -14,7 +14,6 @@ type findingsView struct {
 	CanRecord      bool
 	Notice         string
 	Error          string
-	ErrorID        int64
 }
 
 func (findingsView) title() string { return "Findings" }

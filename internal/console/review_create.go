@@ -13,7 +13,7 @@ func (c *Console) reviewCreate(w http.ResponseWriter, r *http.Request, v *visit)
 	f := readReviewForm(r)
 	in, ferr := f.Validate()
 	if ferr != nil {
-		c.showReviews(w, r, v, http.StatusUnprocessableEntity, reviewsView{Form: f, Error: ferr.Error(), Field: ferr.Field})
+		c.showReviews(w, r, v, http.StatusUnprocessableEntity, reviewsView{Form: f, Error: ferr.Error()})
 		return
 	}
 	_, err := c.chk.RecordReview(r.Context(), v.actor, in)

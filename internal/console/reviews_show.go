@@ -17,7 +17,6 @@ type reviewsView struct {
 	Today     string
 	Notice    string
 	Error     string
-	Field     string
 }
 
 func (reviewsView) title() string { return "Annual reviews" }
