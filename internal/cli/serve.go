@@ -128,7 +128,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.notifyServices}
+	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.notifyServices, d.selftestServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

@@ -35,6 +35,7 @@ func (d *serveDeps) dnsServices() ([]service, error) {
 		Logger:   d.log,
 		Now:      d.now,
 		TCPGuard: guard,
+		Probes:   d.probeVerifier(),
 	})
 	if err != nil {
 		return nil, err

@@ -65,6 +65,7 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 		srv, err := proxy.New(proxy.Deps{
 			Engine: d.engine, Identity: d.ident, Directory: d.directory(), Activity: d.activity,
 			Pages: pg, CA: authority, Log: d.log, Now: d.now, Registerer: d.registry,
+			Probes: d.probeVerifier(),
 		})
 		if err != nil {
 			return nil, err

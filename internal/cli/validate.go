@@ -46,6 +46,9 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	if err := safeguarding.CheckSanctions(snap.Config()); err != nil {
 		return err
 	}
+	if err := checkSelftest(a.Stdout, path, snap); err != nil {
+		return err
+	}
 	// The engine never applies these; the policy file still must not ask.
 	if errs := snap.LockedExceptions(); len(errs) > 0 {
 		return errors.Join(errs...)

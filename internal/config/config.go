@@ -42,6 +42,7 @@ type Config struct {
 	Keywords     Ordered[KeywordList] `yaml:"keywords"`
 	Incidents    Incidents            `yaml:"incidents"`
 	Sanctions    Sanctions            `yaml:"sanctions"`
+	Selftest     Selftest             `yaml:"selftest"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -153,6 +154,9 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 			}
 			return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 		}
+	}
+	if err := c.Selftest.Validate(c); err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 	}
 	return c, nil
 }

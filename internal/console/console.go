@@ -61,6 +61,9 @@ type Options struct {
 	// Investigations is the Appendix G record (nil: one over Store and
 	// Directory, signatures checked against their passwords and codes).
 	Investigations *safeguarding.Investigations
+	// Checks are the filtering checks, reviews and findings (nil: made
+	// from Store and Directory).
+	Checks *safeguarding.Checks
 }
 
 // Console is the console's HTTP application.
@@ -72,6 +75,7 @@ type Console struct {
 	sanc  *safeguarding.Sanctions
 	inc   *safeguarding.Incidents
 	alert AlertEvidence
+	chk   *safeguarding.Checks
 	snap  func() *policy.Snapshot
 	tls   bool
 	devs  *identity.Sessions
@@ -109,6 +113,9 @@ func New(opt Options) (*Console, error) {
 		opt.Sanctions = safeguarding.NewSanctions(safeguarding.SanctionsOptions{Store: opt.Store, Now: opt.Now,
 			Config: func() *config.Config { return opt.Snapshot().Config() }})
 	}
+	if opt.Checks == nil {
+		opt.Checks = safeguarding.NewChecks(safeguarding.ChecksOptions{Store: opt.Store, Directory: opt.Directory, Now: opt.Now})
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
@@ -121,7 +128,7 @@ func New(opt Options) (*Console, error) {
 			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})
 	}
 	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, inc: opt.Incidents, alert: opt.Alerts,
-		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations}
+		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations, chk: opt.Checks}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})
 	if c.inv == nil {

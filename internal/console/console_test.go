@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
@@ -84,6 +85,12 @@ func TestRolesByRoute(t *testing.T) {
 	f := newFixture(t, "sqlite")
 	f.people()
 	f.investigation() // incident and investigation 1, screenshot 1
+	// A failed check and its finding, for /checks/{id} and /findings/{id}.
+	check, findings, err := f.st.AddCheck(context.Background(), store.Actor{Name: "r-technical"}, store.Check{Site: config.DefaultSiteID,
+		At: f.clk.Now(), Target: "PC 1", Tested: "gambling", Result: store.CheckFail}, []string{"gambling loaded"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, role := range identity.AllRoles() {
 		t.Run(string(role), func(t *testing.T) {
 			b := f.browser()
@@ -133,6 +140,12 @@ func TestRolesByRoute(t *testing.T) {
 				if strings.Contains(path, "/incidents/{id}") {
 					pathID = fmt.Sprint(f.incident.ID)
 					recordRefuses = !safeguarding.Can([]identity.Role{role}, safeguarding.ReadPupilIncidents) && user != f.incident.ReportedBy
+				}
+				if strings.HasPrefix(path, "/checks/") {
+					pathID = fmt.Sprint(check.ID)
+				}
+				if strings.HasPrefix(path, "/findings/") {
+					pathID = fmt.Sprint(findings[0].ID)
 				}
 				if strings.Contains(path, "{addr}") {
 					f.sessions.Set(netip.MustParseAddr("10.20.0.7"), "ada", time.Hour) // a device to end

@@ -19,6 +19,7 @@ type dashboardView struct {
 	Generated   time.Time
 	WeekFrom    time.Time
 	Safe        safeguardingTiles
+	Checks      checksTile
 }
 
 type periodCounts struct {
@@ -74,6 +75,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	view.Pending = len(pending)
 	if view.Safe, err = c.safeguardingTiles(ctx, v, weekFrom, until); err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
+	if view.Checks, err = c.checksTile(ctx, v); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

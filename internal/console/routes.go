@@ -97,6 +97,13 @@ func (c *Console) routes() []route {
 		{"POST /sanctions/{id}/revoke", need(safeguarding.Sanction), c.sanctionRevoke},
 		{"GET /tasks", need(safeguarding.DecideRequests), c.tasksShow},
 		{"POST /tasks/{id}/done", need(safeguarding.DecideRequests), c.taskDone},
+		{"GET /checks", need(safeguarding.ReadChecks), c.checksShow},
+		{"POST /checks", need(safeguarding.RecordChecks), c.checkCreate},
+		{"GET /checks/{id}", need(safeguarding.ReadChecks), c.checkShow},
+		{"GET /reviews", need(safeguarding.ReadChecks), c.reviewsShow},
+		{"POST /reviews", need(safeguarding.RecordChecks), c.reviewCreate},
+		{"GET /findings", need(safeguarding.ReadChecks), c.findingsShow},
+		{"POST /findings/{id}/resolve", need(safeguarding.RecordChecks), c.findingResolve},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -121,6 +128,8 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctions},
 		{"POST /api/v1/incidents/{id}/sanctions", need(safeguarding.Sanction), c.apiSanctionCreate},
 		{"POST /api/v1/sanctions/{id}/revoke", need(safeguarding.Sanction), c.apiSanctionRevoke},
+		{"GET /api/v1/checks", need(safeguarding.ReadChecks), c.apiChecks},
+		{"POST /api/v1/checks", need(safeguarding.RecordChecks), c.apiCheckCreate},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

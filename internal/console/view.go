@@ -48,7 +48,8 @@ func parseViews() (map[string]*template.Template, error) {
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
-	"sanctions", "tasks", "incidents", "incident_new", "incident"}
+	"sanctions", "tasks", "incidents", "incident_new", "incident",
+	"checks", "check", "reviews", "findings"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -86,6 +87,7 @@ var nav = []struct {
 	{"/subject-access", "Subject access", need(safeguarding.SubjectAccess)},
 	{"/reports/governors", "Governors' report", need(safeguarding.GovernorsReport)},
 	{"/tasks", "Tasks", need(safeguarding.DecideRequests)},
+	{"/checks", "Checks", need(safeguarding.ReadChecks)},
 }
 
 // errorView is the error page's model.

@@ -27,8 +27,8 @@ func (s *Server) finishAt(r *request, end time.Time) {
 	if (r.res == resBlocked || r.res == resIllegal) && r.d.Category >= 0 && r.d.Category < len(v.cats) {
 		v.cats[r.d.Category].blocks.Inc()
 	}
-	if !v.logQueries {
-		return
+	if !v.logQueries || r.probed {
+		return // a self-test probe is nobody's activity
 	}
 	ev := activity.Event{
 		Time:   r.now,

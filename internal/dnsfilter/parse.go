@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"schoolgate/internal/probe"
 )
 
 // stageParse reads the query. The usual shape is read straight off the
@@ -86,6 +88,11 @@ func (s *Server) parseSlow(r *request) action {
 		r.maxSize = clampSize(int(opt.UDPSize()))
 		if opt.Version() != 0 {
 			return r.fail(dns.RcodeBadVers, resFormErr)
+		}
+		for _, o := range opt.Option {
+			if l, ok := o.(*dns.EDNS0_LOCAL); ok && l.Code == probe.OptionCode {
+				r.probe = l.Data
+			}
 		}
 	}
 	if strings.ContainsAny(name, "\\ ") {

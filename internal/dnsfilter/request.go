@@ -70,6 +70,11 @@ type request struct {
 	do       bool
 	maxSize  int
 	noPolicy bool // reverse zones and the root: not a site
+	// probe is the self-test token of an EDNS0 probe option (aliasing
+	// raw), honoured by identify only from loopback with a valid MAC;
+	// probed is set when it was.
+	probe  []byte
+	probed bool
 
 	// From identify and decide.
 	v       *view

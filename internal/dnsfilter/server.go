@@ -21,6 +21,7 @@ import (
 	"schoolgate/internal/identity"
 	"schoolgate/internal/netguard"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/probe"
 )
 
 // Sentinel errors.
@@ -54,6 +55,8 @@ type Options struct {
 	// total, and keeps accepting through descriptor exhaustion (nil: a
 	// guard of its own, 256 per client and 512 in all).
 	TCPGuard *netguard.Guard
+	// Probes honours the self-test's probes (nil: none).
+	Probes *probe.Verifier
 }
 
 // stage is one link of the chain. It answers the request (done), passes
@@ -75,6 +78,7 @@ const (
 type Server struct {
 	engine *policy.Engine
 	ident  *identity.Resolver
+	probes *probe.Verifier
 	sink   activity.Sink
 	log    *slog.Logger
 	now    func() time.Time
@@ -163,6 +167,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		engine:  opt.Engine,
 		ident:   opt.Identity,
+		probes:  opt.Probes,
 		sink:    opt.Activity,
 		log:     opt.Logger,
 		now:     opt.Now,

@@ -3,6 +3,8 @@ package dnsfilter
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"schoolgate/internal/probe"
 )
 
 // Wire-format helpers for the hot path: the common query (one question,
@@ -126,6 +128,9 @@ func readQuery(r *request, msg []byte, nameBuf *[maxNameLen + 2]byte) wireStatus
 		l := 4 + int(binary.BigEndian.Uint16(opts[2:]))
 		if l > len(opts) {
 			return wireBad
+		}
+		if binary.BigEndian.Uint16(opts) == probe.OptionCode {
+			r.probe = opts[4:l]
 		}
 		opts = opts[l:]
 	}

@@ -6,6 +6,7 @@ import (
 
 	"schoolgate/internal/activity"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/probe"
 	"schoolgate/internal/proxy/pages"
 )
 
@@ -25,8 +26,8 @@ func stagePages(c *conn, r *request) action {
 // accepted its current version.
 func stageAUA(c *conn, r *request) action {
 	p := c.s.d.Pages
-	if p == nil || !p.Gates(r.v) {
-		return next
+	if p == nil || r.probed || !p.Gates(r.v) {
+		return next // a self-test probe has no agreement to accept
 	}
 	w := newMemResponse()
 	if p.Gate(w, r.req, r.v) {
@@ -75,17 +76,36 @@ func stageBlock(c *conn, r *request) action {
 	}
 	ref := newRef()
 	r.ev.Ref = ref
-	c.s.d.Activity.Log(r.ev)
+	w := newMemResponse()
+	if r.probed {
+		// A self-test probe is nobody's activity; its answer says what
+		// the page was.
+		verdict := "block"
+		if r.d.Verdict == policy.Warn {
+			verdict = "warn"
+		}
+		w.Header().Set(probe.VerdictHeader, verdict)
+	} else {
+		c.s.d.Activity.Log(r.ev)
+	}
 	// Who visited what is in the activity log (with its retention),
 	// found by the reference: the system log keeps neither.
 	c.s.d.Log.Debug("proxy: blocked", "ref", ref, "verdict", r.d.Verdict.String(), "rule", r.ev.Rule)
 	p := c.s.d.Pages
 	if p == nil {
-		return r.answered(c.writeSimple(r.req, http.StatusForbidden, "This site is blocked by the school's filter.", nil))
+		return r.answered(c.writeSimple(r.req, http.StatusForbidden, "This site is blocked by the school's filter.", w.Header()))
 	}
-	w := newMemResponse()
 	p.Blocked(w, r.req, r.v, pages.Blocked{URL: r.req.URL.String(), Host: r.host, Decision: r.d, Snapshot: r.snap, Ref: ref})
 	return r.answered(c.writeMem(r.req, w))
+}
+
+// stageProbeAllowed answers a self-test probe the policy allowed: the
+// proxy says so itself rather than fetch the site.
+func stageProbeAllowed(c *conn, r *request) action {
+	if !r.probed {
+		return next
+	}
+	return r.answered(c.writeSimple(r.req, http.StatusOK, "Self-test probe: allowed.", http.Header{probe.VerdictHeader: {"allow"}}))
 }
 
 // event describes a decision for the activity log. Entries of illegal

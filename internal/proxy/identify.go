@@ -8,11 +8,23 @@ import (
 
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/probe"
 	"schoolgate/internal/proxy/pages"
 )
 
-// stageIdentify sets the visitor, or answers when proxy.auth refuses.
+// stageIdentify sets the visitor, or answers when proxy.auth refuses. A
+// self-test probe (a header with a token the node signed, from loopback)
+// is the group or test user it names; the header is never passed on.
 func stageIdentify(c *conn, r *request) action {
+	if tok := r.req.Header.Get(probe.Header); tok != "" {
+		r.req.Header.Del(probe.Header)
+		if c.tunnel == nil {
+			if w, ok := c.s.d.Probes.Who(r.req.Context(), c.s.d.Engine.Snapshot(), c.s.d.Identity, c.client, tok); ok {
+				r.v, r.probed = visitor(w, c.client), true
+				return next
+			}
+		}
+	}
 	v, ok := c.identify(r.req)
 	if !ok {
 		return r.answered(c.drain(r.req))

@@ -34,6 +34,7 @@ import (
 	"schoolgate/internal/ca"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/probe"
 	"schoolgate/internal/proxy/pages"
 )
 
@@ -62,6 +63,8 @@ type Deps struct {
 	UpstreamTLS *tls.Config
 	// Registerer receives the proxy's metrics (nil: not exported).
 	Registerer prometheus.Registerer
+	// Probes honours the self-test's probes (nil: none).
+	Probes *probe.Verifier
 }
 
 // stage is one link of a chain. It answers the request (done, with
@@ -92,6 +95,8 @@ type request struct {
 	d    policy.Decision
 	ev   activity.Event // the decision's activity event, logged once
 	keep bool           // set by the stage that answers
+	// probed: a self-test probe from this node, standing for a group.
+	probed bool
 }
 
 // newChain is the HTTP request path, in the order a request goes through
@@ -119,7 +124,9 @@ type request struct {
 //     and is logged with a reference; nothing after it runs.
 //  9. safesearch    allowed search requests are rewritten per the group's
 //     SafeSearch: after the decision, on what will actually be sent.
-//  10. forward      to the site, hop-by-hop headers removed, Via added,
+//  10. probe        a self-test probe that got this far was allowed: it is
+//     answered here, never sent to the site.
+//  11. forward      to the site, hop-by-hop headers removed, Via added,
 //     bodies streamed both ways; never to this machine itself (the
 //     destination guard, destination.go: 403 after the decision).
 func newChain() []stage {
@@ -133,6 +140,7 @@ func newChain() []stage {
 		{"decide", stageDecide},
 		{"block", stageBlock},
 		{"safesearch", stageSafeSearch},
+		{"probe", stageProbeAllowed},
 		{"forward", stageForward},
 	}
 }

@@ -161,10 +161,9 @@ func (s StoreSources) Checks(ctx context.Context, site string, from, to time.Tim
 }
 
 // FromStore is every source the store keeps: incidents, activity,
-// requests, acceptances, sanctions (and the filtering checks, once
-// ChecksIn is set).
+// requests, acceptances, sanctions, filtering checks and reviews.
 func FromStore(st *store.Store) StoreSources {
-	return StoreSources{Store: st, SanctionCounts: func(ctx context.Context, site string, from, to time.Time) (map[string]int64, error) {
+	return StoreSources{Store: st, ChecksIn: checksFrom(st), SanctionCounts: func(ctx context.Context, site string, from, to time.Time) (map[string]int64, error) {
 		m, err := st.SanctionCounts(ctx, site, from, to)
 		if err != nil {
 			return nil, err
@@ -175,4 +174,31 @@ func FromStore(st *store.Store) StoreSources {
 		}
 		return out, nil
 	}}
+}
+
+// checksFrom lists a period's filtering checks (as corrected) and annual
+// reviews.
+func checksFrom(st *store.Store) func(ctx context.Context, site string, from, to time.Time) ([]Check, error) {
+	return func(ctx context.Context, site string, from, to time.Time) ([]Check, error) {
+		cs, err := st.ListChecks(ctx, store.CheckFilter{Site: site, From: from, To: to, Current: true, Limit: -1})
+		if err != nil {
+			return nil, err
+		}
+		var out []Check
+		for _, c := range cs {
+			out = append(out, Check{At: c.At, Kind: "check", Passed: c.Result == store.CheckPass, Measured: c.Measured})
+		}
+		rs, err := st.ListReviews(ctx, site, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			held, err := time.Parse(time.DateOnly, r.HeldOn)
+			if err != nil || held.Before(from) || !held.Before(to) || r.CorrectedBy != 0 {
+				continue
+			}
+			out = append(out, Check{At: held, Kind: "review", Passed: true})
+		}
+		return out, nil
+	}
 }

@@ -35,6 +35,7 @@ var migrations = []migration{
 	{name: "identity: OpenID Connect subjects bound to people", sqlite: sqliteOIDC, postgres: postgresOIDC},
 	{name: "investigations: the Appendix G record, its sites, screenshots, signatures, referrals and monitored browsing", sqlite: sqliteInvestigations, postgres: postgresInvestigations},
 	{name: "sanctions: actions taken for an incident, removal of access, technical tasks", sqlite: sqliteSanctions, postgres: postgresSanctions},
+	{name: "checks: filtering checks, reviews and findings", sqlite: sqliteChecks, postgres: postgresChecks},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
