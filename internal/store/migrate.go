@@ -29,6 +29,7 @@ var migrations = []migration{
 	{name: "console: sessions and second factors", sqlite: sqliteV8, postgres: postgresV8},
 	{name: "concerns: notes", sqlite: concernNotesV, postgres: concernNotesPG},
 	{name: "console: API bearer tokens", sqlite: sqliteAPITokens, postgres: postgresAPITokens},
+	{name: "alerts: alerts, their events and notes, the rules' cursor", sqlite: sqliteAlerts, postgres: postgresAlerts},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
