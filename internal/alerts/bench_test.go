@@ -15,7 +15,9 @@ import (
 // rules, not the database).
 type nullStore struct{ memAlerts }
 
-func (*nullStore) RaiseAlert(context.Context, store.AlertHit) (int64, bool, error) { return 1, false, nil }
+func (*nullStore) RaiseAlert(context.Context, store.AlertHit) (int64, bool, error) {
+	return 1, false, nil
+}
 
 // BenchmarkRules is events per second through a starter-sized rule set on
 // one goroutine, live path included (fingerprint, rules, pending hits,
