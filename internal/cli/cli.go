@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"audit":    {"audit verify|head|list: the hash-chained audit trail", runAudit},
 		"activity": {"activity search|purge: the activity log", runActivity},
 		"requests": {"requests list|approve|deny: filter-change requests from the block page", runRequests},
+		"alerts":   {"alerts list|ack|close|test: monitoring alerts, and a dry run of the rules", runAlerts},
 		"aua":      {"aua status: who has not accepted the acceptable use agreement", runAUA},
 		"ca":       {"ca init|export: the school CA for TLS inspection", runCA},
 		"tokens":   {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},

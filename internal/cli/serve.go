@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"schoolgate/internal/activity"
+	"schoolgate/internal/alerts"
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
@@ -47,6 +48,7 @@ type serveDeps struct {
 	// shared by DNS, the proxy and the block page.
 	ident    *identity.Resolver
 	activity activity.Sink
+	alerts   *alerts.Engine // serve_alerts.go; nil without a database
 	registry *prometheus.Registry
 	adminMux *http.ServeMux
 	// closers run in reverse order after every service has stopped.
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices}
+	builders := []func() ([]service, error){d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {
