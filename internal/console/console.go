@@ -43,22 +43,25 @@ type Options struct {
 	// process, the ones the identity resolver reads: the devices page
 	// lists and ends them. nil: none here (the page says so).
 	Sessions *identity.Sessions
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Alerts are the monitoring alert operations (nil: over Store).
+	Alerts *safeguarding.Alerts
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 // Console is the console's HTTP application.
 type Console struct {
-	st    *store.Store
-	dir   *store.Directory
-	svc   *safeguarding.Service
-	snap  func() *policy.Snapshot
-	tls   bool
-	devs  *identity.Sessions
-	log   *slog.Logger
-	now   func() time.Time
-	views map[string]*template.Template
-	mux   *http.ServeMux
+	st     *store.Store
+	dir    *store.Directory
+	svc    *safeguarding.Service
+	snap   func() *policy.Snapshot
+	tls    bool
+	devs   *identity.Sessions
+	alerts *safeguarding.Alerts
+	log    *slog.Logger
+	now    func() time.Time
+	views  map[string]*template.Template
+	mux    *http.ServeMux
 
 	setupMu sync.Mutex
 	setup   setupToken
@@ -80,11 +83,14 @@ func New(opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Alerts == nil {
+		opt.Alerts = safeguarding.NewAlerts(opt.Store)
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions,
+	c := &Console{st: opt.Store, dir: opt.Directory, svc: opt.Service, snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, alerts: opt.Alerts,
 		log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux()}
 	for _, rt := range c.routes() {
 		if err := rt.need.valid(); err != nil {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -71,6 +72,14 @@ type fixture struct {
 	request store.Request
 	// concern is the pupil ada's open concern.
 	concern store.Concern
+	// alerts are new alerts, one per role that reads alerts (each the
+	// kind that role sees: circumvention, pupil, staff).
+	alerts map[identity.Role]int64
+}
+
+// alertFor is the alert the role may see ("0" when it sees none).
+func (f *fixture) alertFor(role identity.Role) string {
+	return fmt.Sprint(f.alerts[role])
 }
 
 func newFixture(t *testing.T, backend string) *fixture {
@@ -148,6 +157,26 @@ func (f *fixture) people() {
 	f.concern, err = f.st.CreateConcern(ctx, store.Concern{User: "ada", Client: "10.20.0.7", Host: "games.example", Text: `<script>alert("c")</script> someone is upsetting me`})
 	if err != nil {
 		t.Fatal(err)
+	}
+	f.alerts = map[identity.Role]int64{}
+	for _, a := range []struct {
+		role       identity.Role
+		user       string
+		staff, vpn bool
+	}{
+		{identity.RoleTechnical, "ada", false, true},
+		{identity.RoleESafetyLead, "ada", false, false},
+		{identity.RoleDSL, "ada", false, false},
+		{identity.RoleSLT, "mr.staff", true, false},
+	} {
+		now := f.clk.Now()
+		id, _, err := f.st.RaiseAlert(ctx, store.AlertHit{Site: "school", Rule: "r-" + string(a.role), Title: "Test alert", Severity: 4, Subject: a.user,
+			User: a.user, AboutStaff: a.staff, Circumvention: a.vpn, First: now, Last: now, Count: 1, Fold: time.Minute,
+			Events: []store.AlertEvent{{At: now, User: a.user, Host: "games.example", Verdict: "block"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.alerts[a.role] = id
 	}
 }
 

@@ -18,6 +18,10 @@ type route struct {
 // route without a session).
 type handler func(w http.ResponseWriter, r *http.Request, v *visit)
 
+// seeAlerts opens the alert routes to every role that reads some alerts
+// (the domain then keeps each to its own: pupils', staff, circumvention).
+var seeAlerts = needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)
+
 // routes is every route of the console. A new page is one line here and
 // one handler file.
 func (c *Console) routes() []route {
@@ -62,6 +66,12 @@ func (c *Console) routes() []route {
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
+		{"GET /alerts", seeAlerts, c.alertsShow},
+		{"GET /alerts/{id}", seeAlerts, c.alertShow},
+		{"POST /alerts/{id}/ack", seeAlerts, c.alertAck},
+		{"POST /alerts/{id}/close", seeAlerts, c.alertClose},
+		{"POST /alerts/{id}/assign", seeAlerts, c.alertAssign},
+		{"POST /alerts/{id}/notes", seeAlerts, c.alertNote},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -76,6 +86,10 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/concerns", need(safeguarding.ReadConcerns), c.apiConcerns},
 		{"GET /api/v1/audit", need(safeguarding.ReadAudit), c.apiAudit},
 		{"GET /api/v1/policy/table", need(safeguarding.ReadPolicy), c.apiPolicyTable},
+		{"GET /api/v1/alerts", seeAlerts, c.apiAlerts},
+		{"GET /api/v1/alerts/count", seeAlerts, c.apiAlertsCount},
+		{"POST /api/v1/alerts/{id}/ack", seeAlerts, c.apiAlertAck},
+		{"POST /api/v1/alerts/{id}/close", seeAlerts, c.apiAlertClose},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -25,6 +25,7 @@ func parseViews() (map[string]*template.Template, error) {
 		"when":  func(t time.Time) string { return t.Format("Mon 2 Jan 15:04") },
 		"join":  strings.Join,
 		"has":   func(rs []identity.Role, r identity.Role) bool { return slices.Contains(rs, r) },
+		"deref": func(n *int64) int64 { return *n },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -43,7 +44,7 @@ func parseViews() (map[string]*template.Template, error) {
 
 // pageNames are the templates render is asked for.
 var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol", "recovery", "dashboard", "requests", "grants",
-	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices"}
+	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices", "alerts", "alert"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -54,7 +55,10 @@ type page struct {
 	Roles    string
 	CSRF     string
 	Nav      []navItem
-	Body     any
+	// NewAlerts is the live count of new alerts, for a visitor who
+	// sees alerts (nil: none shown).
+	NewAlerts *int64
+	Body      any
 }
 
 type navItem struct {
@@ -77,6 +81,7 @@ var nav = []struct {
 	{"/people", "People", need(safeguarding.ManagePeople)},
 	{"/aua", "Acceptable use", need(safeguarding.ManageAUA)},
 	{"/devices", "Devices", need(safeguarding.EndDeviceSignIn)},
+	{"/alerts", "Alerts", needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)},
 }
 
 // errorView is the error page's model.
@@ -105,6 +110,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Roles = strings.ReplaceAll(identity.JoinRoles(v.user.Roles), ",", ", ")
 		p.CSRF = v.sess.CSRF
 		if v.complete() {
+			p.NewAlerts = c.liveAlertCount(r, v)
 			for _, n := range nav {
 				if n.need.allows(v.user.Roles) {
 					p.Nav = append(p.Nav, navItem{Href: n.href, Label: n.label, Current: r.URL.Path == n.href})
