@@ -11,6 +11,9 @@
 #   REV=HEAD bash bench/dns/run.sh             # the committed code, not the
 #                                              # working tree (others' edits)
 #   WORKLOADS="miss mix" bash bench/dns/run.sh # only those workloads
+#   BASE_LOG=true BASE=REV ...                 # the baseline with logging on
+#                                              # (compare with sg-on: e.g.
+#                                              # alert rules on and off)
 #
 # Workloads (WORKLOADS, default all three, in this order):
 #   hit   warm caches (upstream TTL 3600, cache_size 100000): 30 % of
@@ -141,7 +144,7 @@ workload_hit() {
   start_sg off "$W/schoolgate" false 5390 9190
   start_sg on "$W/schoolgate" true 5392 9192
   if [ -n "$BASE" ]; then
-    start_sg base "$W/schoolgate-base" false 5393 9193
+    start_sg base "$W/schoolgate-base" "${BASE_LOG:-false}" 5393 9193
     servers+=("base-off 5393")
   fi
   dnsmasq --no-daemon --port=5391 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \

@@ -266,7 +266,9 @@ func (e *Engine) fingerprint(ev *activity.Event) uint64 {
 		b[i] = byte(us >> (8 * i))
 	}
 	h.Write(b[:])
-	for _, s := range []string{clientString(ev.Client), ev.User, ev.Host, ev.URL, ev.Verdict, ev.Rule, ev.Search, ev.Action, string(ev.Point)} {
+	a := ev.Client.Unmap().As16() // the zero Addr hashes as ::
+	h.Write(a[:])
+	for _, s := range [...]string{ev.User, ev.Host, ev.URL, ev.Verdict, ev.Rule, ev.Search, ev.Action, string(ev.Point)} {
 		h.WriteString(s)
 		h.WriteByte(0)
 	}
