@@ -289,18 +289,19 @@ func (e *Engine) judge(rs *Rules, ev *activity.Event, kind string) {
 		if !r.applies(rs, ev, kind) {
 			continue
 		}
-		n := int64(1)
+		n, first := int64(1), ev.Time
 		if r.threshold != nil {
 			who := subjectOf(ev)
 			if r.threshold.byAddr {
 				who = "addr:" + clientString(ev.Client)
 			}
-			if !e.win.add(r, who, ev.Time) {
+			reached, oldest := e.win.add(r, who, ev.Time)
+			if !reached {
 				continue
 			}
-			n = int64(r.threshold.count)
+			n, first = int64(r.threshold.count), oldest
 		}
-		e.hit(rs, r, ev, n)
+		e.hit(rs, r, ev, n, first)
 	}
 }
 
@@ -312,8 +313,9 @@ func subjectOf(ev *activity.Event) string {
 	return "addr:" + clientString(ev.Client)
 }
 
-// hit adds n events of rule r to the pending hit of its subject.
-func (e *Engine) hit(rs *Rules, r *Rule, ev *activity.Event, n int64) {
+// hit adds n events of rule r, the first at first and the last ev, to
+// the pending hit of its subject.
+func (e *Engine) hit(rs *Rules, r *Rule, ev *activity.Event, n int64, first time.Time) {
 	k := pendingKey{r.Name, subjectOf(ev)}
 	if r.threshold != nil && r.threshold.byAddr {
 		k.subject = "addr:" + clientString(ev.Client)
@@ -325,7 +327,7 @@ func (e *Engine) hit(rs *Rules, r *Rule, ev *activity.Event, n int64) {
 			sev = 5 // an illegal category is always an immediate risk
 		}
 		h = &store.AlertHit{Site: rs.Site, Rule: r.Name, Title: r.Title, Severity: sev, Subject: k.subject, User: ev.User,
-			Client: clientString(ev.Client), Circumvention: r.Circumvention(), First: ev.Time, Last: ev.Time,
+			Client: clientString(ev.Client), Circumvention: r.Circumvention(), First: first, Last: ev.Time,
 			EscalateAfter: r.Escalate, Fold: rs.Fold}
 		if len(ev.Groups) > 0 {
 			h.Group = ev.Groups[0]
@@ -334,8 +336,8 @@ func (e *Engine) hit(rs *Rules, r *Rule, ev *activity.Event, n int64) {
 		e.order = append(e.order, k)
 	}
 	h.Count += n
-	if ev.Time.Before(h.First) {
-		h.First = ev.Time
+	if first.Before(h.First) {
+		h.First = first
 	}
 	if ev.Time.After(h.Last) {
 		h.Last = ev.Time

@@ -107,3 +107,21 @@ func TestDryRunErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestThresholdFirstSeen: a threshold alert's first event is the oldest
+// of the ones that reached the count (the clock is the events' times).
+func TestThresholdFirstSeen(t *testing.T) {
+	c := testPolicy(t, ruleSet)
+	rs, err := Compile(c, wordMatcher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := "2026-03-10T10:00:00Z user=ada groups=pupils category=games\n2026-03-10T10:04:00Z user=ada groups=pupils category=games\n2026-03-10T10:08:00Z user=ada groups=pupils category=games\n"
+	fired, err := DryRun(c, rs, strings.NewReader(sample), "sample")
+	if err != nil || len(fired) != 1 {
+		t.Fatalf("%+v %v", fired, err)
+	}
+	if f := fired[0]; f.First.Format("15:04") != "10:00" || f.Last.Format("15:04") != "10:08" || f.Count != 3 {
+		t.Errorf("fired %+v", f)
+	}
+}

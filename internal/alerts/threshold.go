@@ -30,14 +30,15 @@ type ring struct {
 func newWindows() *windows { return &windows{m: map[windowKey]*ring{}} }
 
 // add counts an event at t and reports whether the rule's count is now
-// reached within its window; the ring then starts again.
-func (w *windows) add(r *Rule, who string, t time.Time) bool {
+// reached within its window, and the oldest of those events; the ring
+// then starts again.
+func (w *windows) add(r *Rule, who string, t time.Time) (bool, time.Time) {
 	k := windowKey{r, who}
 	g := w.m[k]
 	if g == nil {
 		if len(w.m) >= maxThresholdKeys && !w.sweep(t) {
 			w.skipped++
-			return false
+			return false, time.Time{}
 		}
 		g = &ring{at: make([]time.Time, r.threshold.count)}
 		w.m[k] = g
@@ -49,14 +50,14 @@ func (w *windows) add(r *Rule, who string, t time.Time) bool {
 		g.last = t
 	}
 	if g.n < len(g.at) {
-		return false
+		return false, time.Time{}
 	}
 	oldest := g.at[g.next] // the ring is full: next is the oldest
 	if t.Sub(oldest) > r.threshold.window {
-		return false
+		return false, time.Time{}
 	}
 	g.n, g.next = 0, 0
-	return true
+	return true, oldest
 }
 
 // sweep drops the rings whose newest event is outside their window, and
