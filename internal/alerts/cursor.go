@@ -36,7 +36,7 @@ func (e *Engine) keepCursor(ctx context.Context) {
 		return
 	}
 	e.owner = true
-	newest, err := e.opt.Store.MaxEventID(ctx)
+	newest, newestAt, err := e.opt.Store.NewestEvent(ctx)
 	if err != nil {
 		e.log.Error("alerts: the rules' cursor", "err", err)
 		return
@@ -46,16 +46,18 @@ func (e *Engine) keepCursor(ctx context.Context) {
 		if newest > cur {
 			e.advance(ctx, rs.Site, newest)
 		}
-		e.prune(storeLag)
+		e.prune(newestAt)
 		return
 	}
 	e.catching, e.lastDrops = true, drops
 	now := e.opt.Now()
+	var readTo time.Time // the time of the last stored event judged
 	for page := 0; page < catchUpPages && cur < newest; page++ {
 		last, err := e.opt.Store.EventsAfter(ctx, cur, catchUpPage, func(id int64, ev *activity.Event) error {
 			if id > newest {
 				return nil
 			}
+			readTo = ev.Time
 			fp := e.fingerprint(ev)
 			if _, done := e.seenLive[fp]; done {
 				delete(e.seenLive, fp)
@@ -82,7 +84,7 @@ func (e *Engine) keepCursor(ctx context.Context) {
 	if cur >= newest && e.dropped.Load() == drops {
 		e.catching = false
 	}
-	e.prune(10 * time.Minute)
+	e.prune(readTo)
 }
 
 func (e *Engine) advance(ctx context.Context, site string, to int64) bool {
@@ -94,24 +96,30 @@ func (e *Engine) advance(ctx context.Context, site string, to int64) bool {
 	return true
 }
 
-// storeLag is how long after an event its stored copy is surely there
-// (the activity writer flushes every 250ms).
-const storeLag = 5 * time.Second
+// storeSlack is how far out of time order events may be stored (the
+// activity writer's batches, two of them at once on PostgreSQL).
+const storeSlack = 5 * time.Second
 
-// prune forgets fingerprints too old to meet their twin: an event judged
-// from the store is out of the queue within a minute; one judged live is
-// stored within storeLag (the cursor is then past it when no event was
-// dropped), or within keepLive while catching up, or was never stored
-// (the activity writer dropped it).
-func (e *Engine) prune(keepLive time.Duration) {
+// prune forgets fingerprints that can no longer meet their twin. An event
+// judged from the store is out of the queue within a minute. One judged
+// live is remembered until the stored events the cursor has passed are
+// newer than it by storeSlack (at however the activity writer lags), so
+// that a drop found later, which sends the engine over the stored events
+// after the cursor, does not judge it twice; one never stored (the
+// writer dropped it) goes the same way.
+func (e *Engine) prune(stored time.Time) {
 	now := e.opt.Now()
 	for fp, at := range e.seenStore {
 		if now.Sub(at) > time.Minute {
 			delete(e.seenStore, fp)
 		}
 	}
+	if stored.IsZero() {
+		return
+	}
+	before := stored.Add(-storeSlack)
 	for fp, at := range e.seenLive {
-		if now.Sub(at) > keepLive {
+		if at.Before(before) {
 			delete(e.seenLive, fp)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // (*store.Store implements it).
 type Store interface {
 	RaiseAlert(ctx context.Context, h store.AlertHit) (int64, bool, error)
-	MaxEventID(ctx context.Context) (int64, error)
+	NewestEvent(ctx context.Context) (int64, time.Time, error)
 	EventsAfter(ctx context.Context, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error)
 	ClaimAlertCursor(ctx context.Context, site, holder string, lease time.Duration) (int64, bool, error)
 	AdvanceAlertCursor(ctx context.Context, site, holder string, to int64) error

@@ -493,6 +493,21 @@ func (s *Store) MaxEventID(ctx context.Context) (int64, error) {
 	return v.Int64, nil
 }
 
+// NewestEvent is the id and time of the newest stored activity event
+// (0 and the zero time: none).
+func (s *Store) NewestEvent(ctx context.Context) (int64, time.Time, error) {
+	id := s.activityID()
+	var n, at int64
+	err := s.r.QueryRowContext(ctx, `SELECT `+id+`, at FROM activity ORDER BY `+id+` DESC LIMIT 1`).Scan(&n, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: newest event: %w", err)
+	}
+	return n, fromMicro(at), nil
+}
+
 // EventsAfter calls fn for up to limit stored events with ids above
 // after, in id order, and returns the last id read (after when none).
 func (s *Store) EventsAfter(ctx context.Context, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error) {
