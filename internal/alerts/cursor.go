@@ -63,7 +63,7 @@ func (e *Engine) keepCursor(ctx context.Context) {
 				delete(e.seenLive, fp)
 				return nil
 			}
-			e.seenStore[fp] = now
+			e.seenStore[fp] = now.UnixNano()
 			e.mCaught.Inc()
 			e.judge(rs, ev, "")
 			return nil
@@ -108,18 +108,18 @@ const storeSlack = 5 * time.Second
 // after the cursor, does not judge it twice; one never stored (the
 // writer dropped it) goes the same way.
 func (e *Engine) prune(stored time.Time) {
-	now := e.opt.Now()
+	old := e.opt.Now().Add(-time.Minute).UnixNano()
 	for fp, at := range e.seenStore {
-		if now.Sub(at) > time.Minute {
+		if at < old {
 			delete(e.seenStore, fp)
 		}
 	}
 	if stored.IsZero() {
 		return
 	}
-	before := stored.Add(-storeSlack)
+	before := stored.Add(-storeSlack).UnixNano()
 	for fp, at := range e.seenLive {
-		if at.Before(before) {
+		if at < before {
 			delete(e.seenLive, fp)
 		}
 	}

@@ -61,7 +61,7 @@ type item struct {
 type Engine struct {
 	opt      Options
 	rules    atomic.Pointer[Rules]
-	q        chan item
+	q        *queue
 	concerns chan item
 	dropped  atomic.Uint64
 	log      *slog.Logger
@@ -73,8 +73,12 @@ type Engine struct {
 	pending   map[pendingKey]*store.AlertHit
 	order     []pendingKey
 	seed      maphash.Seed
-	seenLive  map[uint64]time.Time // judged live while catching up
-	seenStore map[uint64]time.Time // judged from the store while catching up
+	// Fingerprints of events judged live (until the cursor is past
+	// them) and from the store (until the queue is), with the event's
+	// or the judging's Unix time in nanoseconds: no pointers for the
+	// collector to scan.
+	seenLive  map[uint64]int64
+	seenStore map[uint64]int64
 	catching  bool
 	lastDrops uint64
 	owner     bool
@@ -125,9 +129,9 @@ func New(rs *Rules, opt Options) (*Engine, error) {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{opt: opt, q: make(chan item, opt.QueueSize), concerns: make(chan item, 256), log: opt.Log,
+	e := &Engine{opt: opt, q: newQueue(opt.QueueSize), concerns: make(chan item, 256), log: opt.Log,
 		win: newWindows(), pending: map[pendingKey]*store.AlertHit{}, seed: maphash.MakeSeed(),
-		seenLive: map[uint64]time.Time{}, seenStore: map[uint64]time.Time{}, catching: true}
+		seenLive: map[uint64]int64{}, seenStore: map[uint64]int64{}, catching: true}
 	var err error
 	e.mDropped = metricreg.Register(opt.Registerer, prometheus.NewCounter(prometheus.CounterOpts{Name: "schoolgate_alerts_dropped_total",
 		Help: "Events the alert rules' queue had no room for (they are then judged from the stored activity log)."}), &err)
@@ -155,9 +159,7 @@ var _ activity.Sink = (*Engine)(nil)
 // Log queues an event for the rules; it never waits: with the queue full
 // the event is dropped, counted, and judged later from the store.
 func (e *Engine) Log(ev activity.Event) {
-	select {
-	case e.q <- item{ev: ev}:
-	default:
+	if !e.q.push(&item{ev: ev}) {
 		e.dropped.Add(1)
 		e.mDropped.Inc()
 	}
@@ -196,11 +198,14 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.flush(stop)
 			cancel()
 			return nil
-		case it := <-e.q:
-			e.live(&it)
+		case c := <-e.q.full:
+			e.liveChunk(c)
 		case it := <-e.concerns:
 			e.judge(e.current(), &it.ev, it.kind)
 		case <-flush.C:
+			if c := e.q.partial(); c != nil {
+				e.liveChunk(c)
+			}
 			e.flush(ctx)
 		case <-cursor.C:
 			e.flush(ctx)
@@ -209,16 +214,27 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// drain judges what is queued (at shutdown).
+// drain judges what is queued (at shutdown, and in tests).
 func (e *Engine) drain() {
 	for {
 		select {
-		case it := <-e.q:
-			e.live(&it)
+		case c := <-e.q.full:
+			e.liveChunk(c)
 		default:
+			if c := e.q.partial(); c != nil {
+				e.liveChunk(c)
+			}
 			return
 		}
 	}
+}
+
+// liveChunk judges a chunk of queued events and gives it back.
+func (e *Engine) liveChunk(c []item) {
+	for i := range c {
+		e.live(&c[i])
+	}
+	e.q.recycle(c)
 }
 
 // current is the rule set in force; after a swap the old rules'
@@ -250,7 +266,7 @@ func (e *Engine) live(it *item) {
 		return
 	}
 	if len(e.seenLive) < maxSeen {
-		e.seenLive[fp] = it.ev.Time
+		e.seenLive[fp] = it.ev.Time.UnixNano()
 	}
 	e.judge(e.current(), &it.ev, "")
 }
