@@ -193,7 +193,9 @@ func (m *memAlerts) RaiseAlert(_ context.Context, h store.AlertHit) (int64, bool
 	return int64(len(m.fired)), true, nil
 }
 
-func (m *memAlerts) NewestEvent(context.Context) (int64, time.Time, error) { return 0, time.Time{}, nil }
+func (m *memAlerts) NewestEvent(context.Context) (int64, time.Time, error) {
+	return 0, time.Time{}, nil
+}
 func (m *memAlerts) EventsAfter(_ context.Context, after int64, _ int, _ func(int64, *activity.Event) error) (int64, error) {
 	return after, nil
 }

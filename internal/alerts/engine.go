@@ -69,10 +69,10 @@ type Engine struct {
 	mDropped, mEvents, mRaised, mCaught prometheus.Counter
 
 	// Run's goroutine only.
-	win       *windows
-	pending   map[pendingKey]*store.AlertHit
-	order     []pendingKey
-	seed      maphash.Seed
+	win     *windows
+	pending map[pendingKey]*store.AlertHit
+	order   []pendingKey
+	seed    maphash.Seed
 	// Fingerprints of events judged live (until the cursor is past
 	// them) and from the store (until the queue is), with the event's
 	// or the judging's Unix time in nanoseconds: no pointers for the
