@@ -58,6 +58,9 @@ func (e *Engine) keepCursor(ctx context.Context) {
 				return nil
 			}
 			readTo = ev.Time
+			if !rs.applies(ev, "") {
+				return nil
+			}
 			fp := e.fingerprint(ev)
 			if _, done := e.seenLive[fp]; done {
 				delete(e.seenLive, fp)

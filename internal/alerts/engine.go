@@ -257,6 +257,10 @@ func (e *Engine) live(it *item) {
 	if e.opt.Shared || !e.owner {
 		return // the lease holder judges the stored events
 	}
+	rs := e.current()
+	if !rs.applies(&it.ev, "") {
+		return // no rule wants it: judging it again later changes nothing
+	}
 	// Remembered until its stored twin is behind the cursor: a drop
 	// found at the next tick sends the engine back over the stored
 	// events, and this one must not count twice.
@@ -268,7 +272,7 @@ func (e *Engine) live(it *item) {
 	if len(e.seenLive) < maxSeen {
 		e.seenLive[fp] = it.ev.Time.UnixNano()
 	}
-	e.judge(e.current(), &it.ev, "")
+	e.judge(rs, &it.ev, "")
 }
 
 // fingerprint identifies an event the same way live and as stored (the

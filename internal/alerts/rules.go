@@ -206,6 +206,17 @@ func (r *Rule) applies(rs *Rules, ev *activity.Event, kind string) bool {
 	return false
 }
 
+// applies reports whether any rule's trigger meets ev: only such events
+// are judged, and only they need remembering against a second judging.
+func (rs *Rules) applies(ev *activity.Event, kind string) bool {
+	for _, r := range rs.rules {
+		if r.applies(rs, ev, kind) {
+			return true
+		}
+	}
+	return false
+}
+
 func anyIn(xs []string, m map[string]bool) bool {
 	for _, x := range xs {
 		if m[x] {
