@@ -14,6 +14,7 @@
 #   BASE_LOG=true BASE=REV ...                 # the baseline with logging on
 #                                              # (compare with sg-on: e.g.
 #                                              # alert rules on and off)
+#   ALERT_RULES=1 ...                          # an alert rule on the blocked names
 #
 # Workloads (WORKLOADS, default all three, in this order):
 #   hit   warm caches (upstream TTL 3600, cache_size 100000): 30 % of
@@ -102,6 +103,11 @@ $cache
 admin:
   listen: 127.0.0.1:$3
 YAML
+  # ALERT_RULES=1: an alert rule on the blocked names (every blocked
+  # query is a hit, folded into one alert per client).
+  if [ -n "${ALERT_RULES:-}" ]; then
+    printf 'alerts:\n  rules:\n    - {name: blocked-attempts, title: Blocked names, severity: 2, category: [blocked]}\n'
+  fi
 }
 
 now() { date +%s.%N; }
