@@ -83,6 +83,11 @@ type Engine struct {
 	lastDrops uint64
 	owner     bool
 	lastRules *Rules
+
+	// out takes batches of hits to the writer goroutine (Run's);
+	// written is closed when it has stored the last.
+	out     chan []store.AlertHit
+	written chan struct{}
 }
 
 type pendingKey struct {
@@ -102,10 +107,11 @@ const maxSeen = 1 << 21
 const maxHitEvents = 10
 
 // catchUpPage is the stored events read at a time; catchUpPages the most
-// pages a cursor tick reads before serving the queue again.
+// pages a cursor tick reads before serving the queue again (a catch-up
+// that starved the queue would make the drops it is there to repair).
 const (
 	catchUpPage  = 5000
-	catchUpPages = 20
+	catchUpPages = 2
 	leaseFor     = 15 * time.Second
 )
 
@@ -189,13 +195,24 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer flush.Stop()
 	cursor := time.NewTicker(e.opt.CursorEvery)
 	defer cursor.Stop()
+	// The writer outlives ctx by a few seconds, to store the last hits.
+	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer wcancel()
+	e.out, e.written = make(chan []store.AlertHit, 1), make(chan struct{})
+	go e.writeHits(wctx, e.out, e.written)
 	e.keepCursor(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			e.drain()
-			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			close(e.out)
+			e.out = nil
+			stop, cancel := context.WithTimeout(wctx, 5*time.Second)
 			e.flush(stop)
+			select {
+			case <-e.written:
+			case <-stop.Done():
+			}
 			cancel()
 			return nil
 		case c := <-e.q.full:
@@ -370,17 +387,47 @@ func (e *Engine) hit(rs *Rules, r *Rule, ev *activity.Event, n int64, first time
 	}
 }
 
-// flush stores the pending hits, in the order first seen, and tells the
-// notifier of each new alert. A hit that could not be stored is kept for
-// the next flush.
+// flush hands the pending hits, in the order first seen, to the writer
+// goroutine that Run starts (so that judging never waits on the
+// database, whose one write connection the activity log shares); while
+// the writer is busy they stay pending and go on folding. Without Run
+// (tests, the dry run) they are stored here and now.
 func (e *Engine) flush(ctx context.Context) {
 	if len(e.order) == 0 {
 		return
 	}
-	staff := map[string]bool{}
-	var keep []pendingKey
+	hits := make([]store.AlertHit, 0, len(e.order))
 	for _, k := range e.order {
-		h := e.pending[k]
+		hits = append(hits, *e.pending[k])
+	}
+	if e.out != nil {
+		select {
+		case e.out <- hits:
+		default:
+			return // the writer is busy: the hits stay pending
+		}
+	} else {
+		e.store(ctx, hits)
+	}
+	clear(e.pending)
+	e.order = e.order[:0]
+}
+
+// writeHits stores the batches flush hands over until out is closed,
+// then closes written.
+func (e *Engine) writeHits(ctx context.Context, out <-chan []store.AlertHit, written chan<- struct{}) {
+	defer close(written)
+	for hits := range out {
+		e.store(ctx, hits)
+	}
+}
+
+// store stores hits and tells the notifier of each new alert. A hit the
+// database could not take is tried again (after a pause) until ctx ends.
+func (e *Engine) store(ctx context.Context, hits []store.AlertHit) {
+	staff := map[string]bool{}
+	for i := range hits {
+		h := &hits[i]
 		if h.User != "" && e.opt.Roles != nil {
 			isStaff, seen := staff[h.User]
 			if !seen {
@@ -390,28 +437,30 @@ func (e *Engine) flush(ctx context.Context) {
 			}
 			h.AboutStaff = isStaff
 		}
-		id, created, err := e.opt.Store.RaiseAlert(ctx, *h)
-		if err != nil {
+		for try := 0; ; try++ {
+			id, created, err := e.opt.Store.RaiseAlert(ctx, *h)
+			if err == nil {
+				if created {
+					e.mRaised.Inc()
+					if e.opt.Notifier != nil {
+						e.opt.Notifier.Raised(ctx, Notice{ID: id, Site: h.Site, Severity: h.Severity, Rule: h.Rule, Title: h.Title, Group: h.Group,
+							Circumvention: h.Circumvention, At: h.First, EscalateAfter: h.EscalateAfter})
+					}
+				}
+				break
+			}
 			if errors.Is(err, store.ErrInvalid) {
 				e.log.Error("alerts: a hit refused by the store", "rule", h.Rule, "err", err)
-				delete(e.pending, k)
-				continue
+				break
 			}
-			e.log.Error("alerts: storing an alert", "rule", h.Rule, "err", err)
-			keep = append(keep, k)
-			continue
-		}
-		delete(e.pending, k)
-		if created {
-			e.mRaised.Inc()
-			if e.opt.Notifier != nil {
-				n := Notice{ID: id, Site: h.Site, Severity: h.Severity, Rule: h.Rule, Title: h.Title, Group: h.Group,
-					Circumvention: h.Circumvention, At: h.First, EscalateAfter: h.EscalateAfter}
-				e.opt.Notifier.Raised(ctx, n)
+			e.log.Error("alerts: storing an alert; trying again", "rule", h.Rule, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(time.Duration(try+1)*time.Second, 10*time.Second)):
 			}
 		}
 	}
-	e.order = append(e.order[:0], keep...)
 }
 
 func anyStaff(roles []identity.Role) bool {
