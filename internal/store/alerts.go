@@ -435,7 +435,8 @@ type PendingAlert struct {
 }
 
 // UnacknowledgedAlerts lists the site's alerts in state new raised by
-// now, oldest first.
+// now, oldest first: the escalation loop's source (an EscalateAfter of 0
+// is a rule without escalate_after, which never escalates).
 func (s *Store) UnacknowledgedAlerts(ctx context.Context, site string, now time.Time) ([]PendingAlert, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, site, severity, rule, title, grp, first_seen, escalate_after, escalation_step FROM alerts
 		WHERE site = $1 AND status = 'new' AND first_seen <= $2 ORDER BY id`, site, micro(now))
