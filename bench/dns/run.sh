@@ -11,6 +11,10 @@
 #   REV=HEAD bash bench/dns/run.sh             # the committed code, not the
 #                                              # working tree (others' edits)
 #   WORKLOADS="miss mix" bash bench/dns/run.sh # only those workloads
+#   BASE_LOG=true BASE=REV ...                 # the baseline with logging on
+#                                              # (compare with sg-on: e.g.
+#                                              # alert rules on and off)
+#   ALERT_RULES=1 ...                          # an alert rule on the blocked names
 #
 # Workloads (WORKLOADS, default all three, in this order):
 #   hit   warm caches (upstream TTL 3600, cache_size 100000): 30 % of
@@ -99,6 +103,11 @@ $cache
 admin:
   listen: 127.0.0.1:$3
 YAML
+  # ALERT_RULES=1: an alert rule on the blocked names (every blocked
+  # query is a hit, folded into one alert per client).
+  if [ -n "${ALERT_RULES:-}" ]; then
+    printf 'alerts:\n  rules:\n    - {name: blocked-attempts, title: Blocked names, severity: 2, category: [blocked]}\n'
+  fi
 }
 
 now() { date +%s.%N; }
@@ -141,7 +150,7 @@ workload_hit() {
   start_sg off "$W/schoolgate" false 5390 9190
   start_sg on "$W/schoolgate" true 5392 9192
   if [ -n "$BASE" ]; then
-    start_sg base "$W/schoolgate-base" false 5393 9193
+    start_sg base "$W/schoolgate-base" "${BASE_LOG:-false}" 5393 9193
     servers+=("base-off 5393")
   fi
   dnsmasq --no-daemon --port=5391 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \

@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"tokens":    {"tokens create|list|revoke: bearer tokens of the console's JSON API", runTokens},
 		"incidents": {"incidents list|show ID: the incident log, read as a member of staff (--as)", runIncidents},
 		"export":    {"export subject USER: a subject-access export (dsl only), reviewed before release", runExport},
+		"alerts":    {"alerts list|ack|close|test: monitoring alerts, and a dry run of the rules", runAlerts},
 		"selftest":  {"probe the running node's DNS and proxy for every group and record the check", runSelftest},
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"schoolgate/internal/activity"
 	"schoolgate/internal/alerts/notify"
+	"schoolgate/internal/alerts"
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"
@@ -48,6 +49,7 @@ type serveDeps struct {
 	// shared by DNS, the proxy and the block page.
 	ident    *identity.Resolver
 	activity activity.Sink
+	alerts   *alerts.Engine // serve_alerts.go; nil without a database
 	registry *prometheus.Registry
 	adminMux *http.ServeMux
 	// closers run in reverse order after every service has stopped.
@@ -128,7 +130,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.notifyServices, d.selftestServices}
+	builders := []func() ([]service, error){d.notifyServices, d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.selftestServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

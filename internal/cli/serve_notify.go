@@ -36,7 +36,7 @@ func (d *serveDeps) notifyServices() ([]service, error) {
 			d.log.Error("alert delivery keeps the contacts and webhooks it had", "err", err)
 		}
 	})
-	return []service{&notifyService{n: n, every: escalationEvery}}, nil
+	return []service{&notifyService{n: n, src: escalationSource{d.st.store}, every: escalationEvery}}, nil
 }
 
 // notifyAudit writes each notification sent or given up on to the audit
@@ -50,8 +50,8 @@ func notifyAudit(st *store.Store, d *serveDeps) func(context.Context, string, in
 	}
 }
 
-// notifyService runs escalation over src (the alert store, once the alert
-// engine supplies it) and stops the delivery workers at shutdown.
+// notifyService runs escalation over src (the alert store) and stops the
+// delivery workers at shutdown.
 type notifyService struct {
 	n     *notify.Dispatcher
 	src   notify.Source

@@ -113,5 +113,6 @@ func (d *serveDeps) proxyBackends() *proxyBackends {
 	}
 	b := &proxyBackends{}
 	b.requests, b.concerns, b.continues, b.agreements = proxystore.Backends(d.st.store)
+	b.concerns = d.alertConcerns(b.concerns)
 	return b
 }

@@ -30,6 +30,8 @@ type access struct {
 	// alt, when set, is a second capability that also opens the route
 	// (the page then applies its own finer rule, e.g. whose rows).
 	alt safeguarding.Capability
+	// alt2 is a third (needAny).
+	alt2 safeguarding.Capability
 }
 
 func public() access                        { return access{kind: accessPublic} }
@@ -40,6 +42,11 @@ func need(c safeguarding.Capability) access { return access{kind: accessCap, cap
 // needEither opens a route to holders of either capability.
 func needEither(c, alt safeguarding.Capability) access {
 	return access{kind: accessCap, cap: c, alt: alt}
+}
+
+// needAny opens a route to holders of any of three capabilities.
+func needAny(c, alt, alt2 safeguarding.Capability) access {
+	return access{kind: accessCap, cap: c, alt: alt, alt2: alt2}
 }
 
 // errNoEntry: a route without a permission entry.
@@ -53,7 +60,7 @@ func (a access) valid() error {
 		known := func(c safeguarding.Capability) bool {
 			return slices.Contains(safeguarding.Capabilities(), c) && len(safeguarding.RolesWith(c)) > 0
 		}
-		if known(a.cap) && (a.alt == "" || known(a.alt)) {
+		if known(a.cap) && (a.alt == "" || known(a.alt)) && (a.alt2 == "" || known(a.alt2)) {
 			return nil
 		}
 		return fmt.Errorf("%w: capability %q", errNoEntry, a.cap)
@@ -67,7 +74,7 @@ func (a access) allows(roles []identity.Role) bool {
 	case accessPublic, accessPassword, accessSignedIn:
 		return true
 	case accessCap:
-		return safeguarding.Can(roles, a.cap) || (a.alt != "" && safeguarding.Can(roles, a.alt))
+		return safeguarding.Can(roles, a.cap) || (a.alt != "" && safeguarding.Can(roles, a.alt)) || (a.alt2 != "" && safeguarding.Can(roles, a.alt2))
 	}
 	return false
 }

@@ -41,9 +41,9 @@ type Options struct {
 	// Incidents is the incident log; nil builds one on Store and
 	// Directory with the policy's categories.
 	Incidents *safeguarding.Incidents
-	// Alerts copies an alert into an incident as evidence (issue 12);
-	// nil: this server records no alerts, and linking one is refused.
-	Alerts AlertEvidence
+	// AlertEvidence copies an alert into an incident as evidence (issue
+	// 12); nil: made from Alerts.
+	AlertEvidence AlertEvidence
 	// Snapshot is the policy in force (categories, groups, the site's
 	// time zone and school_day_end, console.session_*).
 	Snapshot func() *policy.Snapshot
@@ -64,25 +64,28 @@ type Options struct {
 	// Checks are the filtering checks, reviews and findings (nil: made
 	// from Store and Directory).
 	Checks *safeguarding.Checks
+	// Alerts are the monitoring alert operations (nil: over Store).
+	Alerts *safeguarding.Alerts
 }
 
 // Console is the console's HTTP application.
 type Console struct {
-	st    *store.Store
-	dir   *store.Directory
-	svc   *safeguarding.Service
-	inv   *safeguarding.Investigations
-	sanc  *safeguarding.Sanctions
-	inc   *safeguarding.Incidents
-	alert AlertEvidence
-	chk   *safeguarding.Checks
-	snap  func() *policy.Snapshot
-	tls   bool
-	devs  *identity.Sessions
-	log   *slog.Logger
-	now   func() time.Time
-	views map[string]*template.Template
-	mux   *http.ServeMux
+	st     *store.Store
+	dir    *store.Directory
+	svc    *safeguarding.Service
+	inv    *safeguarding.Investigations
+	sanc   *safeguarding.Sanctions
+	inc    *safeguarding.Incidents
+	alert  AlertEvidence
+	chk    *safeguarding.Checks
+	snap   func() *policy.Snapshot
+	tls    bool
+	devs   *identity.Sessions
+	log    *slog.Logger
+	now    func() time.Time
+	views  map[string]*template.Template
+	mux    *http.ServeMux
+	alerts *safeguarding.Alerts
 
 	setupMu sync.Mutex
 	setup   setupToken
@@ -116,6 +119,12 @@ func New(opt Options) (*Console, error) {
 	if opt.Checks == nil {
 		opt.Checks = safeguarding.NewChecks(safeguarding.ChecksOptions{Store: opt.Store, Directory: opt.Directory, Now: opt.Now})
 	}
+	if opt.Alerts == nil {
+		opt.Alerts = safeguarding.NewAlerts(opt.Store)
+	}
+	if opt.AlertEvidence == nil {
+		opt.AlertEvidence = alertEvidence(opt.Alerts)
+	}
 	views, err := parseViews()
 	if err != nil {
 		return nil, err
@@ -127,7 +136,7 @@ func New(opt Options) (*Console, error) {
 		opt.Incidents = safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: opt.Store, Directory: opt.Directory,
 			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})
 	}
-	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, inc: opt.Incidents, alert: opt.Alerts,
+	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, inc: opt.Incidents, alert: opt.AlertEvidence, alerts: opt.Alerts,
 		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations, chk: opt.Checks}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})

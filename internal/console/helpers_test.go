@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -73,6 +74,14 @@ type fixture struct {
 	concern store.Concern
 	// incident is about ada, reported by r-teacher.
 	incident store.Incident
+	// alerts are new alerts, one per role that reads alerts (each the
+	// kind that role sees: circumvention, pupil, staff).
+	alerts map[identity.Role]int64
+}
+
+// alertFor is the alert the role may see ("0" when it sees none).
+func (f *fixture) alertFor(role identity.Role) string {
+	return fmt.Sprint(f.alerts[role])
 }
 
 func newFixture(t *testing.T, backend string) *fixture {
@@ -163,6 +172,26 @@ func (f *fixture) people() {
 		Summary: "Unkind messages in the class chat", People: []string{"ada"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	f.alerts = map[identity.Role]int64{}
+	for _, a := range []struct {
+		role       identity.Role
+		user       string
+		staff, vpn bool
+	}{
+		{identity.RoleTechnical, "ada", false, true},
+		{identity.RoleESafetyLead, "ada", false, false},
+		{identity.RoleDSL, "ada", false, false},
+		{identity.RoleSLT, "mr.staff", true, false},
+	} {
+		now := f.clk.Now()
+		id, _, err := f.st.RaiseAlert(ctx, store.AlertHit{Site: "school", Rule: "r-" + string(a.role), Title: "Test alert", Severity: 4, Subject: a.user,
+			User: a.user, AboutStaff: a.staff, Circumvention: a.vpn, First: now, Last: now, Count: 1, Fold: time.Minute,
+			Events: []store.AlertEvent{{At: now, User: a.user, Host: "games.example", Verdict: "block"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.alerts[a.role] = id
 	}
 }
 

@@ -42,6 +42,12 @@ func (c *Console) incidentCreate(w http.ResponseWriter, r *http.Request, v *visi
 		c.showIncidentNew(w, r, v, status, incidentNewView{Form: f, Error: err.Error(), Field: incidentErrField(err)})
 		return
 	}
+	if id, err := strconv.ParseInt(f.Alert, 10, 64); err == nil && c.alerts != nil {
+		// The alert points at the incident opened from it.
+		if err := c.alerts.LinkIncident(ctx, v.actor, id, in.ID); err != nil {
+			c.log.Error("console: linking an alert to its incident", "err", err)
+		}
+	}
 	if in.AboutStaff && !safeguarding.Can(v.user.Roles, safeguarding.ReadStaffIncidents) {
 		http.Redirect(w, r, "/incidents?done=recorded", http.StatusSeeOther)
 		return

@@ -18,6 +18,10 @@ type route struct {
 // route without a session).
 type handler func(w http.ResponseWriter, r *http.Request, v *visit)
 
+// seeAlerts opens the alert routes to every role that reads some alerts
+// (the domain then keeps each to its own: pupils', staff, circumvention).
+var seeAlerts = needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)
+
 // routes is every route of the console. A new page is one line here and
 // one handler file.
 func (c *Console) routes() []route {
@@ -104,6 +108,12 @@ func (c *Console) routes() []route {
 		{"POST /reviews", need(safeguarding.RecordChecks), c.reviewCreate},
 		{"GET /findings", need(safeguarding.ReadChecks), c.findingsShow},
 		{"POST /findings/{id}/resolve", need(safeguarding.RecordChecks), c.findingResolve},
+		{"GET /alerts", seeAlerts, c.alertsShow},
+		{"GET /alerts/{id}", seeAlerts, c.alertShow},
+		{"POST /alerts/{id}/ack", seeAlerts, c.alertAck},
+		{"POST /alerts/{id}/close", seeAlerts, c.alertClose},
+		{"POST /alerts/{id}/assign", seeAlerts, c.alertAssign},
+		{"POST /alerts/{id}/notes", seeAlerts, c.alertNote},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -130,6 +140,10 @@ func (c *Console) routes() []route {
 		{"POST /api/v1/sanctions/{id}/revoke", need(safeguarding.Sanction), c.apiSanctionRevoke},
 		{"GET /api/v1/checks", need(safeguarding.ReadChecks), c.apiChecks},
 		{"POST /api/v1/checks", need(safeguarding.RecordChecks), c.apiCheckCreate},
+		{"GET /api/v1/alerts", seeAlerts, c.apiAlerts},
+		{"GET /api/v1/alerts/count", seeAlerts, c.apiAlertsCount},
+		{"POST /api/v1/alerts/{id}/ack", seeAlerts, c.apiAlertAck},
+		{"POST /api/v1/alerts/{id}/close", seeAlerts, c.apiAlertClose},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

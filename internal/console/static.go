@@ -19,6 +19,9 @@ func (c *Console) static(w http.ResponseWriter, r *http.Request, _ *visit) {
 	if len(name) > 4 && name[len(name)-4:] == ".css" {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	}
+	if len(name) > 3 && name[len(name)-3:] == ".js" {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(b)
 }

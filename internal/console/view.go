@@ -28,6 +28,7 @@ func parseViews() (map[string]*template.Template, error) {
 		"evidence": func(kind, ref, csrf string) map[string]string {
 			return map[string]string{"Kind": kind, "Ref": ref, "CSRF": csrf}
 		},
+		"deref": func(n *int64) int64 { return *n },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/add_to_incident.html")
 	if err != nil {
@@ -49,7 +50,7 @@ var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
 	"sanctions", "tasks", "incidents", "incident_new", "incident",
-	"checks", "check", "reviews", "findings"}
+	"checks", "check", "reviews", "findings", "alerts", "alert"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -60,7 +61,10 @@ type page struct {
 	Roles    string
 	CSRF     string
 	Nav      []navItem
-	Body     any
+	// NewAlerts is the live count of new alerts, for a visitor who
+	// sees alerts (nil: none shown).
+	NewAlerts *int64
+	Body      any
 }
 
 type navItem struct {
@@ -88,6 +92,7 @@ var nav = []struct {
 	{"/reports/governors", "Governors' report", need(safeguarding.GovernorsReport)},
 	{"/tasks", "Tasks", need(safeguarding.DecideRequests)},
 	{"/checks", "Checks", need(safeguarding.ReadChecks)},
+	{"/alerts", "Alerts", needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)},
 }
 
 // errorView is the error page's model.
@@ -116,6 +121,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Roles = strings.ReplaceAll(identity.JoinRoles(v.user.Roles), ",", ", ")
 		p.CSRF = v.sess.CSRF
 		if v.complete() {
+			p.NewAlerts = c.liveAlertCount(r, v)
 			for _, n := range nav {
 				if n.need.allows(v.user.Roles) {
 					p.Nav = append(p.Nav, navItem{Href: n.href, Label: n.label, Current: r.URL.Path == n.href})

@@ -36,6 +36,7 @@ var migrations = []migration{
 	{name: "investigations: the Appendix G record, its sites, screenshots, signatures, referrals and monitored browsing", sqlite: sqliteInvestigations, postgres: postgresInvestigations},
 	{name: "sanctions: actions taken for an incident, removal of access, technical tasks", sqlite: sqliteSanctions, postgres: postgresSanctions},
 	{name: "checks: filtering checks, reviews and findings", sqlite: sqliteChecks, postgres: postgresChecks},
+	{name: "alerts: alerts, their events and notes, the rules' cursor", sqlite: sqliteAlerts, postgres: postgresAlerts},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
