@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"schoolgate/internal/alerts/notify"
+	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
 	"schoolgate/internal/store"
 )
@@ -36,7 +37,20 @@ func (d *serveDeps) notifyServices() ([]service, error) {
 			d.log.Error("alert delivery keeps the contacts and webhooks it had", "err", err)
 		}
 	})
-	return []service{&notifyService{n: n, src: escalationSource{d.st.store}, every: escalationEvery}}, nil
+	return []service{&notifyService{n: n, src: escalationSource{d.st.store}, every: escalationCheck(cfg)}}, nil
+}
+
+// escalationCheck is how often escalation looks for a step due: every
+// 30 seconds, or a quarter of the shortest escalate_after (at least a
+// second), so that a step is never more than a quarter late.
+func escalationCheck(cfg *config.Config) time.Duration {
+	every := escalationEvery
+	for _, r := range cfg.Alerts.Rules {
+		if q := r.EscalateAfter.D() / 4; q > 0 && q < every {
+			every = q
+		}
+	}
+	return max(every, time.Second)
 }
 
 // notifyAudit writes each notification sent or given up on to the audit
