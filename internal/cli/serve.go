@@ -20,8 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"schoolgate/internal/activity"
-	"schoolgate/internal/alerts/notify"
 	"schoolgate/internal/alerts"
+	"schoolgate/internal/alerts/notify"
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
 	"schoolgate/internal/policy"

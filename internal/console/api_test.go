@@ -122,7 +122,7 @@ func TestAPIRoles(t *testing.T) {
 					pathID = f.alertFor(role)
 				}
 				method, path := apiPath(rt.pattern, pathID)
-								recordRefuses := false
+				recordRefuses := false
 				if strings.Contains(rt.pattern, "/incidents/{id}") {
 					method, path = apiPath(rt.pattern, fmt.Sprint(f.incident.ID))
 					recordRefuses = !safeguarding.Can([]identity.Role{role}, safeguarding.ReadPupilIncidents) && user != f.incident.ReportedBy
