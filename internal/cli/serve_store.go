@@ -42,9 +42,14 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	d.st.store = st
 	d.closers = append(d.closers, st.Close)
 
+	checkPassword, err := ldapPasswords(cfg)
+	if err != nil {
+		return err
+	}
 	d.st.dir, err = store.NewDirectory(st, store.DirectoryOptions{
-		Mapping: func() config.Identity { return d.engine.Snapshot().Config().Identity },
-		Now:     d.now,
+		Mapping:       func() config.Identity { return d.engine.Snapshot().Config().Identity },
+		Now:           d.now,
+		CheckPassword: checkPassword,
 	})
 	if err != nil {
 		return err
@@ -56,7 +61,11 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		d.runLDAPSync(bg, cfg)
+	}()
 	go func() {
 		defer wg.Done()
 		if err := feed.Run(bg); err != nil && !errors.Is(err, context.Canceled) {

@@ -23,6 +23,7 @@ const usersUsage = `usage: schoolgate users import FILE.csv [--prune]
        schoolgate users disable|enable USER
        schoolgate users show USER [--json]
        schoolgate users list [--json]
+       schoolgate users sync [--json]          (identity.ldap: apply the school's directory, as import --prune)
 Roles: pupil, visitor, staff, teacher, technical, esafety-lead, dsl, slt, governor (several: "teacher,dsl").
 Every change takes --by NAME (free text; default: the login name) and is in the audit trail.`
 
@@ -52,7 +53,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]int{"import": 1, "add": 1, "set": 1, "passwd": 1, "disable": 1, "enable": 1, "show": 1, "list": 0}
+	want := map[string]int{"import": 1, "add": 1, "set": 1, "passwd": 1, "disable": 1, "enable": 1, "show": 1, "list": 0, "sync": 0}
 	n, ok := want[sub]
 	if !ok {
 		return fmt.Errorf("%w: unknown subcommand %q\n%s", ErrUsage, sub, usersUsage)
@@ -69,6 +70,8 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	switch sub {
 	case "import":
 		return usersImport(ctx, a, st, cfg, actor, pos[0], *prune)
+	case "sync":
+		return usersSync(ctx, a, st, cfg, actor, *asJSON)
 	case "set":
 		return usersSet(ctx, a, st, cfg, actor, fs, pos[0])
 	case "add":
