@@ -28,6 +28,7 @@ type Sources interface {
 	ConcernNotes(ctx context.Context, id int64) ([]store.ConcernNote, error)
 	ListIncidents(ctx context.Context, f store.IncidentFilter) ([]store.Incident, error)
 	IncidentEntries(ctx context.Context, site string, id int64) ([]store.IncidentEntry, error)
+	SanctionsOf(ctx context.Context, site, username string) ([]store.Sanction, error)
 }
 
 // Item is one thing held, under a key the dsl can withhold it by.
@@ -115,7 +116,7 @@ func Build(ctx context.Context, src Sources, username string, opt Options) (*Exp
 		Username: u.Username, DisplayName: u.DisplayName, Roles: roleNames(u.Roles), YearGroup: u.YearGroup,
 		Email: u.Email, Groups: u.Groups, DateOfBirth: dob, Disabled: u.Disabled}}
 	for _, b := range []func(context.Context, Sources, *anonymiser, string, Options) (Section, error){
-		activitySection, requestsSection, overridesSection, acceptancesSection, concernsSection, incidentsSection,
+		activitySection, requestsSection, overridesSection, acceptancesSection, concernsSection, incidentsSection, sanctionsSection,
 	} {
 		sec, err := b(ctx, src, an, username, opt)
 		if err != nil {

@@ -137,3 +137,28 @@ func incidentsSection(ctx context.Context, src Sources, an *anonymiser, username
 	}
 	return sec, nil
 }
+
+func sanctionsSection(ctx context.Context, src Sources, an *anonymiser, username string, opt Options) (Section, error) {
+	sec := Section{Name: "sanctions", Title: "Sanctions and actions recorded about you"}
+	list, err := src.SanctionsOf(ctx, opt.Site, username)
+	if err != nil {
+		return sec, err
+	}
+	for _, s := range list {
+		// Details name other people (a parent informed, a colleague):
+		// only a suspension's scope and end are the subject's own.
+		details := ""
+		if s.Action == "removal_of_access" {
+			details = s.Details
+		}
+		state := "in force or done"
+		if s.Revoked() {
+			state = "revoked " + s.RevokedAt.UTC().Format(time.DateOnly)
+		}
+		sec.Items = append(sec.Items, Item{Key: "sanction:" + strconv.FormatInt(s.ID, 10), At: s.At.UTC(),
+			Title: fmt.Sprintf("%s (incident %d), %s", strings.ReplaceAll(s.Action, "_", " "), s.IncidentID, state),
+			Data: map[string]any{"action": s.Action, "incident": s.IncidentID, "at": s.At.UTC(), "by": an.name(s.By),
+				"details": an.clean(details), "revoked_at": s.RevokedAt, "revoke_reason": an.clean(s.RevokeReason)}})
+	}
+	return sec, nil
+}
