@@ -338,7 +338,7 @@ func TestAPIInput(t *testing.T) {
 		{"POST", "/api/v1/grants", `not json`, "body"},
 		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"1h","scope":"user","reason":"x","extra":1}`, "extra"},
 		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"1h","scope":"everyone","reason":"x"}`, "scope"},
-		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"7d","scope":"user","reason":"x"}`, "for"},
+		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"7d","scope":"user","reason":"x"}`, "code"},
 		{"POST", "/api/v1/requests/" + id + "/deny", `{}`, "reason"},
 		{"GET", "/api/v1/activity?colour=red", "", "colour"},
 		{"GET", "/api/v1/activity?verdict=maybe", "", "verdict"},
