@@ -32,6 +32,7 @@ var migrations = []migration{
 	{name: "incidents: the reporting log, its entries and evidence", sqlite: sqliteIncidents, postgres: postgresIncidents},
 	{name: "users: dates of birth, for record retention", sqlite: sqliteBirthDates, postgres: postgresBirthDates},
 	{name: "subject access: requests and withheld items", sqlite: sqliteSubjectAccess, postgres: postgresSubjectAccess},
+	{name: "activity: hourly aggregates by group", sqlite: sqliteGroupHourly, postgres: postgresGroupHourly},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

@@ -9,7 +9,7 @@ import (
 )
 
 // SummaryKeys are what a summary can count by.
-var SummaryKeys = []string{"day", "hour", "subject", "category", "verdict", "point"}
+var SummaryKeys = []string{"day", "hour", "subject", "group", "category", "verdict", "point"}
 
 // SummaryRow is one line of a summary: the values of its keys, in the
 // order asked for, and the count.
@@ -23,6 +23,7 @@ var summaryExpr = map[string]string{
 	"day":      "hour - hour % " + fmt.Sprint(24*hourMicro),
 	"hour":     "hour",
 	"subject":  "subject",
+	"group":    "grp", // activity_group_hourly only
 	"category": "category",
 	"verdict":  "verdict",
 	"point":    "point",
@@ -50,6 +51,9 @@ func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time,
 		}
 		exprs[i] = e
 	}
+	if slices.Contains(keys, "group") && slices.Contains(keys, "subject") {
+		return nil, fmt.Errorf("store: %w: cannot count by group and subject together", ErrInvalid)
+	}
 	if err := s.Audit(ctx, by, "activity.summary", "activity", nil, map[string]any{"since": since, "until": until, "by": keys}); err != nil {
 		return nil, err
 	}
@@ -75,7 +79,14 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	for i := range keys {
 		group[i] = fmt.Sprint(i + 1)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM activity_hourly
+	// By group: the aggregates by group (an event counts under each of
+	// its groups), which have no subject.
+	byGroup := slices.Contains(keys, "group")
+	table := "activity_hourly"
+	if byGroup {
+		table = "activity_group_hourly"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM `+table+`
 		WHERE hour >= $1 AND hour < $2 AND hour < $3 GROUP BY `+strings.Join(group, ", "), from, to, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("store: summary: %w", err)
@@ -106,6 +117,27 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	live := hourCounts{}
 	if _, err := s.countEvents(ctx, max(from, upTo), to, live); err != nil {
 		return nil, err
+	}
+	if byGroup {
+		gkeys, gcounts := live.byGroup()
+		for j, k := range gkeys {
+			for i, key := range keys {
+				switch key {
+				case "day", "hour":
+					text[i] = summaryValue(key, k.hour)
+				case "group":
+					text[i] = k.group
+				case "category":
+					text[i] = k.category
+				case "verdict":
+					text[i] = k.verdict
+				case "point":
+					text[i] = k.point
+				}
+			}
+			sum.add(text, gcounts[j])
+		}
+		live = nil
 	}
 	for k, c := range live {
 		for i, key := range keys {
