@@ -60,6 +60,7 @@ func (c *Console) routes() []route {
 		{"POST /people/{name}/enable", need(safeguarding.ManagePeople), c.personEnable},
 		{"POST /people/{name}/password", need(safeguarding.ManagePeople), c.personPassword},
 		{"GET /aua", need(safeguarding.ManageAUA), c.auaShow},
+		{"POST /aua", need(safeguarding.ManageAUA), c.auaPublish},
 		{"GET /devices", need(safeguarding.EndDeviceSignIn), c.devicesShow},
 		{"POST /devices/{addr}/end", need(safeguarding.EndDeviceSignIn), c.deviceEnd},
 		{"GET /subject-access", need(safeguarding.SubjectAccess), c.subjectShow},

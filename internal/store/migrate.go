@@ -33,6 +33,7 @@ var migrations = []migration{
 	{name: "users: dates of birth, for record retention", sqlite: sqliteBirthDates, postgres: postgresBirthDates},
 	{name: "subject access: requests and withheld items", sqlite: sqliteSubjectAccess, postgres: postgresSubjectAccess},
 	{name: "activity: hourly aggregates by group", sqlite: sqliteGroupHourly, postgres: postgresGroupHourly},
+	{name: "acceptable use: versions published from the console", sqlite: sqliteAUAVersions, postgres: postgresAUAVersions},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
