@@ -25,17 +25,17 @@ type auaView struct {
 func (auaView) title() string { return "Acceptable use" }
 
 type agreementView struct {
-	Group    string
-	Version  string
-	File     string
-	Text     string
-	TextErr  string
+	Group   string
+	Version string
+	File    string
+	Text    string
+	TextErr string
 	// Published says who published this version in the console, and
 	// when ("" for the policy file's).
 	Published string
-	Accepted []store.Acceptance
-	Pending  []identity.User
-	Earlier  []versionCount // earlier versions of this group with their acceptances
+	Accepted  []store.Acceptance
+	Pending   []identity.User
+	Earlier   []versionCount // earlier versions of this group with their acceptances
 }
 
 type versionCount struct {
