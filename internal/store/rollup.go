@@ -61,27 +61,30 @@ func (h hourCounts) add(hour int64, subject, groups, categories, verdict, point 
 }
 
 // sorted returns the keys without their groups (activity_hourly's rows)
-// in a fixed order, with their counts.
+// in a fixed order, with their counts: sorted with the groups last, the
+// keys that differ only in their groups are adjacent and add up.
 func (h hourCounts) sorted() ([]hourKey, []int64) {
-	merged := make(hourCounts, len(h))
-	for k, n := range h {
-		k.groups = ""
-		merged[k] += n
-	}
-	keys := make([]hourKey, 0, len(merged))
-	for k := range merged {
+	keys := make([]hourKey, 0, len(h))
+	for k := range h {
 		keys = append(keys, k)
 	}
-	h = merged
 	slices.SortFunc(keys, func(a, b hourKey) int {
 		return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.subject, b.subject), cmp.Compare(a.category, b.category),
-			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point))
+			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point), cmp.Compare(a.groups, b.groups))
 	})
-	counts := make([]int64, len(keys))
-	for i, k := range keys {
-		counts[i] = h[k]
+	counts := make([]int64, 0, len(keys))
+	out := keys[:0]
+	for _, k := range keys {
+		n := h[k]
+		k.groups = ""
+		if len(out) > 0 && out[len(out)-1] == k {
+			counts[len(counts)-1] += n
+			continue
+		}
+		out = append(out, k)
+		counts = append(counts, n)
 	}
-	return keys, counts
+	return out, counts
 }
 
 // countEvents groups the events from from (inclusive) to to (exclusive),
