@@ -54,6 +54,7 @@ func (c *Console) routes() []route {
 		{"GET /people", need(safeguarding.ManagePeople), c.peopleShow},
 		{"POST /people", need(safeguarding.ManagePeople), c.personAdd},
 		{"POST /people/import", need(safeguarding.ManagePeople), c.peopleImport},
+		{"POST /people/class-logons", need(safeguarding.ManagePeople), c.classLogOnAdd},
 		{"GET /people/{name}", need(safeguarding.ManagePeople), c.personShow},
 		{"POST /people/{name}/roles", need(safeguarding.ManagePeople), c.personRoles},
 		{"POST /people/{name}/disable", need(safeguarding.ManagePeople), c.personDisable},
