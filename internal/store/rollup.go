@@ -260,7 +260,7 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 	if events, err = s.countEvents(ctx, hour, hour+hourMicro, h); err != nil {
 		return 0, 0, false, err
 	}
-	gkeys, gcounts := h.byGroup()
+	gkeys, gcounts := h.byGroup(true)
 	keys, counts := h.sorted()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -15,12 +15,22 @@ type groupKey struct {
 	group, category, verdict, point string
 }
 
+// allGroups is the aggregates by group's row of every event, once each
+// (not a group name: those are the policy's names, which cannot be "*").
+const allGroups = "*"
+
 // byGroup splits the counts by the events' groups: an event counts once
-// under each of its groups ("" for none), never by subject.
-func (h hourCounts) byGroup() ([]groupKey, []int64) {
+// under each of its groups ("" for none), never by subject; with all, once
+// more under allGroups.
+func (h hourCounts) byGroup(all bool) ([]groupKey, []int64) {
 	m := map[groupKey]int64{}
 	for k, n := range h {
 		g := groupKey{hour: k.hour, category: k.category, verdict: k.verdict, point: k.point}
+		if all {
+			g.group = allGroups
+			m[g] += n
+			g.group = ""
+		}
 		if k.groups == "" {
 			m[g] += n
 			continue
@@ -67,7 +77,8 @@ func (s *Store) insertGroupHourly(hour int64, keys []groupKey, counts []int64, e
 
 // RollupGroups makes the aggregates by group of up to limit hours rolled
 // up before they existed (oldest first) from the events still kept, and
-// returns how many hours it did. RunRollups calls it every round until
+// returns how many hours it did. They are marked grouped = 2: without the
+// allGroups row, whose counts activity_hourly keeps for them. RunRollups calls it every round until
 // none is left.
 func (s *Store) RollupGroups(ctx context.Context, limit int) (int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT hour FROM activity_rollups WHERE grouped = 0 ORDER BY hour LIMIT $1`, limit)
@@ -92,7 +103,7 @@ func (s *Store) RollupGroups(ctx context.Context, limit int) (int, error) {
 		if _, err := s.countEvents(ctx, hour, hour+hourMicro, h); err != nil {
 			return 0, err
 		}
-		keys, counts := h.byGroup()
+		keys, counts := h.byGroup(false) // no allGroups row: its events may be gone (DNS)
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return 0, fmt.Errorf("store: rollup by group: %w", err)
@@ -106,7 +117,7 @@ func (s *Store) RollupGroups(ctx context.Context, limit int) (int, error) {
 		}
 		var done bool
 		if err == nil {
-			err = tx.QueryRowContext(ctx, `SELECT grouped = 1 FROM activity_rollups WHERE hour = $1`, hour).Scan(&done)
+			err = tx.QueryRowContext(ctx, `SELECT grouped <> 0 FROM activity_rollups WHERE hour = $1`, hour).Scan(&done)
 		}
 		if err == nil && done {
 			tx.Rollback()
@@ -116,7 +127,7 @@ func (s *Store) RollupGroups(ctx context.Context, limit int) (int, error) {
 			err = s.insertGroupHourly(hour, keys, counts, exec)
 		}
 		if err == nil {
-			err = exec(`UPDATE activity_rollups SET grouped = 1 WHERE hour = $1`, hour)
+			err = exec(`UPDATE activity_rollups SET grouped = 2 WHERE hour = $1`, hour)
 		}
 		if err == nil {
 			err = tx.Commit()

@@ -54,6 +54,19 @@ func TestCountsByGroup(t *testing.T) {
 		if got := count(); got != want {
 			t.Errorf("by group: %s, want %s", got, want)
 		}
+		// Without names or groups: every event once (the "*" rows).
+		byVerdict := func() string {
+			t.Helper()
+			rows, err := s.Counts(ctx, start, start.Add(3*time.Hour), []string{"verdict"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(rows)
+		}
+		const wantVerdicts = "[{[allow] 6} {[block] 6}]"
+		if got := byVerdict(); got != wantVerdicts {
+			t.Errorf("by verdict: %s, want %s", got, wantVerdicts)
+		}
 		// A database rolled up before the aggregates by group.
 		if _, err := s.w.ExecContext(ctx, `DELETE FROM activity_group_hourly`); err != nil {
 			t.Fatal(err)
@@ -67,6 +80,9 @@ func TestCountsByGroup(t *testing.T) {
 		if got := count(); got != want {
 			t.Errorf("by group after the upgrade: %s, want %s", got, want)
 		}
+		if got := byVerdict(); got != wantVerdicts {
+			t.Errorf("by verdict after the upgrade (from activity_hourly): %s, want %s", got, wantVerdicts)
+		}
 		if n, err := s.RollupGroups(ctx, 24); err != nil || n != 0 {
 			t.Errorf("counted by group twice: %d %v", n, err)
 		}
@@ -76,6 +92,18 @@ func TestCountsByGroup(t *testing.T) {
 		}
 		if got := count(); got != want {
 			t.Errorf("by group, all rolled up: %s, want %s", got, want)
+		}
+		if got := byVerdict(); got != wantVerdicts {
+			t.Errorf("by verdict, all rolled up: %s, want %s", got, wantVerdicts)
+		}
+		// A new hour's "*" rows, an old hour's activity_hourly: the
+		// first hour's events gone (as DNS events after 30 days), its
+		// counts stay.
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM activity WHERE at < $1`, micro(start.Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		if got := byVerdict(); got != wantVerdicts {
+			t.Errorf("by verdict, the first hour's events gone: %s, want %s", got, wantVerdicts)
 		}
 		if _, err := s.Summarize(ctx, Actor{Name: "dsl"}, start, time.Time{}, []string{"group", "subject"}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("group and subject: %v", err)

@@ -8,7 +8,8 @@ package store
 // to that group's events; the groups together add up to more than all
 // events); an event with no group counts under "".
 //
-// activity_rollups.grouped says an hour's group rows are made: hours
+// activity_rollups.grouped says an hour's group rows are made (1 with the
+// roll-up, "*" included; 2 made later, without "*"): hours
 // rolled up before this version are counted again from their events
 // (rollup_groups.go) while those are kept; the DNS events of hours
 // older than the DNS retention are gone, so those hours count only the
