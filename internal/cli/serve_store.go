@@ -35,7 +35,12 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if err := checkIdentity(cfg.File, d.engine.Snapshot()); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, os.Getenv, cfg, d.dataDir, d.log, d.now)
+	opt, err := storeOptions(os.Getenv, cfg, d.dataDir, d.log, d.now)
+	if err != nil {
+		return err
+	}
+	opt.MakeSecretKey = true // serve makes the at-rest key; commands only use it
+	st, err := store.Open(ctx, opt)
 	if err != nil {
 		return err
 	}
@@ -126,16 +131,29 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 // when SCHOOLGATE_POSTGRES or storage.postgres_file gives a DSN, else
 // SQLite in the data directory.
 func openStore(ctx context.Context, getenv func(string) string, cfg *config.Config, dataDir string, log *slog.Logger, now func() time.Time) (*store.Store, error) {
+	opt, err := storeOptions(getenv, cfg, dataDir, log, now)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, opt)
+}
+
+// storeOptions are openStore's options; the second-factor secrets' key is
+// secrets.key in the data directory.
+func storeOptions(getenv func(string) string, cfg *config.Config, dataDir string, log *slog.Logger, now func() time.Time) (store.Options, error) {
 	opt := store.Options{Logger: log, Now: now, OSUser: osAccount()}
+	if dataDir != "" {
+		opt.SecretKeyFile = filepath.Join(dataDir, "secrets.key")
+	}
 	dsn := strings.TrimSpace(getenv("SCHOOLGATE_POSTGRES"))
 	if dsn == "" && cfg.Storage.PostgresFile != "" {
 		b, err := os.ReadFile(cfg.Path(cfg.Storage.PostgresFile))
 		if err != nil {
-			return nil, fmt.Errorf("storage.postgres_file: %w", err)
+			return opt, fmt.Errorf("storage.postgres_file: %w", err)
 		}
 		dsn = strings.TrimSpace(string(b))
 		if dsn == "" {
-			return nil, fmt.Errorf("storage.postgres_file %s: %w", cfg.Storage.PostgresFile, errors.New("the file is empty"))
+			return opt, fmt.Errorf("storage.postgres_file %s: %w", cfg.Storage.PostgresFile, errors.New("the file is empty"))
 		}
 	}
 	if dsn != "" {
@@ -143,7 +161,7 @@ func openStore(ctx context.Context, getenv func(string) string, cfg *config.Conf
 	} else {
 		opt.SQLitePath = filepath.Join(dataDir, "schoolgate.db")
 	}
-	return store.Open(ctx, opt)
+	return opt, nil
 }
 
 // cliStore opens the store for a command line: the policy file (for the

@@ -15,7 +15,7 @@ import (
 // countKeys are what /activity/counts counts by: the store's summary keys,
 // and user or client (the summaries' subject) for a role that may see
 // named activity.
-var countKeys = []string{"day", "hour", "category", "verdict", "point", "user", "client"}
+var countKeys = []string{"day", "hour", "group", "category", "verdict", "point", "user", "client"}
 
 // apiCounts counts the activity from since (default a week ago) to until
 // (default now) by the keys of "by" (default day), through the store's
@@ -39,9 +39,6 @@ func (c *Console) apiCounts(w http.ResponseWriter, r *http.Request, v *visit) {
 	subject := ""
 	for i, k := range by {
 		switch k {
-		case "group":
-			apiField(w, fieldErr("by", "counting by group is not in the store's summaries yet (want %s)", strings.Join(countKeys, ", ")))
-			return
 		case "user", "client":
 			if subject != "" {
 				apiField(w, fieldErr("by", "count by one of user or client"))
@@ -60,6 +57,10 @@ func (c *Console) apiCounts(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 			keys[i] = k
 		}
+	}
+	if subject != "" && slices.Contains(keys, "group") {
+		apiField(w, fieldErr("by", "count by group or by %s, not both (an event counts under each of its groups)", subject))
+		return
 	}
 	now := c.now()
 	since, fe := apiTime("since", q.Get("since"))

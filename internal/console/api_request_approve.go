@@ -15,6 +15,9 @@ type apiApproveBody struct {
 	Scope    string `json:"scope"` // user, device or group:NAME
 	Category string `json:"category"`
 	Reason   string `json:"reason"`
+	// Code is a fresh TOTP code of the token's person, needed to approve
+	// for more than a day (a script with that person at the keyboard).
+	Code string `json:"code"`
 }
 
 // Validate checks the body and returns the approval.
@@ -23,10 +26,10 @@ func (b apiApproveBody) Validate() (safeguarding.Approval, *FieldError) {
 	if fe != nil {
 		return safeguarding.Approval{}, fe
 	}
-	if d > reconfirmAfter {
-		// The console asks for a fresh second-factor code for these; a
-		// token cannot give one.
-		return safeguarding.Approval{}, fieldErr("for", "approving for more than a day needs a fresh code: use the console's page")
+	if d > reconfirmAfter && strings.TrimSpace(b.Code) == "" {
+		// As the console's page: a fresh second-factor code of the
+		// token's person, or no approval this long.
+		return safeguarding.Approval{}, fieldErr("code", "approving for more than a day needs a fresh code from your authenticator app")
 	}
 	ap := safeguarding.Approval{For: d, Reason: strings.TrimSpace(b.Reason), Category: b.Category}
 	switch g, isGroup := strings.CutPrefix(b.Scope, "group:"); {
@@ -61,6 +64,17 @@ func (c *Console) apiRequestApprove(w http.ResponseWriter, r *http.Request, v *v
 	if fe != nil {
 		apiField(w, fe)
 		return
+	}
+	if ap.For > reconfirmAfter {
+		ok, err := c.reconfirm(r, v, strings.TrimSpace(b.Code))
+		if err != nil {
+			c.apiFail(w, r, err)
+			return
+		}
+		if !ok {
+			apiField(w, fieldErr("code", "not a current code of your authenticator app (each code is good once)"))
+			return
+		}
 	}
 	req, o, err := c.svc.ApproveRequest(r.Context(), v.actor, id, ap)
 	if err != nil {

@@ -207,6 +207,11 @@ func TestAPIRoles(t *testing.T) {
 				!strings.Contains(out, `"category": "games"`) || strings.Contains(out, "ada") {
 				t.Errorf("%s counts: %d %s", role, st, out)
 			}
+			// Counts by group, for every role: nobody named.
+			if st, out := f.api("GET", "/api/v1/activity/counts?by=group,verdict", tok, ""); st != http.StatusOK ||
+				!strings.Contains(out, `"group": "pupils-ks2"`) || !strings.Contains(out, `"group": "visitors"`) || strings.Contains(out, "ada") {
+				t.Errorf("%s counts by group: %d %s", role, st, out)
+			}
 		}
 		// Nothing reached the request.
 		if r, _ := f.st.GetRequest(context.Background(), f.request.ID); r.Status != store.StatusPending {
@@ -359,7 +364,7 @@ func TestAPIInput(t *testing.T) {
 		{"POST", "/api/v1/grants", `not json`, "body"},
 		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"1h","scope":"user","reason":"x","extra":1}`, "extra"},
 		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"1h","scope":"everyone","reason":"x"}`, "scope"},
-		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"7d","scope":"user","reason":"x"}`, "for"},
+		{"POST", "/api/v1/requests/" + id + "/approve", `{"for":"7d","scope":"user","reason":"x"}`, "code"},
 		{"POST", "/api/v1/requests/" + id + "/deny", `{}`, "reason"},
 		{"GET", "/api/v1/activity?colour=red", "", "colour"},
 		{"GET", "/api/v1/activity?verdict=maybe", "", "verdict"},
@@ -367,6 +372,7 @@ func TestAPIInput(t *testing.T) {
 		{"GET", "/api/v1/activity?cursor=xyz", "", "cursor"},
 		{"GET", "/api/v1/activity?since=yesterday", "", "since"},
 		{"GET", "/api/v1/activity/counts?by=colour", "", "by"},
+		{"GET", "/api/v1/activity/counts?by=group,user", "", "by"},
 		{"GET", "/api/v1/requests?status=maybe", "", "status"},
 		{"GET", "/api/v1/audit?limit=x", "", "limit"},
 	} {

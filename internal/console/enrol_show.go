@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"schoolgate/internal/identity"
@@ -12,6 +13,7 @@ import (
 type enrolView struct {
 	Secret string // base32, grouped for reading
 	URI    string
+	QR     template.HTML // the URI as a QR code (qr.go)
 	Error  string
 }
 
@@ -55,5 +57,10 @@ func (c *Console) enrolView(v *visit, secret string) enrolView {
 		}
 		grouped = append(grouped, secret[i])
 	}
-	return enrolView{Secret: string(grouped), URI: identity.TOTPURI(site, v.user.Username, secret)}
+	uri := identity.TOTPURI(site, v.user.Username, secret)
+	code, err := qrSVG(uri)
+	if err != nil {
+		c.log.Warn("console: enrolment QR code", "err", err) // the key and link are still shown
+	}
+	return enrolView{Secret: string(grouped), URI: uri, QR: code}
 }

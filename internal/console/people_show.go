@@ -25,6 +25,13 @@ type peopleView struct {
 	Import             *importReport
 	Notice             string
 	Error              string
+	// The KS1 class log-ons (shared), the groups they may be for, the
+	// form, and a new one's password (shown once).
+	ClassLogOns   []identity.User
+	KS1Groups     []string
+	Class         classLogOnForm
+	ClassAdded    string
+	ClassPassword string
 }
 
 func (peopleView) title() string { return "People" }
@@ -54,6 +61,16 @@ func (c *Console) showPeople(w http.ResponseWriter, r *http.Request, v *visit, s
 	view.Groups = c.snap().Groups()
 	needle := strings.ToLower(strings.TrimSpace(view.Query))
 	var named []string
+	for g := range identity.SharedGroups(c.snap().Config().Identity) {
+		view.KS1Groups = append(view.KS1Groups, g)
+	}
+	slices.Sort(view.KS1Groups)
+	for _, u := range users {
+		if u.Shared {
+			view.ClassLogOns = append(view.ClassLogOns, u)
+			named = append(named, u.Username)
+		}
+	}
 	for _, u := range users {
 		if needle != "" && !strings.Contains(strings.ToLower(u.Username), needle) && !strings.Contains(strings.ToLower(u.DisplayName), needle) {
 			continue

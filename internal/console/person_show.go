@@ -48,7 +48,8 @@ func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	loc := c.location()
 	for _, rec := range recs {
-		if strings.HasPrefix(rec.Action, "console.signin") || rec.Action == "console.signout" || rec.Action == "console.signout.everywhere" {
+		if strings.HasPrefix(rec.Action, "console.signin") || rec.Action == "console.signout" || rec.Action == "console.signout.everywhere" ||
+			rec.Action == "console.device.end" || rec.Action == "console.totp.enrol" {
 			rec.At = rec.At.In(loc)
 			view.Signins = append(view.Signins, rec)
 		}

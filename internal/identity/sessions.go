@@ -12,12 +12,16 @@ type Sessions struct {
 	mu  sync.RWMutex
 	m   map[netip.Addr]session
 	now Clock
+	// ended holds the sign-ins staff ended (sessions_ended.go): that
+	// person's credentials from that address are refused until then.
+	ended map[endedKey]time.Time
 }
 
 type session struct {
 	user  string
 	since time.Time
 	until time.Time
+	ttl   time.Duration
 }
 
 // NewSessions makes an empty session map. now may be nil (time.Now).
@@ -25,7 +29,7 @@ func NewSessions(now Clock) *Sessions {
 	if now == nil {
 		now = time.Now
 	}
-	return &Sessions{m: map[netip.Addr]session{}, now: now}
+	return &Sessions{m: map[netip.Addr]session{}, now: now, ended: map[endedKey]time.Time{}}
 }
 
 // Set records that user logged in from ip, for ttl. A renewal of the
@@ -39,7 +43,7 @@ func (s *Sessions) Set(ip netip.Addr, user string, ttl time.Duration) {
 	if x, ok := s.m[ip]; ok && x.user == user && now.Before(x.until) {
 		since = x.since
 	}
-	s.m[ip] = session{user: user, since: since, until: now.Add(ttl)}
+	s.m[ip] = session{user: user, since: since, until: now.Add(ttl), ttl: ttl}
 	s.mu.Unlock()
 }
 
@@ -71,6 +75,11 @@ func (s *Sessions) Sweep() int {
 		if !now.Before(x.until) {
 			delete(s.m, ip)
 			n++
+		}
+	}
+	for k, until := range s.ended {
+		if !now.Before(until) {
+			delete(s.ended, k)
 		}
 	}
 	return n

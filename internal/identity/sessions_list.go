@@ -33,6 +33,9 @@ func (s *Sessions) List() []DeviceSession {
 
 // End ends the session from ip and says whose it was; ok is false when
 // no current session was held (an expired one is dropped all the same).
+// The end holds: that person's credentials from ip are refused for the
+// session's length from now (sessions_ended.go), whatever the browser
+// saved.
 func (s *Sessions) End(ip netip.Addr) (user string, ok bool) {
 	ip = ip.Unmap()
 	now := s.now()
@@ -46,6 +49,7 @@ func (s *Sessions) End(ip netip.Addr) (user string, ok bool) {
 	if !now.Before(x.until) {
 		return "", false
 	}
+	s.endHeld(ip, x, now)
 	return x.user, true
 }
 
@@ -57,6 +61,7 @@ func (s *Sessions) EndUser(user string) []netip.Addr {
 	for ip, x := range s.m {
 		if x.user == user {
 			delete(s.m, ip)
+			s.endHeld(ip, x, s.now())
 			ended = append(ended, ip)
 		}
 	}

@@ -60,6 +60,12 @@ func (a *authenticator) check(ctx context.Context, client netip.Addr, header str
 		return nil, err
 	}
 	if a.sessions != nil {
+		// Staff ended this person's sign-in here: the saved password
+		// does not sign them back in (checked after the password, so
+		// the answer tells nothing to someone who does not know it).
+		if err := a.sessions.Ended(client, u.Username); err != nil {
+			return nil, err
+		}
 		now := a.now()
 		a.mu.Lock()
 		s, ok := a.sync[client]

@@ -55,6 +55,20 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 		c.s.d.Log.Warn("proxy: log-in attempts rate-limited")
 		c.writeSimple(req, http.StatusTooManyRequests, "Too many wrong passwords: wait a minute and try again.", http.Header{"Retry-After": {"60"}})
 		return v, false
+	case errors.Is(err, identity.ErrSignInEnded):
+		// Ended by staff: 407 so the browser asks again (another person
+		// may log in now), with why; nobody is named in the log.
+		c.s.m.failed(errAuthRequired)
+		c.s.d.Log.Info("proxy: log-in refused", "reason", "sign-in ended by staff")
+		msg := "A member of staff ended your log-in on this device. Someone else can log in here now; you can log in here again later, or on another device now."
+		var ended *identity.SignInEndedError
+		if errors.As(err, &ended) {
+			msg = "A member of staff ended your log-in on this device. Someone else can log in here now; you can log in here again after " +
+				ended.Until.In(snap.Location()).Format("15:04 on 2 January") + ", or on another device now."
+		}
+		c.writeSimple(req, http.StatusProxyAuthRequired, msg,
+			http.Header{"Proxy-Authenticate": {`Basic realm="` + strings.ReplaceAll(c.set.realm, `"`, "'") + `", charset="UTF-8"`}})
+		return v, false
 	case errors.Is(err, identity.ErrBusy):
 		c.s.m.failed(errLoginLimited)
 		c.writeSimple(req, http.StatusServiceUnavailable, "Too many log-ins at once: try again in a moment.", http.Header{"Retry-After": {"2"}})

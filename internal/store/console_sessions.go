@@ -36,7 +36,7 @@ func (s *Store) CreateConsoleSession(ctx context.Context, cs ConsoleSession) err
 		return fmt.Errorf("store: console session: %w: id, user and token required", ErrInvalid)
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO console_sessions (`+consoleSessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		cs.IDHash, cs.Username, micro(cs.Created), micro(cs.Seen), micro(cs.Verified), cs.CSRF, cs.PendingSecret, cs.Address, cs.UserAgent)
+		cs.IDHash, cs.Username, micro(cs.Created), micro(cs.Seen), micro(cs.Verified), cs.CSRF, s.sealPending(cs.PendingSecret, cs.IDHash), cs.Address, cs.UserAgent)
 	if err != nil {
 		return fmt.Errorf("store: console session: %w", err)
 	}
@@ -57,7 +57,18 @@ func (s *Store) GetConsoleSession(ctx context.Context, idHash string) (ConsoleSe
 		return cs, fmt.Errorf("store: console session: %w", err)
 	}
 	cs.Created, cs.Seen, cs.Verified = fromMicro(created), fromMicro(seen), fromMicro(verified)
+	if cs.PendingSecret, err = s.seal.open(cs.PendingSecret, pendingAD(cs.IDHash)); err != nil {
+		return cs, fmt.Errorf("store: console session: %w", err)
+	}
 	return cs, nil
+}
+
+// sealPending seals a pending secret for the session idHash ("" stays "").
+func (s *Store) sealPending(secret, idHash string) string {
+	if secret == "" {
+		return ""
+	}
+	return s.seal.seal(secret, pendingAD(idHash))
 }
 
 // updateConsoleSession runs one UPDATE on a session; ErrNotFound when it
@@ -96,7 +107,7 @@ func (s *Store) RotateConsoleSession(ctx context.Context, oldHash, newHash strin
 // SetConsolePendingSecret keeps a TOTP secret being enrolled on the
 // session until a code proves it.
 func (s *Store) SetConsolePendingSecret(ctx context.Context, idHash, secret string) error {
-	return s.updateConsoleSession(ctx, `pending_secret = $1`, idHash, secret)
+	return s.updateConsoleSession(ctx, `pending_secret = $1`, idHash, s.sealPending(secret, idHash))
 }
 
 // EndConsoleSession deletes one session (sign out). Ending one already
@@ -160,6 +171,9 @@ func (s *Store) GetConsoleTOTP(ctx context.Context, username string) (ConsoleTOT
 		return t, fmt.Errorf("store: second factor of %s: %w", username, err)
 	}
 	t.Recovery, t.Enrolled = strings.Fields(rec), fromMicro(enrolled)
+	if t.Secret, err = s.seal.open(t.Secret, totpAD(username)); err != nil {
+		return t, fmt.Errorf("store: second factor of %s: %w", username, err)
+	}
 	return t, nil
 }
 
@@ -172,7 +186,7 @@ func (s *Store) EnrolConsoleTOTP(ctx context.Context, by Actor, username, secret
 			return fmt.Errorf("store: enrol %s: %w", username, err)
 		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO console_totp (username, secret, last_step, recovery, enrolled) VALUES ($1,$2,$3,$4,$5)`,
-			username, secret, step, strings.Join(recovery, "\n"), micro(s.now())); err != nil {
+			username, s.seal.seal(secret, totpAD(username)), step, strings.Join(recovery, "\n"), micro(s.now())); err != nil {
 			return fmt.Errorf("store: enrol %s: %w", username, err)
 		}
 		t.audit("console.totp.enrol", "user:"+username, nil, map[string]int{"recovery_codes": len(recovery)})

@@ -37,6 +37,8 @@ var migrations = []migration{
 	{name: "sanctions: actions taken for an incident, removal of access, technical tasks", sqlite: sqliteSanctions, postgres: postgresSanctions},
 	{name: "checks: filtering checks, reviews and findings", sqlite: sqliteChecks, postgres: postgresChecks},
 	{name: "alerts: alerts, their events and notes, the rules' cursor", sqlite: sqliteAlerts, postgres: postgresAlerts},
+	{name: "activity: hourly aggregates by group", sqlite: sqliteGroupHourly, postgres: postgresGroupHourly},
+	{name: "acceptable use: versions published from the console", sqlite: sqliteAUAVersions, postgres: postgresAUAVersions},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

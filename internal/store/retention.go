@@ -96,6 +96,7 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 		{"activity", "point = 'dns' AND at < $1", eventsBefore(rep.DNSBefore), &rep.DNSEvents},
 		{"activity", "point <> 'dns' AND at < $1", eventsBefore(rep.ActivityBefore), &rep.Activity},
 		{"activity_hourly", "hour < $1", micro(rep.ActivityBefore), &rep.Hourly},
+		{"activity_group_hourly", "hour < $1", micro(rep.ActivityBefore), new(int64)},
 		{"activity_rollups", "hour < $1", micro(rep.ActivityBefore), new(int64)},
 		{"requests", "status <> 'pending' AND created < $1", micro(now.Add(-r.Requests.D())), &rep.Requests},
 		{"overrides", "until < $1", micro(now.Add(-r.Overrides.D())), &rep.Overrides},

@@ -35,10 +35,12 @@ const rollupGrace = 5 * time.Minute
 
 var hourMicro = time.Hour.Microseconds()
 
-// hourKey is one row of the hourly aggregates.
+// hourKey is one row of the hourly aggregates; groups (the event's
+// groups, comma-separated) is kept while counting and split into the
+// aggregates by group (rollup_groups.go).
 type hourKey struct {
-	hour                              int64
-	subject, category, verdict, point string
+	hour                                      int64
+	subject, groups, category, verdict, point string
 }
 
 // hourCounts adds up the grouped rows of the events of hours: the subject
@@ -46,8 +48,8 @@ type hourKey struct {
 // its categories ("" for none).
 type hourCounts map[hourKey]int64
 
-func (h hourCounts) add(hour int64, subject, categories, verdict, point string, n int64) {
-	k := hourKey{hour: hour, subject: subject, verdict: verdict, point: point}
+func (h hourCounts) add(hour int64, subject, groups, categories, verdict, point string, n int64) {
+	k := hourKey{hour: hour, subject: subject, groups: groups, verdict: verdict, point: point}
 	if categories == "" {
 		h[k] += n
 		return
@@ -58,7 +60,9 @@ func (h hourCounts) add(hour int64, subject, categories, verdict, point string, 
 	}
 }
 
-// sorted returns the keys in a fixed order, with their counts.
+// sorted returns the keys without their groups (activity_hourly's rows)
+// in a fixed order, with their counts: sorted with the groups last, the
+// keys that differ only in their groups are adjacent and add up.
 func (h hourCounts) sorted() ([]hourKey, []int64) {
 	keys := make([]hourKey, 0, len(h))
 	for k := range h {
@@ -66,13 +70,21 @@ func (h hourCounts) sorted() ([]hourKey, []int64) {
 	}
 	slices.SortFunc(keys, func(a, b hourKey) int {
 		return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.subject, b.subject), cmp.Compare(a.category, b.category),
-			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point))
+			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point), cmp.Compare(a.groups, b.groups))
 	})
-	counts := make([]int64, len(keys))
-	for i, k := range keys {
-		counts[i] = h[k]
+	counts := make([]int64, 0, len(keys))
+	out := keys[:0]
+	for _, k := range keys {
+		n := h[k]
+		k.groups = ""
+		if len(out) > 0 && out[len(out)-1] == k {
+			counts[len(counts)-1] += n
+			continue
+		}
+		out = append(out, k)
+		counts = append(counts, n)
 	}
-	return keys, counts
+	return out, counts
 }
 
 // countEvents groups the events from from (inclusive) to to (exclusive),
@@ -92,7 +104,7 @@ func (s *Store) countEvents(ctx context.Context, from, to int64, h hourCounts) (
 // from the policy).
 func (s *Store) countEventsGo(ctx context.Context, from, to int64, h hourCounts) (int64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at, CASE WHEN username <> '' THEN username ELSE client END
-		|| char(0) || categories || char(0) || verdict || char(0) || point FROM activity WHERE at >= $1 AND at < $2`, from, to)
+		|| char(0) || groups || char(0) || categories || char(0) || verdict || char(0) || point FROM activity WHERE at >= $1 AND at < $2`, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("store: counting events: %w", err)
 	}
@@ -114,11 +126,11 @@ func (s *Store) countEventsGo(ctx context.Context, from, to int64, h hourCounts)
 		return 0, fmt.Errorf("store: counting events: %w", err)
 	}
 	for k, n := range counts {
-		f := strings.SplitN(k[8:], "\x00", 4)
-		if len(f) != 4 {
+		f := strings.SplitN(k[8:], "\x00", 5)
+		if len(f) != 5 {
 			return 0, fmt.Errorf("store: counting events: a group of %d fields", len(f))
 		}
-		h.add(int64(binary.BigEndian.Uint64([]byte(k[:8]))), f[0], f[1], f[2], f[3], n)
+		h.add(int64(binary.BigEndian.Uint64([]byte(k[:8]))), f[0], f[1], f[2], f[3], f[4], n)
 	}
 	return total, nil
 }
@@ -127,7 +139,7 @@ func (s *Store) countEventsGo(ctx context.Context, from, to int64, h hourCounts)
 // 12 % faster than fetching every row).
 func (s *Store) countEventsSQL(ctx context.Context, from, to int64, h hourCounts) (int64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at - at % `+fmt.Sprint(hourMicro)+`, CASE WHEN username <> '' THEN username ELSE client END,
-		categories, verdict, point, COUNT(*) FROM activity WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5`, from, to)
+		groups, categories, verdict, point, COUNT(*) FROM activity WHERE at >= $1 AND at < $2 GROUP BY 1, 2, 3, 4, 5, 6`, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("store: counting events: %w", err)
 	}
@@ -135,11 +147,11 @@ func (s *Store) countEventsSQL(ctx context.Context, from, to int64, h hourCounts
 	var total int64
 	for rows.Next() {
 		var hour, n int64
-		var subject, cats, verdict, point string
-		if err := rows.Scan(&hour, &subject, &cats, &verdict, &point, &n); err != nil {
+		var subject, groups, cats, verdict, point string
+		if err := rows.Scan(&hour, &subject, &groups, &cats, &verdict, &point, &n); err != nil {
 			return 0, fmt.Errorf("store: counting events: %w", err)
 		}
-		h.add(hour, subject, cats, verdict, point, n)
+		h.add(hour, subject, groups, cats, verdict, point, n)
 		total += n
 	}
 	if err := rows.Err(); err != nil {
@@ -248,6 +260,7 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 	if events, err = s.countEvents(ctx, hour, hour+hourMicro, h); err != nil {
 		return 0, 0, false, err
 	}
+	gkeys, gcounts := h.byGroup(true)
 	keys, counts := h.sorted()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -278,7 +291,10 @@ func (s *Store) rollupHour(ctx context.Context, hour int64, now time.Time) (even
 	if err := s.insertHourly(keys, counts, exec); err != nil {
 		return 0, 0, false, err
 	}
-	if err := exec(`INSERT INTO activity_rollups (hour, events, rolled_at) VALUES ($1, $2, $3)`, hour, events, micro(now)); err != nil {
+	if err := s.insertGroupHourly(hour, gkeys, gcounts, exec); err != nil {
+		return 0, 0, false, err
+	}
+	if err := exec(`INSERT INTO activity_rollups (hour, events, rolled_at, grouped) VALUES ($1, $2, $3, 1)`, hour, events, micro(now)); err != nil {
 		return 0, 0, false, fmt.Errorf("store: rollup: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -319,6 +335,11 @@ func (s *Store) RunRollups(ctx context.Context, interval time.Duration, log *slo
 	}
 	every(ctx, interval, func() {
 		rep, err := s.Rollup(ctx, s.now())
+		if err == nil {
+			var n int
+			n, err = s.RollupGroups(ctx, 24)
+			rep.Hours += n
+		}
 		switch {
 		case ctx.Err() != nil:
 		case err != nil:

@@ -77,6 +77,13 @@ type Options struct {
 	// in every audit record whose actor does not give one (a request
 	// from the block page, a retention purge under serve).
 	OSUser string
+	// SecretKeyFile is the at-rest key of the second-factor secrets
+	// (seal.go). MakeSecretKey (serve) makes it when the database has no
+	// key yet and requires it after; without it (commands run elsewhere,
+	// tests), a missing file gives a key for this process only, which
+	// opens no sealed secret.
+	SecretKeyFile string
+	MakeSecretKey bool
 	// schemaVersion stops the migrations at that version (tests of the
 	// migrations; 0 means all of them).
 	schemaVersion int
@@ -104,6 +111,8 @@ type Store struct {
 	// insAct is SQLite's prepared activity statement (activityStmt).
 	insMu  sync.Mutex
 	insAct *sql.Stmt
+	// seal keeps the second-factor secrets encrypted at rest.
+	seal *sealer
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
@@ -150,6 +159,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := s.migrate(ctx, upTo); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if upTo >= len(migrations) {
+		if err := s.setupSeal(ctx, opt.SecretKeyFile, opt.MakeSecretKey); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if s.ckpt != nil {
 		bg, cancel := context.WithCancel(context.Background())

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,7 +10,7 @@ import (
 )
 
 // SummaryKeys are what a summary can count by.
-var SummaryKeys = []string{"day", "hour", "subject", "category", "verdict", "point"}
+var SummaryKeys = []string{"day", "hour", "subject", "group", "category", "verdict", "point"}
 
 // SummaryRow is one line of a summary: the values of its keys, in the
 // order asked for, and the count.
@@ -23,6 +24,7 @@ var summaryExpr = map[string]string{
 	"day":      "hour - hour % " + fmt.Sprint(24*hourMicro),
 	"hour":     "hour",
 	"subject":  "subject",
+	"group":    "grp", // activity_group_hourly only
 	"category": "category",
 	"verdict":  "verdict",
 	"point":    "point",
@@ -50,6 +52,9 @@ func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time,
 		}
 		exprs[i] = e
 	}
+	if slices.Contains(keys, "group") && slices.Contains(keys, "subject") {
+		return nil, fmt.Errorf("store: %w: cannot count by group and subject together", ErrInvalid)
+	}
 	if err := s.Audit(ctx, by, "activity.summary", "activity", nil, map[string]any{"since": since, "until": until, "by": keys}); err != nil {
 		return nil, err
 	}
@@ -70,42 +75,94 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	}
 	sum := summary{keys: keys, index: map[string]int{}}
 
-	// Rolled-up hours, grouped by the database.
+	// Rolled-up hours, grouped by the database. By group: the aggregates
+	// by group (an event counts under each of its groups). By subject:
+	// activity_hourly. Neither: the aggregates by group's row "*" (every
+	// event once, nobody named, a few rows an hour instead of one a
+	// subject) from the first hour rolled up with them, activity_hourly
+	// before it.
 	group := make([]string, len(keys))
 	for i := range keys {
 		group[i] = fmt.Sprint(i + 1)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM activity_hourly
-		WHERE hour >= $1 AND hour < $2 AND hour < $3 GROUP BY `+strings.Join(group, ", "), from, to, upTo)
-	if err != nil {
-		return nil, fmt.Errorf("store: summary: %w", err)
-	}
-	defer rows.Close()
-	dest := make([]any, len(keys)+1)
-	vals := make([]any, len(keys))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
-	var n int64
-	dest[len(keys)] = &n
 	text := make([]string, len(keys))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+	query := func(table, where string, from, to int64) error {
+		rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM `+table+`
+			WHERE hour >= $1 AND hour < $2 `+where+` GROUP BY `+strings.Join(group, ", "), from, to)
+		if err != nil {
+			return fmt.Errorf("store: summary: %w", err)
+		}
+		defer rows.Close()
+		dest := make([]any, len(keys)+1)
+		vals := make([]any, len(keys))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		var n int64
+		dest[len(keys)] = &n
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("store: summary: %w", err)
+			}
+			for i, k := range keys {
+				text[i] = summaryValue(k, vals[i])
+			}
+			sum.add(text, n)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: summary: %w", err)
+		}
+		return nil
+	}
+	byGroup := slices.Contains(keys, "group")
+	rolledTo := min(to, upTo)
+	switch {
+	case byGroup:
+		err = query("activity_group_hourly", "AND grp <> '"+allGroups+"'", from, rolledTo)
+	case slices.Contains(keys, "subject"):
+		err = query("activity_hourly", "", from, rolledTo)
+	default:
+		var first sql.NullInt64
+		if err = s.r.QueryRowContext(ctx, `SELECT MIN(hour) FROM activity_rollups WHERE grouped = 1`).Scan(&first); err != nil {
 			return nil, fmt.Errorf("store: summary: %w", err)
 		}
-		for i, k := range keys {
-			text[i] = summaryValue(k, vals[i])
+		split := rolledTo
+		if first.Valid {
+			split = max(from, min(first.Int64, rolledTo))
 		}
-		sum.add(text, n)
+		if err = query("activity_hourly", "", from, split); err == nil {
+			err = query("activity_group_hourly", "AND grp = '"+allGroups+"'", split, rolledTo)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: summary: %w", err)
+	if err != nil {
+		return nil, err
 	}
 
 	// The hours not rolled up yet (the last hour or so), from the events.
 	live := hourCounts{}
 	if _, err := s.countEvents(ctx, max(from, upTo), to, live); err != nil {
 		return nil, err
+	}
+	if byGroup {
+		gkeys, gcounts := live.byGroup(false)
+		for j, k := range gkeys {
+			for i, key := range keys {
+				switch key {
+				case "day", "hour":
+					text[i] = summaryValue(key, k.hour)
+				case "group":
+					text[i] = k.group
+				case "category":
+					text[i] = k.category
+				case "verdict":
+					text[i] = k.verdict
+				case "point":
+					text[i] = k.point
+				}
+			}
+			sum.add(text, gcounts[j])
+		}
+		live = nil
 	}
 	for k, c := range live {
 		for i, key := range keys {

@@ -73,3 +73,19 @@ func (b *backend) AcceptAUA(ctx context.Context, a pages.Acceptance) error {
 	_, err := b.st.AcceptAUA(ctx, store.Acceptance{User: a.User, Group: a.Group, Version: a.Version, AcceptedAt: a.At, Client: a.Client.String()})
 	return err
 }
+
+// PublishedAUAs are the versions published from the console, each group's
+// newest for site (pages.PublishedAgreements).
+func (b *backend) PublishedAUAs(ctx context.Context, site string) (map[string]pages.Published, error) {
+	cur, err := b.st.CurrentAUAs(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]pages.Published, len(cur))
+	for g, v := range cur {
+		out[g] = pages.Published{Version: v.Version, Text: v.Text}
+	}
+	return out, nil
+}
+
+var _ pages.PublishedAgreements = (*backend)(nil)

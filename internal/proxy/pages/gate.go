@@ -1,18 +1,43 @@
 package pages
 
 import (
+	"context"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
+	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
 )
 
-// auaSet is the snapshot's acceptable-use agreements, texts loaded.
+// auaSet is the snapshot's acceptable-use agreements, texts loaded, with
+// the versions published from the console (read at fetched) in place of
+// the policy file's.
 type auaSet struct {
-	snap    *policy.Snapshot
-	entries []auaEntry
+	snap      *policy.Snapshot
+	entries   []auaEntry
+	fetched   time.Time
+	published map[string]Published
 }
+
+// Published is a version of a group's agreement published from the
+// console: it takes precedence over the policy file's aua: entry.
+type Published struct {
+	Version string
+	Text    string
+}
+
+// PublishedAgreements is an Agreements store that also keeps versions
+// published from the console, each group's newest for site.
+type PublishedAgreements interface {
+	PublishedAUAs(ctx context.Context, site string) (map[string]Published, error)
+}
+
+// auaRefresh is how often the published versions are read again: a new
+// version reaches every node's gate within it.
+const auaRefresh = 5 * time.Second
 
 type auaEntry struct {
 	group   int
@@ -26,15 +51,35 @@ type auaEntry struct {
 // agreement shows a line saying so rather than letting nobody in.
 func (p *Pages) agreements() *auaSet {
 	snap := p.o.Engine.Snapshot()
-	if a := p.aua.Load(); a != nil && a.snap == snap {
-		return a
+	now := p.o.Now()
+	old := p.aua.Load()
+	if old != nil && old.snap == snap && now.Sub(old.fetched) < auaRefresh {
+		return old
 	}
 	c := snap.Config()
-	a := &auaSet{snap: snap}
+	a := &auaSet{snap: snap, fetched: now}
+	if pa, ok := p.o.Agreements.(PublishedAgreements); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		pub, err := pa.PublishedAUAs(ctx, c.Site.ID)
+		cancel()
+		switch {
+		case err == nil:
+			a.published = pub
+		case old != nil:
+			a.published = old.published // keep the last known versions
+			p.o.Log.Error("pages: published aua versions unreadable", "err", err)
+		default:
+			p.o.Log.Error("pages: published aua versions unreadable", "err", err)
+		}
+	}
 	for _, e := range c.AUA {
 		gi, ok := snap.GroupIndex(e.Name)
 		if !ok {
 			p.o.Log.Error("pages: aua names an unknown group", "group", e.Name)
+			continue
+		}
+		if pub, ok := a.published[e.Name]; ok { // the console's version, in the file's place
+			a.entries = append(a.entries, auaEntry{group: gi, name: e.Name, version: pub.Version, text: pub.Text})
 			continue
 		}
 		text := "The acceptable use agreement text is missing: ask a member of staff."
@@ -44,6 +89,24 @@ func (p *Pages) agreements() *auaSet {
 			p.o.Log.Error("pages: aua text unreadable", "group", e.Name, "err", err)
 		}
 		a.entries = append(a.entries, auaEntry{group: gi, name: e.Name, version: e.Value.Version, text: text})
+	}
+	// The console's versions of groups the policy file has no agreement
+	// for, after its entries, by name.
+	var rest []string
+	for g := range a.published {
+		if !slices.ContainsFunc(c.AUA, func(e config.Entry[config.AUA]) bool { return e.Name == g }) {
+			rest = append(rest, g)
+		}
+	}
+	slices.Sort(rest)
+	for _, g := range rest {
+		gi, ok := snap.GroupIndex(g)
+		if !ok {
+			p.o.Log.Error("pages: a published aua names an unknown group", "group", g)
+			continue
+		}
+		pub := a.published[g]
+		a.entries = append(a.entries, auaEntry{group: gi, name: g, version: pub.Version, text: pub.Text})
 	}
 	p.aua.Store(a)
 	return a
