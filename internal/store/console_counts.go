@@ -1,13 +1,31 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-
-	"context"
 )
+
+// countsTTL is how long a count is reused. The hours not rolled up yet
+// are counted from their raw events on each call; under heavy traffic
+// (tens of thousands of events a second) that is a scan every dashboard
+// view would repeat, competing with the activity writer (and so with
+// DNS). Counts without names a few seconds old are as good.
+const countsTTL = 10 * time.Second
+
+// countsCache holds recent Counts answers by their arguments.
+type countsCache struct {
+	mu      sync.Mutex
+	entries map[string]countsEntry
+}
+
+type countsEntry struct {
+	rows []SummaryRow
+	at   time.Time
+}
 
 // Counts is Summarize for the console's dashboards: counts by day, hour,
 // category, verdict or point, never by subject, so it names nobody and
@@ -25,5 +43,24 @@ func (s *Store) Counts(ctx context.Context, since, until time.Time, keys []strin
 		}
 		exprs[i] = e
 	}
-	return s.summarize(ctx, micro(since.Truncate(time.Hour)), micro(until.Truncate(time.Hour)), keys, exprs)
+	from, to := micro(since.Truncate(time.Hour)), micro(until.Truncate(time.Hour))
+	key := fmt.Sprint(from, "/", to, "/", strings.Join(keys, ","))
+	now := time.Now()
+	s.counts.mu.Lock()
+	if e, ok := s.counts.entries[key]; ok && now.Sub(e.at) < countsTTL {
+		s.counts.mu.Unlock()
+		return slices.Clone(e.rows), nil
+	}
+	s.counts.mu.Unlock()
+	rows, err := s.summarize(ctx, from, to, keys, exprs)
+	if err != nil {
+		return nil, err
+	}
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	if s.counts.entries == nil || len(s.counts.entries) > 256 {
+		s.counts.entries = map[string]countsEntry{}
+	}
+	s.counts.entries[key] = countsEntry{rows: slices.Clone(rows), at: now}
+	return rows, nil
 }

@@ -113,6 +113,9 @@ type Store struct {
 	insAct *sql.Stmt
 	// seal keeps the second-factor secrets encrypted at rest.
 	seal *sealer
+	// counts keeps the console's anonymous counts a few seconds
+	// (console_counts.go).
+	counts countsCache
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
