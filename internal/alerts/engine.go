@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -400,6 +401,10 @@ func (e *Engine) flush(ctx context.Context) {
 	for _, k := range e.order {
 		hits = append(hits, *e.pending[k])
 	}
+	// The most severe first: a burst of advisory hits (an hours rule at
+	// night fires for every pupil) must not keep a severity-5 alert
+	// waiting behind it in the same batch.
+	slices.SortStableFunc(hits, func(a, b store.AlertHit) int { return b.Severity - a.Severity })
 	if e.out != nil {
 		select {
 		case e.out <- hits:
