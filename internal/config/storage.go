@@ -27,6 +27,11 @@ type Retention struct {
 	// StaffIncidents: a closed incident about staff is kept this long
 	// from when it was reported (default 10y).
 	StaffIncidents Duration `yaml:"staff_incidents"`
+	// Alerts: a closed alert (with its copied events and notes) is kept
+	// this long after it was closed (default 365d); open ones never go.
+	// An alert that opened an incident lives on in that incident's
+	// evidence.
+	Alerts Duration `yaml:"alerts"`
 }
 
 func (r *Retention) applyDefaults() {
@@ -54,6 +59,9 @@ func (r *Retention) applyDefaults() {
 	}
 	if r.StaffIncidents == 0 {
 		r.StaffIncidents = 10 * year
+	}
+	if r.Alerts == 0 {
+		r.Alerts = 365 * day
 	}
 }
 

@@ -148,3 +148,36 @@ func (s *Store) deleteIncident(ctx context.Context, id int64) error {
 	}
 	return tx.Commit()
 }
+
+// purgeAlerts deletes the closed alerts last changed before
+// retention.alerts, with their copied events and notes. A zero period
+// keeps them for good.
+func (s *Store) purgeAlerts(ctx context.Context, r config.Retention, now time.Time, dryRun bool, rep *PurgeReport) error {
+	if r.Alerts <= 0 {
+		return nil
+	}
+	before := micro(now.Add(-r.Alerts.D()))
+	const where = `status = 'closed' AND changed_at < $1`
+	if dryRun {
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE `+where, before).Scan(&rep.Alerts); err != nil {
+			return fmt.Errorf("store: purge alerts: %w", err)
+		}
+		return nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: purge alerts: %w", err)
+	}
+	defer tx.Rollback()
+	for _, t := range []string{"alert_events", "alert_notes"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE alert_id IN (SELECT id FROM alerts WHERE `+where+`)`, before); err != nil {
+			return fmt.Errorf("store: purge %s: %w", t, err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE `+where, before)
+	if err != nil {
+		return fmt.Errorf("store: purge alerts: %w", err)
+	}
+	rep.Alerts, _ = res.RowsAffected()
+	return tx.Commit()
+}

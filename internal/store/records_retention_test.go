@@ -106,3 +106,52 @@ func TestRecordRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertRetention: a closed alert goes retention.alerts after it was
+// closed, with its events and notes; an open one stays.
+func TestAlertRetention(t *testing.T) {
+	backends(t, func(t *testing.T, open func(now func() time.Time) *Store) {
+		ctx := context.Background()
+		clk := newClock()
+		s := open(clk.Now)
+		raise := func(user string) int64 {
+			now := clk.Now()
+			id, _, err := s.RaiseAlert(ctx, AlertHit{Site: "school", Rule: "r", Title: "T", Severity: 3, Subject: user, User: user,
+				First: now, Last: now, Count: 1, Fold: time.Minute, Events: []AlertEvent{{At: now, User: user, Host: "h.example", Verdict: "block"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		closed, stillOpen := raise("ann"), raise("bob")
+		sc := AlertScope{Site: "school", Pupils: true, Staff: true, Circumvention: true}
+		by := Actor{Name: "dsl1", Roles: "dsl"}
+		if _, err := s.AddAlertNote(ctx, by, sc, closed, "spoke to ann"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CloseAlert(ctx, by, sc, closed, "false-positive", ""); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Parse("p.yaml", "/tmp/p.yaml", []byte("site: {name: x}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.Purge(ctx, by, c.Retention, clk.Now().Add(300*24*time.Hour), false)
+		if err != nil || rep.Alerts != 0 {
+			t.Fatalf("within a year: %+v %v", rep, err)
+		}
+		rep, err = s.Purge(ctx, by, c.Retention, clk.Now().Add(400*24*time.Hour), false)
+		if err != nil || rep.Alerts != 1 {
+			t.Fatalf("after a year: %+v %v", rep, err)
+		}
+		if _, err := s.GetAlert(ctx, sc, closed); err == nil {
+			t.Error("the closed alert outlived its retention")
+		}
+		if ev, _ := s.AlertEvents(ctx, closed); len(ev) != 0 {
+			t.Error("its events outlived it")
+		}
+		if _, err := s.GetAlert(ctx, sc, stillOpen); err != nil {
+			t.Errorf("the open alert went: %v", err)
+		}
+	})
+}

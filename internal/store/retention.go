@@ -30,11 +30,13 @@ type PurgeReport struct {
 	// pupil's date of birth is unknown (not deleted, not in Total).
 	Incidents        int64 `json:"incidents"`
 	IncidentsFlagged int64 `json:"incidents_kept_without_birth_date"`
+	// Alerts counts the closed alerts past retention.alerts.
+	Alerts int64 `json:"alerts"`
 }
 
 // Total is the number of rows concerned.
 func (p *PurgeReport) Total() int64 {
-	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides + p.Expired + p.Concerns + p.Incidents
+	return p.Activity + p.DNSEvents + p.Hourly + p.Requests + p.Overrides + p.Expired + p.Concerns + p.Incidents + p.Alerts
 }
 
 type purgeTarget struct {
@@ -128,6 +130,9 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 	if err := s.purgeRecords(ctx, r, now, dryRun, &rep); err != nil {
 		return rep, err
 	}
+	if err := s.purgeAlerts(ctx, r, now, dryRun, &rep); err != nil {
+		return rep, err
+	}
 	if !dryRun && rep.DNSEvents+rep.Activity > 0 {
 		// Forget the blocks left empty (a stale time range on a block
 		// that still has events only costs a search one extra seek).
@@ -181,7 +186,7 @@ func (s *Store) RunRetention(ctx context.Context, retention func() config.Retent
 		case rep.Total() > 0:
 			log.Info("retention purge", "activity", rep.Activity, "dns_events", rep.DNSEvents, "hourly", rep.Hourly,
 				"requests", rep.Requests, "overrides", rep.Overrides, "expired_requests", rep.Expired, "concerns", rep.Concerns,
-				"incidents", rep.Incidents, "incidents_kept_without_birth_date", rep.IncidentsFlagged)
+				"incidents", rep.Incidents, "incidents_kept_without_birth_date", rep.IncidentsFlagged, "alerts", rep.Alerts)
 		}
 	})
 	return nil
