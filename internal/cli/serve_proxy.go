@@ -41,7 +41,7 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 			closeIf(proxyLn)
 		}
 	}()
-	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
+	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now, Directory: d.directory(), Sessions: d.sessions}
 	opt.BlockPageAddr, opt.ProxyAddr = addrOf(pageLn), addrOf(proxyLn)
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements

@@ -60,6 +60,7 @@ type group struct {
 	networks   []netip.Prefix
 	safesearch SafeSearch
 	ssSet      bool
+	portal     bool // groups.X.portal: unidentified clients sign in first
 }
 
 // catPair is what one domain-table entry says: the categories it is listed
