@@ -33,6 +33,9 @@ func (c *Config) validatePortal() error {
 	if err := c.BlockPage.TLS.validate(); err != nil {
 		return err
 	}
+	if c.BlockPage.TLS.On() && c.BlockPage.Listen == "" {
+		return fmt.Errorf("blockpage.tls: needs blockpage.listen (the plain-HTTP page devices reach first)")
+	}
 	if c.Identity.PortalSession < 0 {
 		return fmt.Errorf("identity.portal_session: must not be negative")
 	}

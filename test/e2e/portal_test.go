@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"schoolgate/internal/ca"
 	"schoolgate/internal/dnsfilter/dnstest"
 )
 
@@ -185,5 +186,65 @@ func TestPortalSignIn(t *testing.T) {
 	})
 	if strings.Contains(in.logText(), "amy") {
 		t.Error("the pupil's username is in the system log")
+	}
+}
+
+// TestPortalTLS: with blockpage.tls (the school CA), the plain-HTTP
+// sign-in page links to the HTTPS one and takes no password; over HTTPS,
+// with a certificate the school CA minted for the name the device asked
+// for, the sign-in works and the device gets its person's answers.
+func TestPortalTLS(t *testing.T) {
+	needTool(t, "dig", "bind9-dnsutils")
+	up, err := dnstest.Start("127.0.0.1:0", 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(up.Close)
+	policy := strings.ReplaceAll(portalPolicy, "UPSTREAM", `"`+up.Addr()+`"`)
+	policy = strings.Replace(policy, "blockpage: {listen: 127.0.0.1:0}", "blockpage: {listen: 127.0.0.1:0, tls: {listen: 127.0.0.1:0}}", 1)
+	in := proxyStartPolicy(t, policy)
+	m := dnsListenRe.FindStringSubmatch(in.logText())
+	tm := regexp.MustCompile(`msg="block page listening \(HTTPS\)" addr=\S+:(\d+)`).FindStringSubmatch(in.logText())
+	if m == nil || tm == nil {
+		t.Fatalf("no dns or HTTPS block page listener:\n%s", in.logText())
+	}
+	dns := &dnsInstance{port: m[1][strings.LastIndexByte(m[1], ':')+1:]}
+	const pass = "Volcano-Lava-Magma-42"
+	in.cli(t, pass+"\n", "users", "add", "amy", "--name", "Amy Pupil", "--role", "pupil", "--groups", "pupils", "--password-stdin", "--by", "admin")
+	_, port, _ := strings.Cut(in.page, ":")
+	tlsPort := tm[1]
+	caFile := filepath.Join(ca.Dir(in.data), ca.CertFile)
+	page := func(args ...string) (int, string) {
+		t.Helper()
+		all := append([]string{"-sS", "--max-time", "15", "-w", "\n%{http_code}", "--interface", "127.0.0.5", "--cacert", caFile,
+			"--resolve", "captive.apple.com:" + port + ":127.0.0.1", "--resolve", "captive.apple.com:" + tlsPort + ":127.0.0.1"}, args...)
+		out, err := exec.Command("curl", all...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl %v: %v\n%s", args, err, out)
+		}
+		s := string(out)
+		i := strings.LastIndexByte(s, '\n')
+		var code int
+		fmt.Sscanf(s[i+1:], "%d", &code)
+		return code, s[:i]
+	}
+	secure := "https://captive.apple.com:" + tlsPort + "/"
+	if st, body := page("http://captive.apple.com:" + port + "/hotspot-detect.html"); st != http.StatusOK || !strings.Contains(body, `href="`+secure+`"`) || strings.Contains(body, `name="password"`) {
+		t.Fatalf("the plain-HTTP page: %d\n%s", st, body)
+	}
+	if st, body := page("--data-urlencode", "username=amy", "--data-urlencode", "password="+pass, "http://captive.apple.com:"+port+"/signin"); st != http.StatusForbidden {
+		t.Errorf("a password over plain HTTP: %d\n%s", st, body)
+	}
+	if a := digAnswers(dns.dig(t, "127.0.0.5", "+noall", "+answer", "ok.test", "A")); len(a) != 1 || a[0][4] != "127.0.0.1" {
+		t.Fatalf("a refused plain-HTTP sign-in let the device through: %v", a)
+	}
+	if st, body := page(secure); st != http.StatusOK || !strings.Contains(body, `name="password"`) {
+		t.Fatalf("the HTTPS page: %d\n%s", st, body)
+	}
+	if st, body := page("--data-urlencode", "username=amy", "--data-urlencode", "password="+pass, secure+"signin"); st != http.StatusOK || !strings.Contains(body, `id="user">amy<`) {
+		t.Fatalf("sign-in over HTTPS: %d\n%s", st, body)
+	}
+	if a := digAnswers(dns.dig(t, "127.0.0.5", "+noall", "+answer", "ok.test", "A")); len(a) != 1 || a[0][4] != dnstest.AddrFor("ok.test").String() {
+		t.Errorf("after signing in over HTTPS: %v", a)
 	}
 }

@@ -139,6 +139,9 @@ type Options struct {
 	// its sign-ins (portal.go); nil Directory: the page cannot sign in.
 	Directory identity.Directory
 	Sessions  *identity.Sessions
+	// BlockPageTLSAddr is blockpage.tls's bound address, "" when off:
+	// the sign-in page then takes passwords over HTTPS only.
+	BlockPageTLSAddr string
 }
 
 // Pages renders the pages and handles their forms. It is safe for

@@ -2,7 +2,9 @@ package pages
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -72,6 +74,12 @@ func (p *Pages) portalForm(w http.ResponseWriter, r *http.Request, v Visitor) {
 	}
 	if r.URL.Path == SignOutPath {
 		p.signOut(w, r, v)
+		return
+	}
+	if p.secureURL(r) != "" {
+		// blockpage.tls is on: a password is taken over HTTPS only.
+		p.o.Log.Warn("portal: sign-in over plain HTTP refused (blockpage.tls is on)")
+		p.portalPage(w, r, http.StatusForbidden, v, "Sign in on the secure sign-in page: your password was not accepted over an unencrypted connection.", time.Time{}, "")
 		return
 	}
 	p.signIn(w, r, v)
@@ -159,8 +167,34 @@ func (p *Pages) portalPage(w http.ResponseWriter, r *http.Request, status int, v
 	}
 	p.render(w, status, "portal.html", map[string]any{
 		"School": p.school(), "Title": title, "CSS": p.css, "Error": errText,
-		"User": user, "Until": untilText, "Contact": contact, "Secure": r.TLS != nil,
+		"User": user, "Until": untilText, "Contact": contact, "Secure": r.TLS != nil, "SecureURL": p.secureURL(r),
 	})
+}
+
+// secureURL is the HTTPS sign-in page for a plain-HTTP request when
+// blockpage.tls is on ("" otherwise): on the block-page listener, the
+// name the device asked for (the school CA mints its certificate); through
+// the proxy, the block page's own host.
+func (p *Pages) secureURL(r *http.Request) string {
+	if p.o.BlockPageTLSAddr == "" || r.TLS != nil {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(p.o.BlockPageTLSAddr)
+	if err != nil {
+		return ""
+	}
+	host := hostOnly(r.Host)
+	if r.URL.Host != "" && p.o.Engine != nil { // an absolute-form proxy request
+		host = p.o.Engine.Snapshot().Config().BlockPageURL(p.o.BlockPageAddr, p.o.ProxyAddr).Hostname()
+	}
+	if host == "" {
+		return ""
+	}
+	u := url.URL{Scheme: "https", Host: net.JoinHostPort(host, port), Path: "/"}
+	if port == "443" {
+		u.Host = strings.TrimSuffix(u.Host, ":443")
+	}
+	return u.String()
 }
 
 // signInRefusal is what a refused sign-in answers: status, the page's
