@@ -159,6 +159,7 @@ func (s *Snapshot) compileGroups() error {
 			return fieldErr(c, e.Line, "groups."+e.Name, "reserved or empty group name")
 		}
 		g := group{name: e.Name, portal: e.Value.Portal}
+		s.hasPortal = s.hasPortal || g.portal
 		for j, n := range e.Value.Networks {
 			p, err := config.ParseNetwork(n)
 			if err != nil {

@@ -7,6 +7,9 @@ import "net/netip"
 // A network in both a portal group and another group is a portal network
 // (the stricter answer).
 func (s *Snapshot) Portal(ip netip.Addr) bool {
+	if !s.hasPortal {
+		return false // most policies: no cost per query
+	}
 	ip = ip.Unmap()
 	for i := range s.groups {
 		if !s.groups[i].portal {

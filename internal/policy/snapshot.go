@@ -24,6 +24,7 @@ type Snapshot struct {
 	groupIndex   map[string]int
 	userGroups   map[string]Set
 	defaultGroup int
+	hasPortal    bool // a group has portal: true (portal.go)
 
 	schedules  []*schedule
 	schedIndex map[string]int
