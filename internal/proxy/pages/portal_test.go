@@ -3,15 +3,15 @@ package pages
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"sync"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
