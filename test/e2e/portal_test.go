@@ -92,6 +92,12 @@ func TestPortalSignIn(t *testing.T) {
 			t.Errorf("%s before sign-in: %q ttl %q, want 127.0.0.1 ttl 0", name, a, ttl)
 		}
 	}
+	if rows := digAnswers(dns.dig(t, "127.0.0.5", "+noall", "+answer", "ok.test", "AAAA")); len(rows) != 1 || rows[0][4] != "::1" || rows[0][1] != "0" {
+		t.Errorf("AAAA before sign-in: %v, want blockpage_ipv6 (::1) ttl 0", rows)
+	}
+	if out := dns.dig(t, "127.0.0.5", "ok.test", "HTTPS"); !strings.Contains(out, "status: NOERROR") || !strings.Contains(out, "ANSWER: 0,") {
+		t.Errorf("HTTPS record before sign-in: want an empty answer\n%s", out)
+	}
 	if a, _ := answer("127.0.0.3", "ok.test"); a != okAddr {
 		t.Errorf("a staff network's answer: %q, want %s", a, okAddr)
 	}
