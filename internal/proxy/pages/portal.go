@@ -167,7 +167,7 @@ func (p *Pages) portalPage(w http.ResponseWriter, r *http.Request, status int, v
 	}
 	p.render(w, status, "portal.html", map[string]any{
 		"School": p.school(), "Title": title, "CSS": p.css, "Error": errText,
-		"User": user, "Until": untilText, "Contact": contact, "Secure": r.TLS != nil, "SecureURL": p.secureURL(r),
+		"User": user, "Until": untilText, "Contact": contact, "SecureURL": p.secureURL(r),
 	})
 }
 
