@@ -35,14 +35,21 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 		closeIf(pageLn)
 		return nil, err
 	}
+	tlsLn, err := listenIf(cfg.BlockPage.TLS.Listen, "block page (HTTPS)")
+	if err != nil {
+		closeIf(pageLn)
+		closeIf(proxyLn)
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			closeIf(pageLn)
 			closeIf(proxyLn)
+			closeIf(tlsLn)
 		}
 	}()
-	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now}
-	opt.BlockPageAddr, opt.ProxyAddr = addrOf(pageLn), addrOf(proxyLn)
+	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now, Directory: d.directory(), Sessions: d.sessions}
+	opt.BlockPageAddr, opt.ProxyAddr, opt.BlockPageTLSAddr = addrOf(pageLn), addrOf(proxyLn), addrOf(tlsLn)
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
 		if opt.TokenKey, err = formTokenKey(d.st.store); err != nil {
@@ -85,8 +92,16 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 		}
 		ln := g.Wrap(pageLn)
 		d.log.Info("block page listening", "addr", ln.Addr().String())
+		h := pg.BlockPageHandler(proxy.VisitorFunc(d.engine, d.ident))
+		if tlsLn != nil {
+			s, err := d.blockPageTLSService(cfg, tlsLn, h)
+			if err != nil {
+				return nil, err
+			}
+			services = append(services, s)
+		}
 		services = append(services, &listenerService{name: "blockpage", ln: ln, srv: &http.Server{
-			Handler:           pg.BlockPageHandler(proxy.VisitorFunc(d.engine, d.ident)),
+			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

@@ -49,6 +49,7 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	if err := checkSelftest(a.Stdout, path, snap); err != nil {
 		return err
 	}
+	checkPortal(a.Stdout, path, snap.Config())
 	// The engine never applies these; the policy file still must not ask.
 	if errs := snap.LockedExceptions(); len(errs) > 0 {
 		return errors.Join(errs...)

@@ -92,6 +92,7 @@ type Group struct {
 	Networks   []string `yaml:"networks"`
 	Users      []string `yaml:"users"`
 	SafeSearch string   `yaml:"safesearch"`
+	Portal     bool     `yaml:"portal"` // unidentified clients get the sign-in page (portal.go)
 	Line       int      `yaml:"-"`
 }
 
@@ -147,7 +148,7 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 	}
 	// The server sections check their own values, so that `schoolgate
 	// validate` catches what `serve` would refuse.
-	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, c.Incidents.validate, c.Identity.validateOIDC, c.Sanctions.validate, func() error { return c.Alerts.Validate(c) }} {
+	for _, v := range []func() error{c.DNS.Validate, c.Proxy.Validate, c.Limits.Validate, c.BlockPage.Validate, c.Console.Validate, c.Site.validateDayEnd, c.Site.validateID, c.Incidents.validate, c.Identity.validateOIDC, c.Sanctions.validate, c.validatePortal, func() error { return c.Alerts.Validate(c) }} {
 		if err := v(); err != nil {
 			if errors.Is(err, ErrInvalid) {
 				return nil, fmt.Errorf("%s: %w", name, err)

@@ -120,6 +120,8 @@ type BlockPage struct {
 	// RateLimit bounds the requests and concerns one client or person
 	// may send.
 	RateLimit FormLimit `yaml:"rate_limit"`
+	// TLS serves the pages over HTTPS too (blockpage_tls.go).
+	TLS BlockPageTLS `yaml:"tls"`
 }
 
 // Admin is the loopback listener for /metrics and health.

@@ -79,4 +79,6 @@ type Identity struct {
 	// Password says what checks proxy and sign-in-page passwords: local
 	// (Schoolgate's own argon2id hashes, the default) or ldap (a bind).
 	Password string `yaml:"password"`
+	// PortalSession is how long a sign-in on the portal page lasts (portal.go).
+	PortalSession Duration `yaml:"portal_session"`
 }

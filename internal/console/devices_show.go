@@ -24,6 +24,7 @@ type deviceRow struct {
 	Username     string
 	DisplayName  string
 	Since, Until time.Time
+	Portal       bool // signed in on the devices' sign-in page, not the proxy
 }
 
 func (devicesView) title() string { return "Devices" }
@@ -68,7 +69,7 @@ func (c *Console) showDevices(w http.ResponseWriter, r *http.Request, v *visit, 
 			continue
 		}
 		view.Devices = append(view.Devices, deviceRow{Addr: d.Addr.String(), Username: d.User, DisplayName: name,
-			Since: d.Since.In(loc), Until: d.Until.In(loc)})
+			Since: d.Since.In(loc), Until: d.Until.In(loc), Portal: d.Portal})
 		shown.add(d.User)
 	}
 	if err := c.auditVisit(r, v, "console.devices.view", "devices", map[string]any{"person": view.Form.Person, "addr": view.Form.Addr, "users": shown.users}); err != nil {

@@ -41,7 +41,7 @@ func TestDevicesList(t *testing.T) {
 	backends(t, func(t *testing.T, f *fixture) {
 		f.people()
 		f.sessions.Set(netip.MustParseAddr("10.20.0.7"), "ada", time.Hour)
-		f.sessions.Set(netip.MustParseAddr("10.10.0.5"), "r-teacher", 2*time.Hour)
+		f.sessions.SetPortal(netip.MustParseAddr("10.10.0.5"), "r-teacher", f.clk.Now().Add(2*time.Hour), config.PortalStaffIdle)
 		f.sessions.Set(netip.MustParseAddr("10.99.0.3"), "gone", time.Minute)
 		f.clk.Add(2 * time.Minute) // gone's session has expired
 		b := f.browser()
@@ -53,7 +53,7 @@ func TestDevicesList(t *testing.T) {
 		if strings.Contains(body, "<b>Ada</b>") || !strings.Contains(body, "&lt;b&gt;Ada&lt;/b&gt;") {
 			t.Errorf("the display name is not escaped:\n%s", body)
 		}
-		for _, want := range []string{"10.20.0.7", "10.10.0.5", "Person teacher", `action="/devices/10.20.0.7/end"`, "Mon 9 Mar 10:00", "Mon 9 Mar 11:00"} {
+		for _, want := range []string{"10.20.0.7", "10.10.0.5", "Person teacher", `action="/devices/10.20.0.7/end"`, "Mon 9 Mar 10:00", "Mon 9 Mar 11:00", "<td>sign-in page</td>", "<td>proxy log-in</td>"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("devices page lacks %q", want)
 			}

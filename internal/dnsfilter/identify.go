@@ -18,7 +18,7 @@ func stageIdentify(s *Server, r *request) action {
 	if !ok {
 		who = s.ident.Client(context.Background(), r.v.snap, r.client.Addr())
 	}
-	r.user, r.groups = who.User, who.Groups
+	r.user, r.groups, r.portal = who.User, who.Groups, who.Portal
 	r.gi = r.v.groupInfo(r.groups)
 	r.ttlCap = noCap
 	if r.gi.filtered {

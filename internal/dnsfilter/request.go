@@ -81,6 +81,7 @@ type request struct {
 	now     time.Time
 	user    string
 	groups  policy.Set
+	portal  bool // unidentified in a portal group: sign in first
 	gi      *groupInfo
 	decided bool
 	ovs     *policy.Overrides // the live overrides decide used

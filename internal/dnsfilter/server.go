@@ -115,16 +115,21 @@ type Server struct {
 //     behind NAT); before any work is spent on a flood.
 //  4. identify    client IP → proxy session user → groups (identity store
 //     or the policy's users: lists), else the policy's networks.
-//  5. circumvent  the Firefox canary and Apple Private Relay, for filtered
+//  5. portal      an unidentified client in a portal group's networks:
+//     every name (the OS connectivity checks too, so the device shows
+//     its "sign in to network" sheet) answers the block page's address,
+//     TTL 0, whatever the rules or dns.block_response say; nothing else
+//     runs until someone signs in on that page from the address.
+//  6. circumvent  the Firefox canary and Apple Private Relay, for filtered
 //     groups: they must fail before policy, whatever the rules say.
-//  6. decide      policy.Decide, as for every enforcement point; blocked,
+//  7. decide      policy.Decide, as for every enforcement point; blocked,
 //     warn, permission and illegal names are answered here (with an
 //     Extended DNS Error) and never reach the cache or the upstreams.
-//  7. safesearch  allowed search engines become CNAMEs to their SafeSearch
+//  8. safesearch  allowed search engines become CNAMEs to their SafeSearch
 //     names, the target resolved through the cache and upstreams.
-//  8. cache       answers from the shared, TTL-honouring cache; the cache
+//  9. cache       answers from the shared, TTL-honouring cache; the cache
 //     holds upstream data only, so it sits after every per-client stage.
-//  9. forward     the upstreams (UDP/TCP/DoT/DoH, fail-over, EDNS0, TCP on
+//  10. forward     the upstreams (UDP/TCP/DoT/DoH, fail-over, EDNS0, TCP on
 //     truncation); ECH configs are stripped from HTTPS/SVCB answers before
 //     they are cached.
 //
@@ -137,6 +142,7 @@ func newChain() []stage {
 		{"clients", stageClients},
 		{"ratelimit", stageRateLimit},
 		{"identify", stageIdentify},
+		{"portal", stagePortal},
 		{"circumvent", stageCircumvent},
 		{"decide", stageDecide},
 		{"safesearch", stageSafeSearch},

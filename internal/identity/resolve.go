@@ -44,6 +44,10 @@ type Who struct {
 	// Err is the directory's error when it could not be asked: the
 	// groups are then the policy's users: lists' (or the address's).
 	Err error
+	// Portal is set for an unidentified client in a portal group's
+	// networks: it gets the sign-in page and nothing else until someone
+	// signs in from it.
+	Portal bool
 }
 
 // Resolver is the one place that answers "who is this client, in which
@@ -60,6 +64,8 @@ type Who struct {
 //     the policy does not know are ignored.
 //  3. A user in no policy group, an unknown user, or no user at all: the
 //     groups whose networks hold the address, else default_group.
+//  4. No user at all from an address in a portal group's networks: the
+//     client is marked Portal, and sees only the sign-in page.
 //
 // Directory answers are cached for a minute so that a busy client does
 // not cost a database query per DNS query; a directory error is not
@@ -111,11 +117,13 @@ func (r *Resolver) Client(ctx context.Context, snap *policy.Snapshot, client net
 			w := r.user(ctx, snap, name, client, nil)
 			if w.User != "" {
 				w.How = BySession
+				return w
 			}
+			w.Portal = snap.Portal(client) // disabled: placed by address
 			return w
 		}
 	}
-	return Who{Groups: snap.GroupsForIP(client)}
+	return Who{Groups: snap.GroupsForIP(client), Portal: snap.Portal(client)}
 }
 
 // User identifies a named user at client (check --user, or a user whose

@@ -3,6 +3,7 @@ package identity
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,11 @@ type session struct {
 	since time.Time
 	until time.Time
 	ttl   time.Duration
+	// A portal sign-in (sessions_portal.go): idle > 0 ends it after that
+	// long without a lookup; seen holds the last lookup (UnixNano).
+	portal bool
+	idle   time.Duration
+	seen   *atomic.Int64
 }
 
 // NewSessions makes an empty session map. now may be nil (time.Now).
@@ -52,8 +58,15 @@ func (s *Sessions) Lookup(ip netip.Addr) (string, bool) {
 	s.mu.RLock()
 	x, ok := s.m[ip.Unmap()]
 	s.mu.RUnlock()
-	if !ok || !s.now().Before(x.until) {
+	if !ok {
 		return "", false
+	}
+	now := s.now()
+	if !x.live(now) {
+		return "", false
+	}
+	if x.seen != nil {
+		x.seen.Store(now.UnixNano())
 	}
 	return x.user, true
 }
@@ -72,7 +85,7 @@ func (s *Sessions) Sweep() int {
 	defer s.mu.Unlock()
 	n := 0
 	for ip, x := range s.m {
-		if !now.Before(x.until) {
+		if !x.live(now) {
 			delete(s.m, ip)
 			n++
 		}

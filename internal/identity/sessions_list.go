@@ -13,6 +13,8 @@ type DeviceSession struct {
 	User  string
 	Since time.Time
 	Until time.Time
+	// Portal is set for a sign-in on the portal page (not a proxy log-in).
+	Portal bool
 }
 
 // List returns the current sessions (expired ones left out), copied under
@@ -22,8 +24,8 @@ func (s *Sessions) List() []DeviceSession {
 	s.mu.RLock()
 	out := make([]DeviceSession, 0, len(s.m))
 	for ip, x := range s.m {
-		if now.Before(x.until) {
-			out = append(out, DeviceSession{Addr: ip, User: x.user, Since: x.since, Until: x.until})
+		if x.live(now) {
+			out = append(out, DeviceSession{Addr: ip, User: x.user, Since: x.since, Until: x.until, Portal: x.portal})
 		}
 	}
 	s.mu.RUnlock()
@@ -46,7 +48,7 @@ func (s *Sessions) End(ip netip.Addr) (user string, ok bool) {
 		return "", false
 	}
 	delete(s.m, ip)
-	if !now.Before(x.until) {
+	if !x.live(now) {
 		return "", false
 	}
 	s.endHeld(ip, x, now)

@@ -158,7 +158,8 @@ func (s *Snapshot) compileGroups() error {
 		if e.Name == "" || e.Name == "others" {
 			return fieldErr(c, e.Line, "groups."+e.Name, "reserved or empty group name")
 		}
-		g := group{name: e.Name}
+		g := group{name: e.Name, portal: e.Value.Portal}
+		s.hasPortal = s.hasPortal || g.portal
 		for j, n := range e.Value.Networks {
 			p, err := config.ParseNetwork(n)
 			if err != nil {

@@ -24,6 +24,7 @@ type Snapshot struct {
 	groupIndex   map[string]int
 	userGroups   map[string]Set
 	defaultGroup int
+	hasPortal    bool // a group has portal: true (portal.go)
 
 	schedules  []*schedule
 	schedIndex map[string]int
@@ -60,6 +61,7 @@ type group struct {
 	networks   []netip.Prefix
 	safesearch SafeSearch
 	ssSet      bool
+	portal     bool // groups.X.portal: unidentified clients sign in first
 }
 
 // catPair is what one domain-table entry says: the categories it is listed

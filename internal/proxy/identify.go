@@ -93,7 +93,7 @@ func (c *conn) identify(req *http.Request) (pages.Visitor, bool) {
 }
 
 func visitor(w identity.Who, client netip.Addr) pages.Visitor {
-	return pages.Visitor{Client: client, User: w.User, Groups: w.Groups}
+	return pages.Visitor{Client: client, User: w.User, Groups: w.Groups, Portal: w.Portal}
 }
 
 // VisitorFunc identifies the client of a block-page listener request

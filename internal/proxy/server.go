@@ -114,19 +114,22 @@ type request struct {
 //     decision); outside, the absolute URL's host must parse.
 //  4. identify      proxy.auth basic → 407, 429 or 503 until credentials
 //     check; else whoever the identity resolver places at the address.
-//  5. pages         /.schoolgate/ on any host: the block page's own pages,
+//  5. portal        an unidentified client in a portal group's networks
+//     gets the sign-in page (200, whatever it asked for; a POST to
+//     /signin signs in): before anything else it could reach.
+//  6. pages         /.schoolgate/ on any host: the block page's own pages,
 //     which must be reachable whatever the policy blocks.
-//  6. aua           first visit without the current agreement → the
+//  7. aua           first visit without the current agreement → the
 //     agreement page: before the decision, so no site is reached first.
-//  7. decide        policy.Decide on the URL; a warning the visitor
+//  8. decide        policy.Decide on the URL; a warning the visitor
 //     already clicked through counts as allowed.
-//  8. block         anything not allowed gets the block or warning page
+//  9. block         anything not allowed gets the block or warning page
 //     and is logged with a reference; nothing after it runs.
-//  9. safesearch    allowed search requests are rewritten per the group's
+//  10. safesearch   allowed search requests are rewritten per the group's
 //     SafeSearch: after the decision, on what will actually be sent.
-//  10. probe        a self-test probe that got this far was allowed: it is
+//  11. probe       a self-test probe that got this far was allowed: it is
 //     answered here, never sent to the site.
-//  11. forward      to the site, hop-by-hop headers removed, Via added,
+//  12. forward     to the site, hop-by-hop headers removed, Via added,
 //     bodies streamed both ways; never to this machine itself (the
 //     destination guard, destination.go: 403 after the decision).
 func newChain() []stage {
@@ -135,6 +138,7 @@ func newChain() []stage {
 		{"local", stageLocal},
 		{"target", stageTarget},
 		{"identify", stageIdentify},
+		{"portal", stagePortal},
 		{"pages", stagePages},
 		{"aua", stageAUA},
 		{"decide", stageDecide},
@@ -153,19 +157,22 @@ func newChain() []stage {
 //     proxy.connect_ports (403): before identify, so a refused port
 //     costs no log-in.
 //  4. identify      as for HTTP.
-//  5. address       an IP-literal target: the destination guard first (403
+//  5. portal        a client that must sign in first gets 403 (a tunnel
+//     cannot carry the page): its browser's plain-HTTP check or the DNS
+//     answer takes it to the sign-in page.
+//  6. address       an IP-literal target: the destination guard first (403
 //     before the 200), then the tunnel is accepted and decided on the
 //     server name in the client's TLS hello (connectIP).
-//  6. decide        policy.Decide on the host; a warning the visitor
+//  7. decide        policy.Decide on the host; a warning the visitor
 //     already clicked through counts as allowed.
-//  7. inspect       groups under proxy.inspect (and hosts not in a
+//  8. inspect       groups under proxy.inspect (and hosts not in a
 //     no_inspect category) are decrypted with the school CA whatever the
 //     host's verdict: the requests inside run newChain, so their decisions
 //     (and the block page) are per URL.
-//  8. block         the tunnel's decision is counted and described; a
+//  9. block         the tunnel's decision is counted and described; a
 //     tunnel the policy blocked gets 403 (browsers show their own error
 //     page).
-//  9. tunnel        dial (the destination guard judges the address
+//  10. tunnel       dial (the destination guard judges the address
 //     dialled), 200, then bytes both ways.
 func newConnectChain() []stage {
 	return []stage{
@@ -173,6 +180,7 @@ func newConnectChain() []stage {
 		{"nested", stageNested},
 		{"authority", stageAuthority},
 		{"identify", stageIdentify},
+		{"portal", stagePortal},
 		{"address", stageAddress},
 		{"decide", stageDecideHost},
 		{"inspect", stageInspect},

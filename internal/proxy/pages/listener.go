@@ -14,16 +14,22 @@ import (
 
 // BlockPageHandler serves the block-page listener (blockpage.listen, the
 // address dns.blockpage_ipv4 points at): /proxy.pac and /wpad.dat, the
-// forms under Prefix, and for any other request the block or warning page
-// for the name in its Host header.
+// sign-in page's /signin and /signout, the sign-in page for every request
+// of a client that must sign in first (portal.go), the forms under
+// Prefix, and for any other request the block or warning page for the
+// name in its Host header.
 func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == "/proxy.pac" || r.URL.Path == "/wpad.dat":
+		if r.URL.Path == "/proxy.pac" || r.URL.Path == "/wpad.dat" {
 			p.PAC(w, r)
 			return
-		case strings.HasPrefix(r.URL.Path, Prefix):
-			v := identify(r)
+		}
+		v := identify(r)
+		if v.Portal || IsPortalPath(r.URL.Path) {
+			p.portalListener(w, r, v)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, Prefix) {
 			if !p.formClient(v.Client) {
 				// The listener may face the internet (it is where
 				// blocked names point): its forms, which store
@@ -40,7 +46,6 @@ func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Hand
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
-		v := identify(r)
 		raw := "http://" + r.Host + r.URL.RequestURI()
 		t, d, snap, err := p.decide(v, raw)
 		if err != nil || host == "" {
@@ -58,6 +63,22 @@ func (p *Pages) BlockPageHandler(identify func(*http.Request) Visitor) http.Hand
 		p.o.Log.Debug("blockpage: shown", "ref", ref, "rule", snap.Rule(&d))
 		p.Blocked(w, r, v, Blocked{URL: raw, Host: t.Host, Decision: d, Snapshot: snap, Ref: ref})
 	})
+}
+
+// portalListener answers the sign-in page's requests: every request of
+// a client that must sign in first, and /signin and /signout for anyone.
+// Like the forms, it serves only dns.allow_networks.
+func (p *Pages) portalListener(w http.ResponseWriter, r *http.Request, v Visitor) {
+	if !p.formClient(v.Client) {
+		p.o.Log.Warn("blockpage: sign-in page refused from outside dns.allow_networks")
+		p.message(w, http.StatusForbidden, p.school(), "Not allowed", "This page serves the school's own networks only.")
+		return
+	}
+	if v.Portal {
+		p.Portal(w, r, v)
+		return
+	}
+	p.PortalForm(w, r, v)
 }
 
 // newRef makes a reference number a pupil can read out to staff.

@@ -44,6 +44,8 @@ type Visitor struct {
 	Client netip.Addr
 	User   string // "" when unidentified
 	Groups policy.Set
+	// Portal: unidentified in a portal group's networks (portal.go).
+	Portal bool
 }
 
 // subject is who a click-through or an agreement belongs to: the user, or
@@ -133,6 +135,13 @@ type Options struct {
 	// it to the proxy's (config.BlockPageURL).
 	BlockPageAddr string
 	ProxyAddr     string
+	// Directory checks the sign-in page's passwords and Sessions takes
+	// its sign-ins (portal.go); nil Directory: the page cannot sign in.
+	Directory identity.Directory
+	Sessions  *identity.Sessions
+	// BlockPageTLSAddr is blockpage.tls's bound address, "" when off:
+	// the sign-in page then takes passwords over HTTPS only.
+	BlockPageTLSAddr string
 }
 
 // Pages renders the pages and handles their forms. It is safe for
@@ -176,7 +185,7 @@ func New(o Options) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"block.html", "aua.html", "message.html"} {
+	for _, name := range []string{"block.html", "aua.html", "message.html", "portal.html"} {
 		if t.Lookup(name) == nil {
 			return nil, &missingTemplate{name}
 		}
