@@ -126,6 +126,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: activity commit: %w", err)
 	}
+	s.live.noteWritten(events)
 	return nil
 }
 
@@ -208,6 +209,7 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) err
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("store: activity commit: %w", err)
 		}
+		s.live.noteWritten(events)
 		return nil
 	})
 }

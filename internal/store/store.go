@@ -116,6 +116,9 @@ type Store struct {
 	// counts keeps the console's anonymous counts a few seconds
 	// (console_counts.go).
 	counts countsCache
+	// live keeps running counts of the hours not rolled up yet
+	// (live_counts.go).
+	live liveCounts
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").

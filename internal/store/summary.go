@@ -139,8 +139,8 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	}
 
 	// The hours not rolled up yet (the last hour or so), from the events.
-	live := hourCounts{}
-	if _, err := s.countEvents(ctx, max(from, upTo), to, live); err != nil {
+	live, err := s.liveHours(ctx, upTo, max(from, upTo), to)
+	if err != nil {
 		return nil, err
 	}
 	if byGroup {
