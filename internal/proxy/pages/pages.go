@@ -30,7 +30,9 @@ import (
 
 	"schoolgate/internal/activity"
 	"schoolgate/internal/identity"
+	"schoolgate/internal/oidcflow"
 	"schoolgate/internal/policy"
+	"schoolgate/internal/store"
 )
 
 // Prefix is the path under which the pages' forms post, on any host.
@@ -142,6 +144,10 @@ type Options struct {
 	// BlockPageTLSAddr is blockpage.tls's bound address, "" when off:
 	// the sign-in page then takes passwords over HTTPS only.
 	BlockPageTLSAddr string
+	// OIDCStore binds identity.oidc's accounts to people for the sign-in
+	// page's provider buttons (portal_oidc.go); nil: no buttons.
+	OIDCStore *store.Store
+	OIDC      *oidcflow.Clients // their discovery cache (nil: the page's own)
 }
 
 // Pages renders the pages and handles their forms. It is safe for
@@ -178,6 +184,9 @@ func New(o Options) (*Pages, error) {
 	}
 	if o.Activity == nil {
 		o.Activity = activity.Discard{}
+	}
+	if o.OIDC == nil {
+		o.OIDC = &oidcflow.Clients{}
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"date": func(t time.Time) string { return t.Format("Monday 2 January 2006, 15:04") },
