@@ -99,12 +99,9 @@ func (p *Pages) portalOIDC(w http.ResponseWriter, r *http.Request, v Visitor) {
 	case errors.Is(err, oidcflow.ErrNoProvider):
 		http.NotFound(w, r)
 	default:
+		// Not the error itself: the store's name the person.
 		status, msg, reason := signInRefusal(err)
-		if reason == "directory error" {
-			p.o.Log.Error("portal: provider sign-in failed", "provider", name, "err", err)
-		} else {
-			p.o.Log.Info("portal: sign-in failed", "reason", reason)
-		}
+		p.o.Log.Warn("portal: sign-in failed", "reason", reason, "provider", name)
 		p.portalPage(w, r, status, v, msg, time.Time{}, "")
 	}
 }
