@@ -17,8 +17,8 @@ import (
 // TestPortalOIDCSignIn: the real binary, a real OpenID provider on
 // loopback, dig and curl (a cookie jar, following redirects, as a
 // browser would). The sign-in page of a portal device shows the
-// provider's button; a provider account not in the directory is refused
-// and the device stays at the portal; amy's account maps the device's
+// provider's button; a provider account not in the directory, a disabled
+// one and a forged callback are refused and the device stays at the portal; amy's account maps the device's
 // address to amy, so DNS then gives a pupil's answers (gambling blocked,
 // other names their own address), and the sign-in is in the activity log.
 func TestPortalOIDCSignIn(t *testing.T) {
@@ -93,6 +93,16 @@ func TestPortalOIDCSignIn(t *testing.T) {
 	if answer("ok.test") != "127.0.0.1" {
 		t.Fatal("a refused provider sign-in let the device through")
 	}
+	// A disabled account: refused.
+	in.cli(t, "", "users", "add", "ben.p", "--name", "Ben Pupil", "--role", "pupil", "--groups", "pupils", "--by", "admin")
+	in.cli(t, "", "users", "disable", "ben.p", "--by", "admin")
+	op.QueueUser(&oidcAccount{sub: "entra-3", claims: map[string]any{"preferred_username": "ben.p"}})
+	if st, body := page(portalURL + "/signin/oidc/school"); st != http.StatusForbidden || !strings.Contains(body, "disabled") {
+		t.Errorf("a disabled account's sign-in: %d\n%s", st, body)
+	}
+	if answer("ok.test") != "127.0.0.1" {
+		t.Fatal("a disabled account's sign-in let the device through")
+	}
 	// A callback without the flow's cookie is refused.
 	if st, body := page(portalURL + "/signin/oidc/school/callback?state=forged&code=x"); st != http.StatusForbidden || !strings.Contains(body, "could not be matched") {
 		t.Errorf("a forged callback: %d\n%s", st, body)
@@ -115,7 +125,7 @@ func TestPortalOIDCSignIn(t *testing.T) {
 		return strings.Contains(out, `"action":"portal-signin"`)
 	})
 	// The system log keeps neither the pupil's name nor the stranger's.
-	if logs := in.logText(); strings.Contains(logs, "amy") || strings.Contains(logs, "stranger") {
+	if logs := in.logText(); strings.Contains(logs, "amy") || strings.Contains(logs, "stranger") || strings.Contains(logs, "ben.p") {
 		t.Errorf("a child's name in the system log:\n%s", logs)
 	}
 }
