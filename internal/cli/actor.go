@@ -37,6 +37,7 @@ func cliOrigin() string {
 // asks for it (revoking or denying does not).
 type safeguardingCLI struct {
 	svc        *safeguarding.Service
+	dir        *store.Directory // the user directory the service resolves people in
 	compileErr error
 }
 
@@ -45,7 +46,7 @@ func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir str
 	if err != nil {
 		return nil, err
 	}
-	c := &safeguardingCLI{}
+	c := &safeguardingCLI{dir: dir}
 	snapshot := sync.OnceValue(func() *policy.Snapshot {
 		snap, err := policy.Compile(cfg, policy.Options{DataDir: dataDir, Logger: a.Log})
 		if err != nil {

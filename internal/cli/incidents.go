@@ -117,11 +117,7 @@ func runIncidents(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := store.NewDirectory(st, store.DirectoryOptions{Mapping: func() config.Identity { return cfg.Identity }})
-	if err != nil {
-		return err
-	}
-	inc := safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: st, Directory: dir, Config: func() *config.Config { return cfg }})
+	inc := safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: st, Directory: sg.dir, Config: func() *config.Config { return cfg }})
 	switch sub {
 	case "list":
 		if len(pos) != 0 {

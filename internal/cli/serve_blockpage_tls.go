@@ -2,12 +2,10 @@ package cli
 
 import (
 	"crypto/tls"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
 
-	"schoolgate/internal/ca"
 	"schoolgate/internal/config"
 )
 
@@ -37,25 +35,5 @@ func (d *serveDeps) blockPageTLSService(cfg *config.Config, ln net.Listener, h h
 }
 
 func (d *serveDeps) blockPageTLSConfig(cfg *config.Config) (*tls.Config, error) {
-	t := cfg.BlockPage.TLS
-	if t.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.Path(t.CertFile), cfg.Path(t.KeyFile))
-		if err != nil {
-			return nil, fmt.Errorf("blockpage.tls: %w", err)
-		}
-		return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
-	}
-	authority, err := ca.LoadOrCreate(ca.Dir(d.dataDir), cfg.Site.Name, 64, d.now)
-	if err != nil {
-		return nil, fmt.Errorf("blockpage.tls: school CA: %w", err)
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		host := hello.ServerName
-		if host == "" {
-			if a, ok := hello.Conn.LocalAddr().(*net.TCPAddr); ok {
-				host = a.IP.String()
-			}
-		}
-		return authority.Leaf(host)
-	}}, nil
+	return d.listenerTLS(cfg, "blockpage.tls", cfg.BlockPage.TLS.CertFile, cfg.BlockPage.TLS.KeyFile)
 }

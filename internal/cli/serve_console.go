@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"schoolgate/internal/ca"
 	"schoolgate/internal/config"
 	"schoolgate/internal/console"
 	"schoolgate/internal/policy"
@@ -91,30 +90,10 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 // own files, or one minted by the school CA (created on first start, its
 // key 0600) for the name the browser asks for.
 func (d *serveDeps) consoleTLS(cfg *config.Config) (*tls.Config, error) {
-	t := cfg.Console.TLS
-	switch {
-	case t.Off:
+	if cfg.Console.TLS.Off {
 		return nil, nil
-	case t.CertFile != "":
-		cert, err := tls.LoadX509KeyPair(cfg.Path(t.CertFile), cfg.Path(t.KeyFile))
-		if err != nil {
-			return nil, fmt.Errorf("console.tls: %w", err)
-		}
-		return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 	}
-	authority, err := ca.LoadOrCreate(ca.Dir(d.dataDir), cfg.Site.Name, 64, d.now)
-	if err != nil {
-		return nil, fmt.Errorf("console: school CA: %w", err)
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-		host := hello.ServerName
-		if host == "" {
-			if a, ok := hello.Conn.LocalAddr().(*net.TCPAddr); ok {
-				host = a.IP.String()
-			}
-		}
-		return authority.Leaf(host)
-	}}, nil
+	return d.listenerTLS(cfg, "console.tls", cfg.Console.TLS.CertFile, cfg.Console.TLS.KeyFile)
 }
 
 // consoleServer is the console's http.Server plus an hourly purge of
