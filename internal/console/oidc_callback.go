@@ -6,6 +6,7 @@ import (
 
 	"schoolgate/internal/identity"
 	"schoolgate/internal/oidcflow"
+	"schoolgate/internal/oidcflow/oidcstore"
 )
 
 // oidcCallback finishes a provider sign-in: the state must match the
@@ -27,7 +28,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request, old *visi
 	claims, cl, err := c.oidcFlow().Finish(ctx, w, r, name, func() (*oidcflow.Client, error) { return c.oidcProvider(ctx, name) }, c.callbackURL(r, name))
 	var u *identity.User
 	if err == nil {
-		u, err = oidcflow.Match(ctx, c.st, cl.Cfg, claims)
+		u, err = oidcflow.Match(ctx, oidcstore.New(c.st), cl.Cfg, claims)
 	}
 	var ref *oidcflow.Refusal
 	switch {

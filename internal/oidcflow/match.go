@@ -9,7 +9,6 @@ import (
 
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
-	"schoolgate/internal/store"
 )
 
 // Claims are the ID token claims Schoolgate reads.
@@ -73,7 +72,7 @@ func refuse(format string, a ...any) error { return &Refusal{fmt.Sprintf(format,
 // a provider's account is, binds them to the provider's subject the first
 // time, and applies roles_from_groups. by is the audit actor for those
 // changes.
-func Match(ctx context.Context, st *store.Store, p config.OIDCProvider, claims Claims) (*identity.User, error) {
+func Match(ctx context.Context, st Store, p config.OIDCProvider, claims Claims) (*identity.User, error) {
 	subject := subjectKey(p, claims)
 	if subject == "" {
 		return nil, refuse("the provider gave no subject")
@@ -88,16 +87,15 @@ func Match(ctx context.Context, st *store.Store, p config.OIDCProvider, claims C
 	if p.HostedDomain != "" && !strings.EqualFold(claims.str("hd"), p.HostedDomain) {
 		return nil, refuse("that account is not in the school's Google Workspace")
 	}
-	by := store.Actor{Name: "oidc:" + p.Name, From: "sign-in"}
-	username, err := st.OIDCBound(ctx, p.Name, subject)
+	username, err := st.Bound(ctx, p.Name, subject)
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, ErrNotFound):
 		username, err = candidate(ctx, st, p, claims, email)
 		if err != nil {
 			return nil, err
 		}
-		if err := st.BindOIDC(ctx, by, p.Name, subject, username); errors.Is(err, store.ErrExists) {
+		if err := st.Bind(ctx, p.Name, subject, username); errors.Is(err, ErrBoundElsewhere) {
 			return nil, refuse("that Schoolgate account is linked to a different %s account", p.Name)
 		} else if err != nil {
 			return nil, err
@@ -105,7 +103,7 @@ func Match(ctx context.Context, st *store.Store, p config.OIDCProvider, claims C
 	default:
 		return nil, err
 	}
-	u, err := st.GetUser(ctx, username)
+	u, err := st.User(ctx, username)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +124,7 @@ func Match(ctx context.Context, st *store.Store, p config.OIDCProvider, claims C
 		if !slices.Equal(roles, u.Roles) {
 			changed := u
 			changed.Roles = roles
-			if err := st.UpdateUser(ctx, by, changed); err != nil {
+			if err := st.UpdateUser(ctx, p.Name, changed); err != nil {
 				return nil, err
 			}
 			u.Roles = roles
@@ -138,7 +136,7 @@ func Match(ctx context.Context, st *store.Store, p config.OIDCProvider, claims C
 // candidate is the directory person an unbound account names: by the
 // username claim, else by a verified e-mail address, else (when the
 // policy says so) a new pupil or visitor.
-func candidate(ctx context.Context, st *store.Store, p config.OIDCProvider, claims Claims, email string) (string, error) {
+func candidate(ctx context.Context, st Store, p config.OIDCProvider, claims Claims, email string) (string, error) {
 	name := strings.ToLower(strings.TrimSpace(claims.str(p.UsernameClaim)))
 	if p.UsernameClaim == "email" && name != "" && name != email {
 		name = "" // an unverified address names nobody
@@ -151,16 +149,16 @@ func candidate(ctx context.Context, st *store.Store, p config.OIDCProvider, clai
 		}
 	}
 	for _, n := range tries {
-		if _, err := st.GetUser(ctx, n); err == nil {
+		if _, err := st.User(ctx, n); err == nil {
 			return n, nil
-		} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, identity.ErrNotFound) {
+		} else if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
 	}
 	if email != "" {
 		if n, err := st.UsernameByEmail(ctx, email); err == nil {
 			return n, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
+		} else if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
 	}
@@ -168,12 +166,11 @@ func candidate(ctx context.Context, st *store.Store, p config.OIDCProvider, clai
 		return "", refuse("that account is not in the school's directory")
 	}
 	newName := tries[len(tries)-1]
-	if err := store.CheckUsername(newName); err != nil {
-		return "", refuse("that account's name cannot be a Schoolgate username")
-	}
 	role, _ := identity.ParseRole(p.AutoCreateRole)
 	u := identity.User{Username: newName, DisplayName: claims.str("name"), Email: email, Roles: []identity.Role{role}}
-	if err := st.CreateUser(ctx, store.Actor{Name: "oidc:" + p.Name, From: "sign-in"}, u, ""); err != nil {
+	if err := st.CreateUser(ctx, p.Name, u); errors.Is(err, ErrBadUsername) {
+		return "", refuse("that account's name cannot be a Schoolgate username")
+	} else if err != nil {
 		return "", err
 	}
 	return newName, nil

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"schoolgate/internal/store"
 )
 
 // StateTTL is how long a sign-in in flight may take.
@@ -34,7 +32,7 @@ type State struct {
 // another began), for StateTTL. Each caller has its own cookie name,
 // path and key.
 type Flow struct {
-	Store   *store.Store
+	Store   Store
 	Now     func() time.Time
 	Cookie  string // the cookie's name
 	Path    string // the cookie's path: the callbacks' common prefix

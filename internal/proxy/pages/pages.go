@@ -32,7 +32,6 @@ import (
 	"schoolgate/internal/identity"
 	"schoolgate/internal/oidcflow"
 	"schoolgate/internal/policy"
-	"schoolgate/internal/store"
 )
 
 // Prefix is the path under which the pages' forms post, on any host.
@@ -145,8 +144,9 @@ type Options struct {
 	// the sign-in page then takes passwords over HTTPS only.
 	BlockPageTLSAddr string
 	// OIDCStore binds identity.oidc's accounts to people for the sign-in
-	// page's provider buttons (portal_oidc.go); nil: no buttons.
-	OIDCStore *store.Store
+	// page's provider buttons (portal_oidc.go; serve passes the
+	// database's, oidcstore.New); nil: no buttons.
+	OIDCStore oidcflow.Store
 	OIDC      *oidcflow.Clients // their discovery cache (nil: the page's own)
 }
 
