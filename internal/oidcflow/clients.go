@@ -28,6 +28,11 @@ type Client struct {
 // (a reload with a changed provider discovers again). The zero value is
 // ready.
 type Clients struct {
+	// Discovered, when set before first use, is told each provider's
+	// issuer and the authorisation and token endpoints its discovery
+	// named (the portal's walled garden, policy.Engine.AddPortalHosts).
+	Discovered func(issuer string, endpoints ...string)
+
 	mu   sync.Mutex
 	byID map[string]*Client
 }
@@ -60,6 +65,10 @@ func (cs *Clients) Provider(ctx context.Context, cfg *config.Config, name string
 		return nil, fmt.Errorf("identity.oidc %s: discovery: %w", p.Name, err)
 	}
 	cl := &Client{Cfg: *p, provider: prov, secret: secret}
+	if cs.Discovered != nil {
+		ep := prov.Endpoint()
+		cs.Discovered(p.Issuer, ep.AuthURL, ep.TokenURL)
+	}
 	if cs.byID == nil {
 		cs.byID = map[string]*Client{}
 	}

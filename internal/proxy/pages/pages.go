@@ -188,6 +188,11 @@ func New(o Options) (*Pages, error) {
 	if o.OIDC == nil {
 		o.OIDC = &oidcflow.Clients{}
 	}
+	if o.Engine != nil && o.OIDC.Discovered == nil {
+		// The endpoints a provider's discovery names join the portal's
+		// walled garden: the device is sent to them next.
+		o.OIDC.Discovered = o.Engine.AddPortalHosts
+	}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"date": func(t time.Time) string { return t.Format("Monday 2 January 2006, 15:04") },
 	}).ParseFS(files, "templates/*.html")
