@@ -33,7 +33,7 @@ func (p PortalAllow) validate() error {
 }
 
 func checkGardenHost(h string) error {
-	if h == "" || len(h) > 253 || !strings.Contains(h, ".") {
+	if h == "" || len(h) > 253 {
 		return fmt.Errorf("is not a host name (want a name such as login.example.com)")
 	}
 	if _, err := netip.ParseAddr(h); err == nil {

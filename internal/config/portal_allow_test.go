@@ -7,8 +7,8 @@ import (
 )
 
 // TestPortalAllow: portal_allow takes plain host names (lower-cased, a
-// trailing dot dropped) and refuses a URL, a port, a wildcard or a bare
-// label, naming the entry; the garden is those names plus the issuers'
+// trailing dot dropped) and refuses a URL, a port, a wildcard, an
+// address or a bad label, naming the entry; the garden is those names plus the issuers'
 // hosts (not an issuer given as an address), and a name counts when it is
 // one of them or under one, never a name that merely ends the same way.
 func TestPortalAllow(t *testing.T) {
@@ -17,7 +17,7 @@ func TestPortalAllow(t *testing.T) {
 		{"portal_allow: [https://login.example.com]\n", `portal_allow[0]: "https://login.example.com" is not a host name`},
 		{"portal_allow: [ok.test, login.example.com:443]\n", `portal_allow[1]`},
 		{"portal_allow: ['*.example.com']\n", `portal_allow[0]`},
-		{"portal_allow: [localhost]\n", `portal_allow[0]: "localhost" is not a host name`},
+		{"portal_allow: [adfs, -bad.test]\n", `portal_allow[1]: "-bad.test" is not a host name`},
 		{"portal_allow: [a..b]\n", `portal_allow[0]`},
 		{"portal_allow: [10.1.2.3]\n", `portal_allow[0]: "10.1.2.3" is an address`},
 	} {

@@ -44,10 +44,9 @@ func TestPortalOIDCSignIn(t *testing.T) {
       client_secret_env: SG_E2E_OIDC_SECRET
 `, 1)
 	in := proxyStartPolicy(t, policy, "SG_E2E_OIDC_SECRET="+cfg.ClientSecret)
+	// The resolver may say it listens just after serve says it is ready.
+	waitFor(t, 10*time.Second, "the DNS listener", func() bool { return dnsListenRe.MatchString(in.logText()) })
 	m := dnsListenRe.FindStringSubmatch(in.logText())
-	if m == nil {
-		t.Fatalf("no dns listener:\n%s", in.logText())
-	}
 	dns := &dnsInstance{port: m[1][strings.LastIndexByte(m[1], ':')+1:]}
 	in.cli(t, "", "users", "add", "amy", "--name", "Amy Pupil", "--role", "pupil", "--groups", "pupils", "--by", "admin")
 
