@@ -7,6 +7,7 @@ import (
 
 	"schoolgate/internal/ca"
 	"schoolgate/internal/cli/proxystore"
+	"schoolgate/internal/oidcflow/oidcstore"
 	"schoolgate/internal/proxy"
 	"schoolgate/internal/proxy/pages"
 )
@@ -50,6 +51,7 @@ func (d *serveDeps) proxyServices() (services []service, err error) {
 	}()
 	opt := pages.Options{Engine: d.engine, Activity: d.activity, Log: d.log, Now: d.now, Directory: d.directory(), Sessions: d.sessions}
 	opt.BlockPageAddr, opt.ProxyAddr, opt.BlockPageTLSAddr = addrOf(pageLn), addrOf(proxyLn), addrOf(tlsLn)
+	opt.OIDCStore = oidcstore.New(d.st.store) // the sign-in page's provider buttons
 	if b := d.proxyBackends(); b != nil {
 		opt.Requests, opt.Concerns, opt.Continues, opt.Agreements = b.requests, b.concerns, b.continues, b.agreements
 		if opt.TokenKey, err = formTokenKey(d.st.store); err != nil {

@@ -30,6 +30,9 @@ func (c *Config) HasPortal() bool {
 // validatePortal checks that a portal group can be placed by its address
 // and that the sign-in page has somewhere to be served.
 func (c *Config) validatePortal() error {
+	if err := c.PortalAllow.validate(); err != nil {
+		return err
+	}
 	if err := c.BlockPage.TLS.validate(); err != nil {
 		return err
 	}

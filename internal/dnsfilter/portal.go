@@ -10,9 +10,11 @@ const portalRule = "portal (not signed in)"
 // signed in. block_response does not apply: nxdomain or null would leave
 // the device with no page to show (and its connectivity check, answered
 // the same way, makes it offer the sign-in sheet). Other query types get
-// an empty answer.
+// an empty answer. The walled garden (policy.Engine.PortalAllows: the
+// sign-in providers' hosts and portal_allow) goes on through the chain
+// for its real answer, so that the device can sign in with a provider.
 func stagePortal(s *Server, r *request) action {
-	if !r.portal {
+	if !r.portal || s.engine.PortalAllows(r.name) {
 		return next
 	}
 	r.rule = portalRule

@@ -151,6 +151,7 @@ func (s *Snapshot) compileSchedules() error {
 
 func (s *Snapshot) compileGroups() error {
 	c := s.cfg
+	s.garden = c.PortalGarden()
 	if len(c.Groups) > MaxGroups {
 		return fieldErr(c, c.Groups[MaxGroups].Line, "groups", fmt.Sprintf("more than %d groups", MaxGroups))
 	}

@@ -20,6 +20,7 @@ type Engine struct {
 	opt      Options
 	log      *slog.Logger
 	onReload []func(*Snapshot)
+	garden   garden // the portal's discovered walled-garden names (garden.go)
 }
 
 // NewEngine loads and compiles the policy file at path.

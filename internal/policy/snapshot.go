@@ -24,7 +24,8 @@ type Snapshot struct {
 	groupIndex   map[string]int
 	userGroups   map[string]Set
 	defaultGroup int
-	hasPortal    bool // a group has portal: true (portal.go)
+	hasPortal    bool     // a group has portal: true (portal.go)
+	garden       []string // the portal's walled garden from the policy (garden.go)
 
 	schedules  []*schedule
 	schedIndex map[string]int

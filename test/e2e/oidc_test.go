@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +57,10 @@ func (c oidcClaims) MarshalJSON() ([]byte, error) {
 // binary, a real provider on loopback and headless Chromium following the
 // redirects. The sign-in page shows the provider's button; a group claim
 // maps to dsl and amr with mfa lands on the dashboard; amr without mfa
-// lands on the console's own code page; a person not in the directory is
-// refused; a tampered state on the way back is refused.
+// lands on the console's own code page; a person not in the directory, an
+// ID token for another sign-in (nonce), an expired one, an address outside
+// allowed_domains and a tampered state on the way back are refused, each
+// with its reason on the page and no session cookie.
 func TestOIDCChromium(t *testing.T) {
 	chromium := needTool(t, "chromium", "chromium")
 	op, err := mockoidc.Run()
@@ -100,6 +103,26 @@ func TestOIDCChromium(t *testing.T) {
 			chromedp.Click(chromedp.ID("oidc-school")), wait)
 		return b
 	}
+	// sessionCookie reports whether the browser holds a console session
+	// cookie for the console.
+	sessionCookie := func(b *consoleBrowser) bool {
+		t.Helper()
+		var names []string
+		b.step("read cookies", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			res, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/"}})
+			for _, c := range res.Cookies {
+				names = append(names, c.Name)
+			}
+			return err
+		}))
+		return slices.Contains(names, "schoolgate-console") || slices.Contains(names, "__Host-schoolgate-console")
+	}
+	noSession := func(what string, b *consoleBrowser) {
+		t.Helper()
+		if sessionCookie(b) {
+			t.Errorf("%s: a refused sign-in was given a console session cookie", what)
+		}
+	}
 	path := func(b *consoleBrowser) string {
 		t.Helper()
 		loc, err := chromedp.Run(b.ctx, chromedp.Location())
@@ -128,6 +151,9 @@ func TestOIDCChromium(t *testing.T) {
 	if p := path(b); p != "/" {
 		t.Fatalf("after signing in with mfa: %s, want the dashboard\n%s", p, b.text("main"))
 	}
+	if !sessionCookie(b) {
+		t.Error("signed in with mfa but no console session cookie")
+	}
 	if main := b.text("main"); !strings.Contains(main, "Concerns") {
 		t.Errorf("the dashboard shows no safeguarding tile to a dsl:\n%s", main)
 	}
@@ -150,6 +176,34 @@ func TestOIDCChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("login-error")))
 	if msg := b.text("#login-error"); !strings.Contains(msg, "not in the school's directory") {
 		t.Errorf("stranger: %q", msg)
+	}
+	noSession("stranger", b)
+
+	// The provider's ID token is checked whole: one for another sign-in
+	// (its nonce), one already expired, and an address outside
+	// allowed_domains are refused with the reason on the sign-in page,
+	// and no session begins.
+	for _, c := range []struct {
+		name, want string
+		claims     map[string]any
+	}{
+		{"wrong nonce", "not issued for this sign-in (nonce)", map[string]any{"nonce": "a-nonce-from-another-sign-in"}},
+		{"expired token", "ID token is not valid (expired)", map[string]any{
+			"exp": time.Now().Add(-10 * time.Minute).Unix(), "iat": time.Now().Add(-70 * time.Minute).Unix()}},
+		{"outside allowed_domains", "not in the school's domains", map[string]any{"email": "jones@elsewhere.example"}},
+	} {
+		acct := jones("pwd", "mfa")
+		for k, v := range c.claims {
+			acct.claims[k] = v
+		}
+		b := signIn(c.name, acct, chromedp.WaitVisible(chromedp.ID("login-error")))
+		if msg := b.text("#login-error"); !strings.Contains(msg, "Sign-in refused") || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: the page says %q, want %q", c.name, msg, c.want)
+		}
+		if p := path(b); p == "/" || strings.HasPrefix(p, "/totp") {
+			t.Errorf("%s: landed on %s", c.name, p)
+		}
+		noSession(c.name, b)
 	}
 
 	// A tampered state: the browser's way back from the provider is held
@@ -201,9 +255,10 @@ func TestOIDCChromium(t *testing.T) {
 	if p := path(b); p == "/" {
 		t.Error("a tampered state signed in")
 	}
+	noSession("tampered state", b)
 	// Every refusal is in the audit log with its reason.
 	fails := in.cli(t, "", "audit", "list", "--action", "console.signin.fail", "--by", "e2e")
-	for _, why := range []string{"not in the school's directory", "could not be matched"} {
+	for _, why := range []string{"not in the school's directory", "could not be matched", "(nonce)", "(expired)", "not in the school's domains"} {
 		if !strings.Contains(fails, why) {
 			t.Errorf("no audited refusal %q:\n%s", why, fails)
 		}

@@ -63,10 +63,9 @@ func TestPortalSignIn(t *testing.T) {
 	}
 	t.Cleanup(up.Close)
 	in := proxyStartPolicy(t, strings.ReplaceAll(portalPolicy, "UPSTREAM", `"`+up.Addr()+`"`))
+	// The resolver may say it listens just after serve says it is ready.
+	waitFor(t, 10*time.Second, "the DNS listener", func() bool { return dnsListenRe.MatchString(in.logText()) })
 	m := dnsListenRe.FindStringSubmatch(in.logText())
-	if m == nil {
-		t.Fatalf("no dns listener:\n%s", in.logText())
-	}
 	dns := &dnsInstance{port: m[1][strings.LastIndexByte(m[1], ':')+1:]}
 	const pass = "Volcano-Lava-Magma-42"
 	in.cli(t, pass+"\n", "users", "add", "amy", "--name", "Amy Pupil", "--role", "pupil", "--groups", "pupils", "--password-stdin", "--by", "admin")
@@ -209,6 +208,7 @@ func TestPortalTLS(t *testing.T) {
 	policy := strings.ReplaceAll(portalPolicy, "UPSTREAM", `"`+up.Addr()+`"`)
 	policy = strings.Replace(policy, "blockpage: {listen: 127.0.0.1:0}", "blockpage: {listen: 127.0.0.1:0, tls: {listen: 127.0.0.1:0}}", 1)
 	in := proxyStartPolicy(t, policy)
+	waitFor(t, 10*time.Second, "the DNS listener", func() bool { return dnsListenRe.MatchString(in.logText()) })
 	m := dnsListenRe.FindStringSubmatch(in.logText())
 	tm := regexp.MustCompile(`msg="block page listening \(HTTPS\)" addr=\S+:(\d+)`).FindStringSubmatch(in.logText())
 	if m == nil || tm == nil {

@@ -30,6 +30,7 @@ import (
 
 	"schoolgate/internal/activity"
 	"schoolgate/internal/identity"
+	"schoolgate/internal/oidcflow"
 	"schoolgate/internal/policy"
 )
 
@@ -142,6 +143,11 @@ type Options struct {
 	// BlockPageTLSAddr is blockpage.tls's bound address, "" when off:
 	// the sign-in page then takes passwords over HTTPS only.
 	BlockPageTLSAddr string
+	// OIDCStore binds identity.oidc's accounts to people for the sign-in
+	// page's provider buttons (portal_oidc.go; serve passes the
+	// database's, oidcstore.New); nil: no buttons.
+	OIDCStore oidcflow.Store
+	OIDC      *oidcflow.Clients // their discovery cache (nil: the page's own)
 }
 
 // Pages renders the pages and handles their forms. It is safe for
@@ -178,6 +184,14 @@ func New(o Options) (*Pages, error) {
 	}
 	if o.Activity == nil {
 		o.Activity = activity.Discard{}
+	}
+	if o.OIDC == nil {
+		o.OIDC = &oidcflow.Clients{}
+	}
+	if o.Engine != nil && o.OIDC.Discovered == nil {
+		// The endpoints a provider's discovery names join the portal's
+		// walled garden: the device is sent to them next.
+		o.OIDC.Discovered = o.Engine.AddPortalHosts
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
 		"date": func(t time.Time) string { return t.Format("Monday 2 January 2006, 15:04") },

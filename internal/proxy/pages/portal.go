@@ -36,11 +36,17 @@ const maxSignInForm = 8 << 10
 const PortalAction = "portal-signin"
 
 // IsPortalPath reports whether path is one of the sign-in page's own.
-func IsPortalPath(path string) bool { return path == SignInPath || path == SignOutPath }
+func IsPortalPath(path string) bool {
+	return path == SignInPath || path == SignOutPath || strings.HasPrefix(path, OIDCPrefix)
+}
 
 // Portal answers a request from a client that must sign in first: a POST
 // to /signin signs in; anything else is the sign-in page, 200.
 func (p *Pages) Portal(w http.ResponseWriter, r *http.Request, v Visitor) {
+	if strings.HasPrefix(r.URL.Path, OIDCPrefix) {
+		p.portalOIDC(w, r, v)
+		return
+	}
 	if r.URL.Path == SignInPath && r.Method == http.MethodPost {
 		p.portalForm(w, r, v)
 		return
@@ -51,6 +57,10 @@ func (p *Pages) Portal(w http.ResponseWriter, r *http.Request, v Visitor) {
 // PortalForm answers /signin and /signout on the block-page listener for
 // any client (one already signed in sees whom as, and may sign out).
 func (p *Pages) PortalForm(w http.ResponseWriter, r *http.Request, v Visitor) {
+	if strings.HasPrefix(r.URL.Path, OIDCPrefix) {
+		p.portalOIDC(w, r, v)
+		return
+	}
 	if r.Method != http.MethodPost {
 		p.portalStatus(w, r, v)
 		return
@@ -111,6 +121,13 @@ func (p *Pages) signIn(w http.ResponseWriter, r *http.Request, v Visitor) {
 		p.portalPage(w, r, status, v, msg, time.Time{}, "")
 		return
 	}
+	p.signedIn(w, r, v, *u)
+}
+
+// signedIn maps the client's address to the person (until
+// identity.portal_session; staff also when idle), logs the portal-signin
+// activity event and shows whom the device is signed in as.
+func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, v Visitor, u identity.User) {
 	snap := p.o.Engine.Snapshot()
 	cfg := snap.Config()
 	now := p.o.Now()
@@ -168,6 +185,7 @@ func (p *Pages) portalPage(w http.ResponseWriter, r *http.Request, status int, v
 	p.render(w, status, "portal.html", map[string]any{
 		"School": p.school(), "Title": title, "CSS": p.css, "Error": errText,
 		"User": user, "Until": untilText, "Contact": contact, "SecureURL": p.secureURL(r),
+		"Providers": p.providers(),
 	})
 }
 

@@ -1,4 +1,4 @@
-package console
+package oidcflow
 
 import (
 	"context"
@@ -9,18 +9,17 @@ import (
 
 	"schoolgate/internal/config"
 	"schoolgate/internal/identity"
-	"schoolgate/internal/store"
 )
 
-// oidcClaims are the ID token claims Schoolgate reads.
-type oidcClaims map[string]any
+// Claims are the ID token claims Schoolgate reads.
+type Claims map[string]any
 
-func (c oidcClaims) str(name string) string {
+func (c Claims) str(name string) string {
 	s, _ := c[name].(string)
 	return s
 }
 
-func (c oidcClaims) strs(name string) []string {
+func (c Claims) strs(name string) []string {
 	switch v := c[name].(type) {
 	case []any:
 		var out []string
@@ -36,7 +35,7 @@ func (c oidcClaims) strs(name string) []string {
 	return nil
 }
 
-func (c oidcClaims) verifiedEmail() string {
+func (c Claims) verifiedEmail() string {
 	if v, ok := c["email_verified"].(bool); ok && v {
 		return strings.ToLower(c.str("email"))
 	}
@@ -48,7 +47,7 @@ func (c oidcClaims) verifiedEmail() string {
 
 // subjectKey is the provider's immutable identifier of the person: Entra
 // tenant and object ids, Google's subject and hosted domain, else sub.
-func subjectKey(p config.OIDCProvider, c oidcClaims) string {
+func subjectKey(p config.OIDCProvider, c Claims) string {
 	switch {
 	case c.str("tid") != "" && c.str("oid") != "":
 		return c.str("tid") + "/" + c.str("oid")
@@ -58,22 +57,22 @@ func subjectKey(p config.OIDCProvider, c oidcClaims) string {
 	return c.str("sub")
 }
 
-// mfa: the provider says the person gave a second factor.
-func (c oidcClaims) mfa() bool { return slices.Contains(c.strs("amr"), "mfa") }
+// MFA: the provider says the person gave a second factor.
+func (c Claims) MFA() bool { return slices.Contains(c.strs("amr"), "mfa") }
 
-// signInRefusal is a reason a signed-in provider account gets no entry,
-// in words for the page and the audit record.
-type signInRefusal struct{ msg string }
+// Refusal is a reason a provider sign-in gets no entry, in words for the
+// page and the audit record.
+type Refusal struct{ Msg string }
 
-func (e *signInRefusal) Error() string { return e.msg }
+func (e *Refusal) Error() string { return e.Msg }
 
-func refuse(format string, a ...any) error { return &signInRefusal{fmt.Sprintf(format, a...)} }
+func refuse(format string, a ...any) error { return &Refusal{fmt.Sprintf(format, a...)} }
 
-// matchOIDC finds (or, as the policy allows, makes) the directory person
+// Match finds (or, as the policy allows, makes) the directory person
 // a provider's account is, binds them to the provider's subject the first
 // time, and applies roles_from_groups. by is the audit actor for those
 // changes.
-func (c *Console) matchOIDC(ctx context.Context, p config.OIDCProvider, claims oidcClaims) (*identity.User, error) {
+func Match(ctx context.Context, st Store, p config.OIDCProvider, claims Claims) (*identity.User, error) {
 	subject := subjectKey(p, claims)
 	if subject == "" {
 		return nil, refuse("the provider gave no subject")
@@ -88,16 +87,15 @@ func (c *Console) matchOIDC(ctx context.Context, p config.OIDCProvider, claims o
 	if p.HostedDomain != "" && !strings.EqualFold(claims.str("hd"), p.HostedDomain) {
 		return nil, refuse("that account is not in the school's Google Workspace")
 	}
-	by := store.Actor{Name: "oidc:" + p.Name, From: "sign-in"}
-	username, err := c.st.OIDCBound(ctx, p.Name, subject)
+	username, err := st.Bound(ctx, p.Name, subject)
 	switch {
 	case err == nil:
-	case errors.Is(err, store.ErrNotFound):
-		username, err = c.oidcCandidate(ctx, p, claims, email)
+	case errors.Is(err, ErrNotFound):
+		username, err = candidate(ctx, st, p, claims, email)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.st.BindOIDC(ctx, by, p.Name, subject, username); errors.Is(err, store.ErrExists) {
+		if err := st.Bind(ctx, p.Name, subject, username); errors.Is(err, ErrBoundElsewhere) {
 			return nil, refuse("that Schoolgate account is linked to a different %s account", p.Name)
 		} else if err != nil {
 			return nil, err
@@ -105,7 +103,7 @@ func (c *Console) matchOIDC(ctx context.Context, p config.OIDCProvider, claims o
 	default:
 		return nil, err
 	}
-	u, err := c.st.GetUser(ctx, username)
+	u, err := st.User(ctx, username)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +124,7 @@ func (c *Console) matchOIDC(ctx context.Context, p config.OIDCProvider, claims o
 		if !slices.Equal(roles, u.Roles) {
 			changed := u
 			changed.Roles = roles
-			if err := c.st.UpdateUser(ctx, by, changed); err != nil {
+			if err := st.UpdateUser(ctx, p.Name, changed); err != nil {
 				return nil, err
 			}
 			u.Roles = roles
@@ -135,10 +133,10 @@ func (c *Console) matchOIDC(ctx context.Context, p config.OIDCProvider, claims o
 	return &u, nil
 }
 
-// oidcCandidate is the directory person an unbound account names: by the
+// candidate is the directory person an unbound account names: by the
 // username claim, else by a verified e-mail address, else (when the
 // policy says so) a new pupil or visitor.
-func (c *Console) oidcCandidate(ctx context.Context, p config.OIDCProvider, claims oidcClaims, email string) (string, error) {
+func candidate(ctx context.Context, st Store, p config.OIDCProvider, claims Claims, email string) (string, error) {
 	name := strings.ToLower(strings.TrimSpace(claims.str(p.UsernameClaim)))
 	if p.UsernameClaim == "email" && name != "" && name != email {
 		name = "" // an unverified address names nobody
@@ -151,16 +149,16 @@ func (c *Console) oidcCandidate(ctx context.Context, p config.OIDCProvider, clai
 		}
 	}
 	for _, n := range tries {
-		if _, err := c.st.GetUser(ctx, n); err == nil {
+		if _, err := st.User(ctx, n); err == nil {
 			return n, nil
-		} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, identity.ErrNotFound) {
+		} else if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
 	}
 	if email != "" {
-		if n, err := c.st.UsernameByEmail(ctx, email); err == nil {
+		if n, err := st.UsernameByEmail(ctx, email); err == nil {
 			return n, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
+		} else if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
 	}
@@ -168,12 +166,11 @@ func (c *Console) oidcCandidate(ctx context.Context, p config.OIDCProvider, clai
 		return "", refuse("that account is not in the school's directory")
 	}
 	newName := tries[len(tries)-1]
-	if err := store.CheckUsername(newName); err != nil {
-		return "", refuse("that account's name cannot be a Schoolgate username")
-	}
 	role, _ := identity.ParseRole(p.AutoCreateRole)
 	u := identity.User{Username: newName, DisplayName: claims.str("name"), Email: email, Roles: []identity.Role{role}}
-	if err := c.st.CreateUser(ctx, store.Actor{Name: "oidc:" + p.Name, From: "sign-in"}, u, ""); err != nil {
+	if err := st.CreateUser(ctx, p.Name, u); errors.Is(err, ErrBadUsername) {
+		return "", refuse("that account's name cannot be a Schoolgate username")
+	} else if err != nil {
 		return "", err
 	}
 	return newName, nil
