@@ -157,6 +157,35 @@ func (m *merger) rows() error {
 		}
 		m.out.Default = overlay(defaultRow(m.trust), m.school.Default)
 	}
+	return m.newGroups()
+}
+
+// newGroups holds each of the school's own groups to the trust's
+// default_group in every row but the relaxable ones: a client the school
+// places in its own group alone was, under the trust's policy, in the
+// default group.
+func (m *merger) newGroups() error {
+	dg := m.trust.DefaultGroup
+	if dg == "" {
+		return nil
+	}
+	rows := append(m.out.Categories.Names(), DefaultRow)
+	for _, g := range m.out.Groups[len(m.trust.Groups):] {
+		for _, r := range rows {
+			if m.relax[r] {
+				continue
+			}
+			trow := r
+			if _, ok := m.trust.Categories.Get(r); !ok {
+				trow = DefaultRow
+			}
+			got := Entry[string]{Name: g.Name, Value: Effective(m.out, r, g.Name), Line: g.Line}
+			want := Entry[string]{Name: "default_group " + dg, Value: Effective(m.trust, trow, dg)}
+			if err := m.atLeast(fmt.Sprintf("groups.%s (rules.%s)", g.Name, r), got, want); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
