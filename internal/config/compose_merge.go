@@ -19,6 +19,17 @@ func (m *merger) errf(line int, field, format string, args ...any) error {
 	return &Error{File: m.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// kindError is a located error that is also one of the sentinels.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.err, e.kind} }
+
+func as(kind, err error) error { return &kindError{err: err, kind: kind} }
+
 func (m *merger) trustAt(line int) string {
 	if line > 0 {
 		return fmt.Sprintf("%s:%d", fileOf(m.trust), line)
@@ -35,12 +46,12 @@ func (m *merger) checkKeys() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !schoolKeys[k] {
-			return fmt.Errorf("%w: %w", m.errf(m.school.keys[k], k, "a school's file may not set %s: it is the trust's (%s)", k, fileOf(m.trust)), ErrTrustOnly)
+			return as(ErrTrustOnly, m.errf(m.school.keys[k], k, "a school's file may not set %s: it is the trust's (%s)", k, fileOf(m.trust)))
 		}
 	}
 	s := m.school.Site
 	if s.Name != "" || s.SchoolDayEnd != "" || (s.Timezone != "" && s.Timezone != "UTC") {
-		return fmt.Errorf("%w: %w", m.errf(m.school.keys["site"], "site", "a school's file names only its site.id; its name, timezone and school_day_end are under sites: in the trust's policy (%s)", fileOf(m.trust)), ErrTrustOnly)
+		return as(ErrTrustOnly, m.errf(m.school.keys["site"], "site", "a school's file names only its site.id; its name, timezone and school_day_end are under sites: in the trust's policy (%s)", fileOf(m.trust)))
 	}
 	return nil
 }
@@ -49,7 +60,7 @@ func (m *merger) checkKeys() error {
 func (m *merger) categories() error {
 	for _, e := range m.school.Categories {
 		if t, ok := m.trust.Categories.Get(e.Name); ok {
-			return fmt.Errorf("%w: %w", m.errf(e.Line, "categories."+e.Name, "defined by the trust's policy (%s): a school may add categories of its own, not redefine the trust's", m.trustAt(t.Line)), ErrTrustOnly)
+			return as(ErrTrustOnly, m.errf(e.Line, "categories."+e.Name, "defined by the trust's policy (%s): a school may add categories of its own, not redefine the trust's", m.trustAt(t.Line)))
 		}
 		e.Value.Sources = absSources(m.school, e.Value.Sources)
 		m.out.Categories = append(m.out.Categories, e)
@@ -71,7 +82,7 @@ func (m *merger) schedules() error {
 			if len(w) > 0 {
 				line = w[0].Line
 			}
-			return fmt.Errorf("%w: %w", m.errf(line, "schedules."+name, "defined by the trust's policy: a school may add schedules of its own, not change the trust's"), ErrTrustOnly)
+			return as(ErrTrustOnly, m.errf(line, "schedules."+name, "defined by the trust's policy: a school may add schedules of its own, not change the trust's"))
 		}
 		m.out.Schedules[name] = w
 	}
@@ -92,7 +103,7 @@ func (m *merger) groups() error {
 		}
 		g := e.Value
 		if len(g.Users) > 0 || g.SafeSearch != "" || g.Portal {
-			return fmt.Errorf("%w: %w", m.errf(e.Line, "groups."+e.Name, "group %s is the trust's (%s): a school may add networks to it, nothing else", e.Name, m.trustAt(m.trust.Groups[i].Line)), ErrTrustOnly)
+			return as(ErrTrustOnly, m.errf(e.Line, "groups."+e.Name, "group %s is the trust's (%s): a school may add networks to it, nothing else", e.Name, m.trustAt(m.trust.Groups[i].Line)))
 		}
 		merged := m.out.Groups[i]
 		merged.Value.Networks = append(slices.Clone(merged.Value.Networks), g.Networks...)
@@ -138,7 +149,7 @@ func (m *merger) rows() error {
 			return m.errf(e.Line, field, "unknown category %q", e.Name)
 		}
 		if t, ok := m.trust.Categories.Get(e.Name); ok && (t.Illegal || t.Locked) {
-			return fmt.Errorf("%w: %w", m.errf(e.Line, field, "category %s is illegal or locked in the trust's policy (%s): its row is the trust's alone", e.Name, m.trustAt(t.Line)), ErrTrustOnly)
+			return as(ErrTrustOnly, m.errf(e.Line, field, "category %s is illegal or locked in the trust's policy (%s): its row is the trust's alone", e.Name, m.trustAt(t.Line)))
 		}
 		trow, _ := m.trust.Rules.Get(e.Name)
 		if err := m.checkRow(field, trow, e.Value, false, m.relax[e.Name]); err != nil {
@@ -275,7 +286,7 @@ func (m *merger) atLeast(field string, got, want Entry[string]) error {
 		if want.Name == field[strings.LastIndex(field, ".")+1:] {
 			what = "the trust's cell"
 		}
-		return fmt.Errorf("%w: %w", m.errf(got.Line, field, "%q is less strict than %s %q (%s) at %s; only the categories the trust lists under relaxable: may be relaxed", strings.TrimSpace(got.Value), what, strings.TrimSpace(want.Value), m.trustAt(want.Line), minuteName(minute)), ErrRelaxed)
+		return as(ErrRelaxed, m.errf(got.Line, field, "%q is less strict than %s %q (%s) at %s; only the categories the trust lists under relaxable: may be relaxed", strings.TrimSpace(got.Value), what, strings.TrimSpace(want.Value), m.trustAt(want.Line), minuteName(minute)))
 	}
 	return nil
 }
