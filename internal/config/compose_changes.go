@@ -37,6 +37,9 @@ func (c *Composition) Changed(row, column string) (Change, bool) {
 	return ch, ok
 }
 
+// SchoolChanged reports whether a school's file was composed in.
+func (c *Composition) SchoolChanged() bool { return c != nil && c.SchoolFile != "" }
+
 // Changes lists every changed cell, by row then column.
 func (c *Composition) Changes() []Change {
 	if c == nil {
