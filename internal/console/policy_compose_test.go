@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -68,6 +69,22 @@ func TestPolicyPageComposed(t *testing.T) {
 		row = row[:strings.Index(row, "</tr>")]
 		if !strings.Contains(row, `<td class="cell-allow" title="allow">Acceptable</td>`) {
 			t.Errorf("the staff cell the school left is not plain: %s", row)
+		}
+		st, _, body = teacher.do("GET", "/api/v1/policy/table", nil)
+		var table policyTableView
+		if err := json.Unmarshal([]byte(body), &table); st != http.StatusOK || err != nil {
+			t.Fatalf("api policy table: %d %v", st, err)
+		}
+		var changed []string
+		for _, r := range table.Rows {
+			for i, c := range r.Cells {
+				if c.Changed {
+					changed = append(changed, r.Category+"/"+table.Groups[i]+": "+c.Trust+" -> "+c.Rule)
+				}
+			}
+		}
+		if len(changed) != 1 || changed[0] != "social-media/pupils-ks2: permission -> block" {
+			t.Errorf("api policy table changed cells = %v", changed)
 		}
 	})
 }
