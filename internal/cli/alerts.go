@@ -155,7 +155,7 @@ func alertsTest(a *App, cf *commonFlags, file string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadComposed(path)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func runCA(ctx context.Context, a *App, args []string) error {
 	}
 	if *name == "" {
 		if path, err := cf.configPath(a); err == nil {
-			if cfg, err := config.Load(path); err == nil {
+			if cfg, err := config.LoadComposed(path); err == nil {
 				*name = cfg.Site.Name
 			}
 		}

@@ -38,7 +38,7 @@ func runReload(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		c, err := config.Load(path)
+		c, err := config.LoadComposed(path)
 		if err != nil {
 			return err
 		}

@@ -256,6 +256,9 @@ func (h *listenerService) Run(ctx context.Context) error {
 // file and every list it reads.
 func (d *serveDeps) fileStamp() string {
 	files := []string{d.configPath}
+	if c := d.engine.Snapshot().Config().Composed; c.SchoolChanged() {
+		files = append(files, c.TrustFile) // a school's file: its trust's too
+	}
 	for _, s := range d.engine.Snapshot().Sources() {
 		files = append(files, s.File)
 	}

@@ -174,7 +174,7 @@ func cliStore(ctx context.Context, a *App, cf *commonFlags) (*store.Store, *conf
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadComposed(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,13 +15,15 @@ import (
 
 func runValidate(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "validate")
-	withUsage(a, fs, "usage: schoolgate validate -c policy.yaml [-v]\nChecks a policy file and its lists without serving, and prints their counts.")
+	withUsage(a, fs, "usage: schoolgate validate -c policy.yaml [-v] [--school school.yaml ...]\nChecks a policy file and its lists without serving, and prints their counts.\nA school's file (extends:) prints its effective table; a trust's file (sites:) prints each school's,\ncomposed with the school's own file where --school gives it.")
 	var cf commonFlags
 	cf.register(a, fs)
 	verbose := fs.Bool("v", false, "print every skipped line kept as an example")
 	allowEmpty := fs.Bool("allow-empty", false, "exit 0 even when a category has no entries or a downloaded list is missing or stale")
 	overlaps := fs.Bool("overlaps", false, "list entries found in several categories whose rows answer a group differently, and the row that wins")
 	format := fs.String("format", "table", "with --overlaps: table or json")
+	var schools []string
+	fs.Func("school", "a trust's file: compose this school's file (extends: the trust's) for its table (repeatable)", func(v string) error { schools = append(schools, v); return nil })
 	limit := fs.Int("limit", 200, "with --overlaps: list at most this many entries (0 for all)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -98,6 +100,9 @@ func runValidate(ctx context.Context, a *App, args []string) error {
 	}
 	if len(problems) > 0 && !*allowEmpty {
 		return fmt.Errorf("%s: %d categories filter less than the policy says (--allow-empty accepts this)", path, len(problems))
+	}
+	if err := validateComposition(a.Stdout, path, snap, schools, policy.Options{DataDir: cf.data}); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.Stdout, "%s: OK: %d categories, %d groups, %d distinct entries, compiled in %s\n",
 		path, len(snap.Categories()), len(snap.Groups()), snap.Entries(), snap.CompileTime().Round(1e6))

@@ -44,6 +44,11 @@ type Config struct {
 	Sanctions    Sanctions            `yaml:"sanctions"`
 	Selftest     Selftest             `yaml:"selftest"`
 	PortalAllow  PortalAllow          `yaml:"portal_allow"` // the portal's walled garden (portal_allow.go)
+	Extends      string               `yaml:"extends"`      // a school's file: the trust's (compose.go)
+	Relaxable    []string             `yaml:"relaxable"`    // a trust's file: rows schools may relax
+	Sites        Ordered[SiteEntry]   `yaml:"sites"`        // a trust's file: its schools
+	Composed     *Composition         `yaml:"-"`            // set by Compose: what the school changed
+	keys         map[string]int       // top-level keys given, with their lines
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
@@ -141,9 +146,18 @@ func Parse(name, abs string, data []byte) (*Config, error) {
 			return nil, err
 		}
 	}
+	c.keys = topKeys(&root)
 	if err := c.applyDefaults(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrInvalid, err)
 	}
+	if c.Extends != "" {
+		return c, nil // a school's part: checked once composed (Compose)
+	}
+	return c.check(name)
+}
+
+// check runs the sections' own checks on a whole policy.
+func (c *Config) check(name string) (*Config, error) {
 	if err := c.validateKeywords(name); err != nil {
 		return nil, err
 	}

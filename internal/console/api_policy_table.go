@@ -28,6 +28,9 @@ type policyTableCell struct {
 	Text string `json:"text"` // "Allowed with staff permission"
 	Kind string `json:"kind"` // allow, times, permission, warn, block, illegal
 	Rule string `json:"rule"` // the policy file's cell
+	// Changed: a school's file changed the trust's cell, which is Trust.
+	Changed bool   `json:"changed,omitempty"`
+	Trust   string `json:"trust,omitempty"`
 }
 
 // apiPolicyTable answers the permission table in force.
@@ -42,7 +45,7 @@ func policyTable(snap *policy.Snapshot) policyTableView {
 		row := policyTableRow{Category: r.Category, Title: r.Title, Illegal: r.Illegal, Locked: r.Locked, Default: r.Default,
 			Cells: make([]policyTableCell, len(r.Cells))}
 		for i, c := range r.Cells {
-			row.Cells[i] = policyTableCell{Text: c.Text, Kind: string(c.Kind), Rule: c.Rule}
+			row.Cells[i] = policyTableCell{Text: c.Text, Kind: string(c.Kind), Rule: c.Rule, Changed: c.Changed, Trust: c.Trust}
 		}
 		view.Rows = append(view.Rows, row)
 	}

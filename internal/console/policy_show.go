@@ -15,6 +15,7 @@ import (
 // the explain form with its answer.
 type policyView struct {
 	Table      policytable.Grid
+	Composed   bool // a school's policy over its trust's: the table marks its changes
 	Exceptions []exceptionRow
 	Overrides  []overrideCount
 	Problems   []listsync.Problem
@@ -48,6 +49,7 @@ func (c *Console) policyShow(w http.ResponseWriter, r *http.Request, v *visit) {
 	snap := c.snap()
 	now := c.now()
 	view := policyView{Table: policytable.Table(snap), Groups: snap.Groups(), Problems: listsync.Health(snap, now)}
+	view.Composed = snap.Config().Composed.SchoolChanged()
 	view.Exceptions = exceptionsInForce(snap, now)
 	active, err := c.st.ActiveOverrides(ctx, now)
 	if err != nil {

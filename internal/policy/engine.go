@@ -46,7 +46,7 @@ func NewEngineFrom(s *Snapshot) *Engine {
 
 // LoadFile reads and compiles a policy file.
 func LoadFile(path string, opt Options) (*Snapshot, error) {
-	c, err := config.Load(path)
+	c, err := config.LoadComposed(path)
 	if err != nil {
 		return nil, err
 	}

@@ -64,6 +64,10 @@ type Cell struct {
 	Text string // in the seeds' words
 	Kind Kind
 	Rule string // the policy file's cell, e.g. "allow during lunch"
+	// Changed is set when a school's file changed the trust's cell
+	// (config.Compose); Trust is then the trust's cell.
+	Changed bool
+	Trust   string
 }
 
 // Table builds the grid from a compiled snapshot: a category without a
@@ -87,17 +91,25 @@ func Table(s *policy.Snapshot) Grid {
 			if !ok {
 				rule, _ = cellFor(def, grp)
 			}
-			r.Cells = append(r.Cells, describe(c, rule, r.Illegal))
+			r.Cells = append(r.Cells, marked(c, cat, grp, describe(c, rule, r.Illegal)))
 		}
 		g.Rows = append(g.Rows, r)
 	}
 	r := Row{Category: DefaultRowName, Title: DefaultRowTitle, Default: true}
 	for _, grp := range g.Groups {
 		rule, _ := cellFor(def, grp)
-		r.Cells = append(r.Cells, describe(c, rule, false))
+		r.Cells = append(r.Cells, marked(c, DefaultRowName, grp, describe(c, rule, false)))
 	}
 	g.Rows = append(g.Rows, r)
 	return g
+}
+
+// marked notes on cl whether the school changed the trust's cell.
+func marked(c *config.Config, row, group string, cl Cell) Cell {
+	if ch, ok := c.Composed.Changed(row, group); ok {
+		cl.Changed, cl.Trust = true, ch.Trust
+	}
+	return cl
 }
 
 // cellFor is the row's cell for a group, else its others cell.
