@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"schoolgate/internal/dnsfilter/dnstest"
+	"schoolgate/internal/identity"
 )
 
 // Two nodes of one school: two serve processes on their own loopback
@@ -153,4 +158,56 @@ func (n *node) tokenID(t *testing.T, user string) int64 {
 	}
 	t.Fatalf("no token of %s", user)
 	return 0
+}
+
+// consoleSession signs user in to node's console with a password and
+// enrols a TOTP code, and returns a form poster: do(method, path, form)
+// gives the status, the Location and the body, sending the page's CSRF
+// token with every form.
+func (n *node) consoleSession(t *testing.T, user, pass string) func(method, path string, form url.Values) (int, string, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	csrfRE := regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	var csrf string
+	do := func(method, path string, form url.Values) (int, string, string) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			if csrf != "" {
+				form.Set("csrf", csrf)
+			}
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, n.console+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if m := csrfRE.FindSubmatch(b); m != nil {
+			csrf = string(m[1])
+		}
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+	if st, loc, body := do("POST", "/login", url.Values{"username": {user}, "password": {pass}}); st != http.StatusSeeOther {
+		t.Fatalf("sign in to %s: %d %s %s", n.ip, st, loc, body)
+	}
+	_, _, body := do("GET", "/totp/enrol", nil)
+	m := regexp.MustCompile(`id="secret">([A-Z2-7 ]+)<`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no secret on the enrolment page:\n%s", body)
+	}
+	code, err := identity.TOTPCodeAt(strings.ReplaceAll(m[1], " ", ""), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := do("POST", "/totp/enrol", url.Values{"code": {code}}); st != http.StatusOK {
+		t.Fatalf("enrol: %d %s", st, body)
+	}
+	return do
 }
