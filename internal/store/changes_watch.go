@@ -122,7 +122,7 @@ func (h *changeHub) run(ctx context.Context, s *Store) {
 		case <-h.wake:
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, changePoll)
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		v, err := s.changeVersions(rctx)
 		cancel()
 		if err != nil {

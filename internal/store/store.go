@@ -14,6 +14,9 @@
 //	Live overrides (overrides.go, feed.go):
 //	  CreateOverride, RevokeOverride, GetOverride, ListOverrides,
 //	  ActiveOverrides; OverrideFeed keeps engine.SetOverrides current.
+//	Changes between nodes (changes.go, changes_watch.go):
+//	  every change bumps its kind's counter in its own transaction (and
+//	  NOTIFYs on PostgreSQL); WatchChanges tells each consumer what moved.
 //	  Warn click-throughs are overrides of kind "continue" (RecordContinue).
 //	Filter-change requests (requests.go):
 //	  CreateRequest, GetRequest, ListRequests, ApproveRequest, DenyRequest.
