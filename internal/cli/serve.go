@@ -130,7 +130,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.notifyServices, d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.selftestServices}
+	builders := []func() ([]service, error){d.notifyServices, d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.selftestServices, d.changeServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

@@ -10,7 +10,8 @@ import (
 
 // deviceEnd ends a device's proxy log-in: the proxy and the DNS resolver
 // read the same sessions, so the device is placed by its networks at
-// once. The audit record names the person and the address.
+// once, and every other node of the school within a second (the end is
+// stored). The audit record names the person and the address.
 func (c *Console) deviceEnd(w http.ResponseWriter, r *http.Request, v *visit) {
 	addr, err := netip.ParseAddr(r.PathValue("addr"))
 	if err != nil || c.devs == nil {
@@ -30,7 +31,7 @@ func (c *Console) deviceEnd(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.fail(w, r, v, err)
 		return
 	}
-	if err := c.auditVisit(r, v, "console.device.end", "user:"+user, map[string]any{"addr": addr.String()}); err != nil {
+	if err := c.recordEnds(r, v, user, []netip.Addr{addr}, map[string]any{"addr": addr.String()}); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}
@@ -53,5 +54,5 @@ func (c *Console) endDevices(r *http.Request, v *visit, user string) error {
 	for i, a := range ended {
 		addrs[i] = a.String()
 	}
-	return c.auditVisit(r, v, "console.device.end", "user:"+user, map[string]any{"addrs": addrs, "why": "disabled"})
+	return c.recordEnds(r, v, user, ended, map[string]any{"addrs": addrs, "why": "disabled"})
 }

@@ -165,6 +165,17 @@ func (r *Resolver) Forget(name string) {
 	r.mu.Unlock()
 }
 
+// ForgetAll drops every cached directory entry (people changed on another
+// node: the next look-up of each asks the directory again).
+func (r *Resolver) ForgetAll() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	clear(r.cache)
+	r.mu.Unlock()
+}
+
 // lookup returns the directory's entry for name (nil when unknown, or on
 // a directory error, which is returned and not cached).
 func (r *Resolver) lookup(ctx context.Context, name string) (*User, error) {

@@ -159,12 +159,14 @@ func TestOverrideFeed(t *testing.T) {
 		s := open(clk.Now)
 		other := open(clk.Now) // another process or node on the same database
 		eng := &fakeEngine{set: make(chan *policy.Overrides, 16)}
-		f := &OverrideFeed{Store: s, Engine: eng, Interval: 100 * time.Millisecond}
+		f := &OverrideFeed{Store: s, Engine: eng}
 		done := make(chan error, 1)
 		go func() { done <- f.Run(ctx) }()
 		wait := func(want int) {
 			t.Helper()
-			deadline := time.After(time.Second)
+			// Another process's change on SQLite is seen by the
+			// poll: within a second and a read.
+			deadline := time.After(changePoll + 500*time.Millisecond)
 			for {
 				select {
 				case o := <-eng.set:
@@ -172,7 +174,7 @@ func TestOverrideFeed(t *testing.T) {
 						return
 					}
 				case <-deadline:
-					t.Fatalf("feed did not publish %d overrides within a second", want)
+					t.Fatalf("feed did not publish %d overrides within %v", want, changePoll+500*time.Millisecond)
 				}
 			}
 		}

@@ -59,6 +59,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, by Actor, tok APIToken, hash
 			hash, tok.Name, tok.Username, micro(tok.Created), micro(tok.Expires)).Scan(&tok.ID); err != nil {
 			return fmt.Errorf("store: api token: %w", err)
 		}
+		t.touch(ChangeTokens)
 		t.audit("api-token.create", "user:"+tok.Username, nil, map[string]any{"id": tok.ID, "name": tok.Name, "expires": tok.Expires.UTC()})
 		return nil
 	})
@@ -121,6 +122,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, by Actor, id int64) error {
 		if _, err := t.ExecContext(ctx, `UPDATE api_tokens SET revoked = $1 WHERE id = $2`, micro(s.now()), id); err != nil {
 			return fmt.Errorf("store: api token %d: %w", id, err)
 		}
+		t.touch(ChangeTokens)
 		t.audit("api-token.revoke", "user:"+tok.Username, map[string]any{"id": id, "name": tok.Name}, nil)
 		return nil
 	})
@@ -142,6 +144,7 @@ func revokeAPITokens(ctx context.Context, t *tx, username string) error {
 		return fmt.Errorf("store: revoke api tokens of %s: %w", username, err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
+		t.touch(ChangeTokens)
 		t.audit("api-token.revoke", "user:"+username, nil, map[string]string{"tokens": strconv.FormatInt(n, 10), "reason": "disabled"})
 	}
 	return nil

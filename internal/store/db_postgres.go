@@ -23,6 +23,7 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 		return fmt.Errorf("store: connect to PostgreSQL %s/%s: %w", cfg.Host, cfg.Database, err)
 	}
 	s.w, s.r = db, db
+	s.pgConfig = cfg
 	return nil
 }
 

@@ -60,6 +60,9 @@ type Directory struct {
 type cached struct {
 	user  identity.User
 	until time.Time
+	// row is the stored person the credential was checked against
+	// (rowPrint): Refresh drops the entry when the row has changed.
+	row [32]byte
 }
 
 var _ identity.Directory = (*Directory)(nil)
@@ -173,8 +176,9 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 		return nil, identity.ErrDisabled
 	}
 	d.perAccount.Reset(username)
+	row := rowPrint(&u, hash)
 	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
-	d.remember(key, u)
+	d.remember(key, u, row)
 	return &u, nil
 }
 
@@ -208,7 +212,7 @@ func (d *Directory) Forget(user string) {
 	}
 }
 
-func (d *Directory) remember(key [32]byte, u identity.User) {
+func (d *Directory) remember(key [32]byte, u identity.User, row [32]byte) {
 	if d.opt.CacheTTL < 0 {
 		return
 	}
@@ -218,5 +222,5 @@ func (d *Directory) remember(key [32]byte, u identity.User) {
 		clear(d.cache)
 	}
 	u.Groups = slices.Clone(u.Groups)
-	d.cache[key] = cached{user: u, until: d.opt.Now().Add(d.opt.CacheTTL)}
+	d.cache[key] = cached{user: u, until: d.opt.Now().Add(d.opt.CacheTTL), row: row}
 }

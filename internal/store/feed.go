@@ -14,14 +14,13 @@ type OverrideSetter interface {
 }
 
 // OverrideFeed keeps an engine's live overrides current: at once after a
-// change made through this Store, and within Interval of a change made by
-// any other process or node (it polls a change counter that every override
-// write bumps in the same transaction).
+// change made through this Store, and within a second of a change made by
+// any other process or node (it follows the overrides change counter,
+// WatchChanges, which every override write bumps in the same transaction).
 type OverrideFeed struct {
-	Store    *Store
-	Engine   OverrideSetter
-	Interval time.Duration // default 500ms
-	Log      *slog.Logger
+	Store  *Store
+	Engine OverrideSetter
+	Log    *slog.Logger
 	// Published, when set, is called after every publish with the number
 	// of active overrides (tests and metrics).
 	Published func(n int)
@@ -40,53 +39,40 @@ func (f *OverrideFeed) Load(ctx context.Context) error {
 	return nil
 }
 
-// Run publishes, then republishes on every change until ctx ends.
+// Run publishes, then republishes on every change until ctx ends. A
+// refresh that fails leaves the last set in force and is tried again on
+// the next signal (the watcher polls every second).
 func (f *OverrideFeed) Run(ctx context.Context) error {
-	interval := f.Interval
-	if interval <= 0 {
-		interval = 500 * time.Millisecond
-	}
 	log := f.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	last, err := f.Store.overridesVersion(ctx)
-	if err != nil {
-		return err
-	}
-	if err := f.Load(ctx); err != nil {
-		return err
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	w := f.Store.WatchChanges(ctx)
 	failing := false
+	var retry <-chan time.Time // while failing: try again after a second
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-f.Store.changed:
-		case <-t.C:
+		case <-w.C():
+			if !w.Take().Has(ChangeOverrides) && !failing {
+				continue
+			}
+		case <-retry:
 		}
-		v, err := f.Store.overridesVersion(ctx)
-		if err == nil && v == last {
-			continue
-		}
-		if err == nil {
-			err = f.Load(ctx)
-		}
-		if err != nil {
+		if err := f.Load(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			if !failing {
 				log.Warn("live overrides: cannot refresh; the last set stays in force", "err", err)
 			}
-			failing = true
+			failing, retry = true, time.After(time.Second)
 			continue
 		}
 		if failing {
 			log.Info("live overrides: refreshing again")
 		}
-		failing, last = false, v
+		failing, retry = false, nil
 	}
 }

@@ -206,10 +206,3 @@ func (s *Store) listOverrides(ctx context.Context, where string, args ...any) ([
 	}
 	return out, rows.Err()
 }
-
-// overridesVersion is the change counter the feed polls.
-func (s *Store) overridesVersion(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'overrides'`).Scan(&v)
-	return v, err
-}

@@ -14,6 +14,9 @@
 //	Live overrides (overrides.go, feed.go):
 //	  CreateOverride, RevokeOverride, GetOverride, ListOverrides,
 //	  ActiveOverrides; OverrideFeed keeps engine.SetOverrides current.
+//	Changes between nodes (changes.go, changes_watch.go):
+//	  every change bumps its kind's counter in its own transaction (and
+//	  NOTIFYs on PostgreSQL); WatchChanges tells each consumer what moved.
 //	  Warn click-throughs are overrides of kind "continue" (RecordContinue).
 //	Filter-change requests (requests.go):
 //	  CreateRequest, GetRequest, ListRequests, ApproveRequest, DenyRequest.
@@ -41,6 +44,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Sentinel errors.
@@ -101,9 +106,11 @@ type Store struct {
 	now func() time.Time
 	// osUser is Options.OSUser.
 	osUser string
-	// changed is signalled after this process commits a change to the
-	// live overrides, so the feed republishes at once.
-	changed chan struct{}
+	// changes is the one watcher of the change counters
+	// (changes_watch.go); pgConfig is the PostgreSQL connection's, for
+	// its LISTEN connection (nil on SQLite).
+	changes  *changeHub
+	pgConfig *pgx.ConnConfig
 	// ckpt is SQLite's checkpointer connection (nil on PostgreSQL);
 	// stopCkpt stops its goroutine and waits for it.
 	ckpt     *sql.DB
@@ -135,7 +142,7 @@ type Actor struct {
 
 // Open connects, applies any pending migrations and returns the Store.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	s := &Store{log: opt.Logger, now: opt.Now, osUser: opt.OSUser, changed: make(chan struct{}, 1)}
+	s := &Store{log: opt.Logger, now: opt.Now, osUser: opt.OSUser, changes: newChangeHub()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -197,6 +204,7 @@ func (s *Store) WriteConcurrency() int {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.changes.close()
 	if s.stopCkpt != nil {
 		s.stopCkpt()
 	}

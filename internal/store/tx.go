@@ -12,10 +12,10 @@ import (
 // transaction, so a change and its record stand or fall together.
 type tx struct {
 	*sql.Tx
-	s                *Store
-	actor            Actor
-	audits           []auditEntry
-	overridesChanged bool
+	s       *Store
+	actor   Actor
+	audits  []auditEntry
+	changes Kinds // touched: bumped just before commit (changes.go)
 }
 
 // auditEntry is what a change says about itself; the chain fields are
@@ -30,12 +30,11 @@ func (t *tx) audit(action, object string, before, after any) {
 	t.audits = append(t.audits, auditEntry{action, object, before, after})
 }
 
-// touchOverrides bumps the overrides change counter, which every node's
-// OverrideFeed polls.
-func (t *tx) touchOverrides(ctx context.Context) error {
-	t.overridesChanged = true
-	_, err := t.ExecContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'overrides'`)
-	return err
+// touchOverrides marks the live overrides changed, which every node's
+// OverrideFeed follows.
+func (t *tx) touchOverrides(context.Context) error {
+	t.touch(ChangeOverrides)
+	return nil
 }
 
 // write runs fn in a write transaction and appends its audit records.
@@ -55,6 +54,9 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(*tx) error) erro
 	if err := fn(t); err != nil {
 		return err
 	}
+	if err := t.bumpChanges(ctx); err != nil {
+		return err
+	}
 	if len(t.audits) > 0 {
 		if err := s.appendAudit(ctx, t); err != nil {
 			return err
@@ -63,11 +65,8 @@ func (s *Store) write(ctx context.Context, actor Actor, fn func(*tx) error) erro
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if t.overridesChanged {
-		select {
-		case s.changed <- struct{}{}:
-		default:
-		}
+	if t.changes != 0 {
+		s.changes.poke() // this node's watchers look at once
 	}
 	return nil
 }

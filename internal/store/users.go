@@ -72,6 +72,7 @@ func (t *tx) insertUser(ctx context.Context, u *identity.User, hash string) erro
 	if err != nil {
 		return fmt.Errorf("store: insert user %s: %w", u.Username, err)
 	}
+	t.touch(ChangeUsers)
 	return nil
 }
 
@@ -92,6 +93,7 @@ func (t *tx) updateUser(ctx context.Context, old, u *identity.User) error {
 		u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), u.Shared, u.Disabled, micro(t.s.now()), u.Username); err != nil {
 		return fmt.Errorf("store: update user %s: %w", u.Username, err)
 	}
+	t.touch(ChangeUsers)
 	t.audit("user.update", "user:"+u.Username, auditUser(old), auditUser(u))
 	return nil
 }
@@ -106,6 +108,7 @@ func (s *Store) SetPassword(ctx context.Context, by Actor, username, hash string
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("store: user %s: %w", username, ErrNotFound)
 		}
+		t.touch(ChangeUsers)
 		t.audit("user.password", "user:"+username, nil, nil)
 		return nil
 	})
@@ -128,6 +131,7 @@ func (s *Store) SetDisabled(ctx context.Context, by Actor, username string, disa
 			if _, err := endConsoleSessions(ctx, t, username); err != nil {
 				return err
 			}
+			t.touch(ChangeSessions)
 			if err := revokeAPITokens(ctx, t, username); err != nil {
 				return err
 			}
