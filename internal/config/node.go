@@ -109,3 +109,9 @@ func lookup(content []*yaml.Node, path []string) *yaml.Node {
 	}
 	return nil
 }
+
+// CheckSiteID checks a site id given on the command line (--site): the
+// pattern of site.id.
+func CheckSiteID(id string) error {
+	return Site{ID: id}.validateID()
+}
