@@ -347,4 +347,3 @@ func policyRollback(ctx context.Context, a *App, args []string) error {
 	fmt.Fprintf(a.Stdout, "version %d (%s) is a copy of version %d\n", v.ID, versionScope(v), ids[0])
 	return nil
 }
-
