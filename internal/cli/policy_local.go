@@ -49,7 +49,29 @@ func writeLocalPolicy(ctx context.Context, st *store.Store, dir string, node *co
 		}
 	}
 	path := filepath.Join(dir, localPolicy)
-	return path, writeAtomic(path, main)
+	if err := writeAtomic(path, main); err != nil {
+		return "", err
+	}
+	pruneLists(dir, lists)
+	return path, nil
+}
+
+// pruneLists removes the lists under dir/lists that the versions written
+// no longer use (the engine holds what it loaded in memory).
+func pruneLists(dir string, keep []store.PolicyList) {
+	used := map[string]bool{}
+	for _, l := range keep {
+		used[l.Hash] = true
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "lists"))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !used[e.Name()] {
+			os.RemoveAll(filepath.Join(dir, "lists", e.Name()))
+		}
+	}
 }
 
 // writeAtomic writes data to a temporary file beside path, syncs it and

@@ -118,8 +118,14 @@ func startNode(ctx context.Context, a *App, d *serveDeps, f nodeFlags, cf *commo
 		return "", fmt.Errorf("node %s: the database is unreachable and there is no local copy of the policy in %s yet: %w", p.site, p.dir, err)
 	}
 	_ = json.Unmarshal(b, &p.state)
-	p.offline = true
 	p.setGauge()
+	if p.st != nil {
+		// Connected, but the newest version could not be written here.
+		d.log.Error("POLICY NOT UPDATED: the newest version in the database cannot be written on this node: it runs on its local copy",
+			"site", p.site, "trust_version", p.state.Trust, "school_version", p.state.School, "copy_written", p.state.Written.Format(time.RFC3339), "err", err)
+		return path, nil
+	}
+	p.offline = true
 	d.log.Error("DATABASE UNREACHABLE: this node runs on its local copy of the policy; new versions, users and grants do not reach it until the database is back",
 		"site", p.site, "trust_version", p.state.Trust, "school_version", p.state.School, "copy_written", p.state.Written.Format(time.RFC3339), "err", err)
 	return path, nil
