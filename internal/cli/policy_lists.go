@@ -142,9 +142,9 @@ func readList(path string) ([]byte, bool, error) {
 }
 
 // writeLists writes the content of a version's lists under dir: a path:
-// list as lists/HASH (a folder for an archive), a url: list as its copy in
+// list as lists/HASH-NAME (a folder for an archive), a url: list as its copy in
 // dir/cache, each written to a temporary name and renamed into place (a
-// list already there, by hash, is kept). It returns where each path:
+// list already there, by name, is kept). It returns where each path:
 // source now is, relative to dir.
 func writeLists(ctx context.Context, st *store.Store, dir string, lists []store.PolicyList) (map[string]string, error) {
 	local := map[string]string{}
@@ -162,7 +162,7 @@ func writeLists(ctx context.Context, st *store.Store, dir string, lists []store.
 				continue
 			}
 		} else {
-			rel := filepath.Join("lists", l.Hash)
+			rel := filepath.Join("lists", localListName(l))
 			local[l.Source] = rel
 			target = filepath.Join(dir, rel)
 			if _, err := os.Stat(target); err == nil {
@@ -178,6 +178,19 @@ func writeLists(ctx context.Context, st *store.Store, dir string, lists []store.
 		}
 	}
 	return local, nil
+}
+
+// localListName is a path: list's name in a local copy: its hash (the
+// same content is one file), then the source's own name for the messages
+// that name it.
+func localListName(l store.PolicyList) string {
+	base := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, filepath.Base(l.Source))
+	return l.Hash + "-" + base
 }
 
 // placeList writes a list (or unpacks a folder) beside target, then

@@ -61,7 +61,7 @@ func writeLocalPolicy(ctx context.Context, st *store.Store, dir string, node *co
 func pruneLists(dir string, keep []store.PolicyList) {
 	used := map[string]bool{}
 	for _, l := range keep {
-		used[l.Hash] = true
+		used[localListName(l)] = true
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "lists"))
 	if err != nil {
