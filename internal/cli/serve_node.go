@@ -157,7 +157,7 @@ func (p *nodePolicy) storeOptions(opt *store.Options) {
 }
 
 // refresh writes the local copy when the database has a version newer
-// than it (always when force), and reports whether it wrote.
+// than it (always when force).
 func (p *nodePolicy) refresh(ctx context.Context, force bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
