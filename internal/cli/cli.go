@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"incidents": {"incidents list|show ID: the incident log, read as a member of staff (--as)", runIncidents},
 		"export":    {"export subject USER: a subject-access export (dsl only), reviewed before release", runExport},
 		"alerts":    {"alerts list|ack|close|test: monitoring alerts, and a dry run of the rules", runAlerts},
+		"policy":    {"policy push|history|diff|rollback: policy versions in the database, run by the nodes", runPolicy},
 		"selftest":  {"probe the running node's DNS and proxy for every group and record the check", runSelftest},
 	}
 }

@@ -62,15 +62,17 @@ type serveDeps struct {
 	reload *reloads   // serve_reload.go
 	// notifier delivers alerts (serve_notify.go); nil without contacts.
 	notifier *notify.Dispatcher
+	node     *nodePolicy // serve_node.go; nil unless --site --node
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
 	fs := newFlags(a, "serve")
-	withUsage(a, fs, "usage: schoolgate serve [-c policy.yaml] [--data DIR]\nRuns the DNS filter, the web proxy and the block page.")
+	withUsage(a, fs, "usage: schoolgate serve [-c policy.yaml | --site NAME --node FILE] [--data DIR]\nRuns the DNS filter, the web proxy and the block page.")
 	var cf commonFlags
 	cf.register(a, fs)
 	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	nf := registerNodeFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -92,7 +94,8 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	if err := os.MkdirAll(cf.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	path, err := cf.configPath(a)
+	d.registry = prometheus.NewRegistry()
+	path, err := nf.policyPath(ctx, a, d, &cf)
 	if err != nil {
 		return err
 	}
@@ -106,7 +109,6 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	log.Info("policy loaded", "file", path, "entries", snap.Entries(), "took", snap.CompileTime().Round(time.Millisecond))
 	d.sessions = identity.NewSessions(d.now)
 	d.activity = activity.Discard{}
-	d.registry = prometheus.NewRegistry()
 	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.adminMux = http.NewServeMux()
 	// The watcher starts from the files as loaded: a list downloaded in
@@ -130,7 +132,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	}
 	d.ident = identity.NewResolver(d.sessions, d.directory(), d.now)
 	var services []service
-	builders := []func() ([]service, error){d.notifyServices, d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.selftestServices, d.changeServices}
+	builders := []func() ([]service, error){d.notifyServices, d.alertServices, d.dnsServices, d.proxyServices, d.listServices, d.consoleServices, d.selftestServices, d.changeServices, d.nodeServices}
 	for _, b := range builders {
 		s, err := b()
 		if err != nil {

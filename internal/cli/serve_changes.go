@@ -12,6 +12,7 @@ import (
 //   - people: the directory drops the verified credentials of the people
 //     changed and the resolver its cached groups, so a person disabled on
 //     one node is refused on every node within a second;
+//   - policy: a node (--site --node) looks for the new version at once;
 //   - sessions: device sign-ins ended on another node of the school end
 //     here too, and hold against the saved password as they do there.
 //
@@ -63,6 +64,9 @@ func (s *changesService) apply(ctx context.Context, k, prev store.Kinds) (failed
 			}
 			failed |= store.ChangeUsers
 		}
+	}
+	if k.Has(store.ChangePolicy) && d.node != nil {
+		d.node.Changed() // a policy version pushed: look now, not at the next poll
 	}
 	if k.Has(store.ChangeSessions) {
 		ends, err := d.st.store.SignInEnds(ctx, d.engine.Snapshot().Config().Site.ID)

@@ -39,6 +39,9 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.node != nil {
+		d.node.storeOptions(&opt)
+	}
 	opt.MakeSecretKey = true // serve makes the at-rest key; commands only use it
 	st, err := store.Open(ctx, opt)
 	if err != nil {

@@ -108,7 +108,15 @@ func (c *Config) setSite(trust *Config, site string) error {
 		}
 	}
 	if entry == nil {
-		return &Error{File: fileOf(trust), Field: "sites", Msg: fmt.Sprintf("no school %q (schools: %s; a school's file names its site with site: {id: …})", site, strings.Join(trust.Sites.Names(), ", "))}
+		// Naming a new site creates it (issue 14): until the trust lists
+		// it under sites:, it is named by its id and keeps the trust's
+		// time and day end.
+		s := Site{ID: site, Name: site, Timezone: trust.Site.Timezone, SchoolDayEnd: trust.Site.SchoolDayEnd}
+		if err := s.validateID(); err != nil {
+			return &Error{File: fileOf(trust), Field: "sites", Msg: fmt.Sprintf("%v (schools: %s)", err, strings.Join(trust.Sites.Names(), ", "))}
+		}
+		c.Site = s
+		return nil
 	}
 	s := Site{ID: site, Name: entry.Value.Name, Timezone: entry.Value.Timezone, SchoolDayEnd: entry.Value.SchoolDayEnd}
 	if s.Timezone == "" {

@@ -40,6 +40,7 @@ var migrations = []migration{
 	{name: "activity: hourly aggregates by group", sqlite: sqliteGroupHourly, postgres: postgresGroupHourly},
 	{name: "acceptable use: versions published from the console", sqlite: sqliteAUAVersions, postgres: postgresAUAVersions},
 	{name: "changes: counters every node watches (LISTEN/NOTIFY on PostgreSQL); ended device sign-ins", sqlite: sqliteChanges, postgres: postgresChanges},
+	{name: "policy: versions pushed to the database, and their lists", sqlite: sqlitePolicyVersions, postgres: postgresPolicyVersions},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
