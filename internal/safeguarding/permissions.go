@@ -97,20 +97,29 @@ var permissions = map[Capability][]identity.Role{
 }
 
 // Can reports whether any of roles has the capability. Unknown
-// capabilities and roles are denied.
+// capabilities and roles are denied. A trust role has its school role's
+// capabilities (trust-dsl those of dsl), at every school: the actor's
+// site scope, not this table, decides where.
 func Can(roles []identity.Role, c Capability) bool {
 	allowed := permissions[c]
 	for _, r := range roles {
-		if slices.Contains(allowed, r) {
+		if slices.Contains(allowed, r.SchoolRole()) {
 			return true
 		}
 	}
 	return false
 }
 
-// RolesWith lists the roles that have the capability, in the fixed order.
+// RolesWith lists the roles that have the capability, in the fixed order,
+// the trust roles included.
 func RolesWith(c Capability) []identity.Role {
-	return identity.SortRoles(slices.Clone(permissions[c]))
+	out := slices.Clone(permissions[c])
+	for _, r := range identity.AllRoles() {
+		if r.Trust() && slices.Contains(permissions[c], r.SchoolRole()) {
+			out = append(out, r)
+		}
+	}
+	return identity.SortRoles(out)
 }
 
 // Describe is the capability in words, for messages.

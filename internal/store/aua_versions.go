@@ -30,7 +30,7 @@ func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVers
 	v.PublishedAt, v.PublishedBy = s.now().Truncate(time.Microsecond).UTC(), by.Name
 	err := s.write(ctx, by, func(t *tx) error {
 		var n int
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM aua_versions WHERE site = $1 AND grp = $2 AND version = $3`,
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM aua_versions WHERE (site = $1 OR $1 = '*') AND grp = $2 AND version = $3`,
 			v.Site, v.Group, v.Version).Scan(&n); err != nil {
 			return fmt.Errorf("store: publish AUA: %w", err)
 		}
@@ -50,7 +50,7 @@ func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVers
 // CurrentAUAs returns each group's newest published version for site.
 func (s *Store) CurrentAUAs(ctx context.Context, site string) (map[string]AUAVersion, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT grp, version, text, published_at, published_by FROM aua_versions
-		WHERE site = $1 ORDER BY grp, published_at`, site)
+		WHERE (site = $1 OR $1 = '*') ORDER BY grp, published_at`, site)
 	if err != nil {
 		return nil, fmt.Errorf("store: AUA versions: %w", err)
 	}

@@ -142,7 +142,7 @@ func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigatio
 	}
 	err := s.write(ctx, by, func(t *tx) error {
 		var status string
-		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND site = $2`, in.IncidentID, in.Site).Scan(&status)
+		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, in.IncidentID, in.Site).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: incident %d: %w", in.IncidentID, ErrNotFound)
 		}
@@ -153,7 +153,7 @@ func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigatio
 			return fmt.Errorf("store: %w: incident %d is closed", ErrInvalid, in.IncidentID)
 		}
 		var dup int64
-		err = t.QueryRowContext(ctx, `SELECT id FROM investigations WHERE site = $1 AND incident_id = $2`, in.Site, in.IncidentID).Scan(&dup)
+		err = t.QueryRowContext(ctx, `SELECT id FROM investigations WHERE (site = $1 OR $1 = '*') AND incident_id = $2`, in.Site, in.IncidentID).Scan(&dup)
 		if err == nil {
 			return fmt.Errorf("store: incident %d has investigation %d: %w", in.IncidentID, dup, ErrExists)
 		}
@@ -209,7 +209,7 @@ func timeOrZero(v int64) time.Time {
 // racing a stop (or a third signature racing the second) waits for it
 // and then sees it; SQLite has one writer at a time anyway.
 func investigationState(ctx context.Context, t *tx, site string, id int64) (state string, stopped int64, incident int64, err error) {
-	q := `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND site = $2`
+	q := `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND (site = $2 OR $2 = '*')`
 	if t.s.dialect == Postgres {
 		q += ` FOR UPDATE`
 	}
@@ -256,7 +256,7 @@ func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string,
 		}
 		t.audit("investigation.site", investigationObject(id), nil, map[string]any{"entry": e.ID, "concern": e.ConcernKind, "police": e.Police})
 		if e.Police {
-			if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, stopped_at = $2, stopped_by = $3, stop_reason = $4 WHERE id = $5 AND site = $6`,
+			if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, stopped_at = $2, stopped_by = $3, stop_reason = $4 WHERE id = $5 AND (site = $6 OR $6 = '*')`,
 				InvestigationStopped, micro(e.AddedAt), by.Name, stopReason, id, site); err != nil {
 				return fmt.Errorf("store: investigation %d: stop: %w", id, err)
 			}
@@ -289,7 +289,7 @@ func (s *Store) AddInvestigationScreenshot(ctx context.Context, by Actor, site s
 			return err
 		}
 		var police bool
-		err = t.QueryRowContext(ctx, `SELECT police FROM investigation_sites WHERE id = $1 AND investigation_id = $2 AND site = $3`, entry, id, site).Scan(&police)
+		err = t.QueryRowContext(ctx, `SELECT police FROM investigation_sites WHERE id = $1 AND investigation_id = $2 AND (site = $3 OR $3 = '*')`, entry, id, site).Scan(&police)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: investigation %d: site entry %d: %w", id, entry, ErrNotFound)
 		}
@@ -327,7 +327,7 @@ func (s *Store) InvestigationScreenshot(ctx context.Context, by Actor, site stri
 		}
 		var at int64
 		err = t.QueryRowContext(ctx, `SELECT id, entry_id, sha256, mime, size, added_by, added_at, content FROM investigation_screenshots
-			WHERE id = $1 AND investigation_id = $2 AND site = $3`, shot, id, site).Scan(&sh.ID, &sh.EntryID, &sh.SHA256, &sh.MIME, &sh.Size, &sh.AddedBy, &at, &sh.Content)
+			WHERE id = $1 AND investigation_id = $2 AND (site = $3 OR $3 = '*')`, shot, id, site).Scan(&sh.ID, &sh.EntryID, &sh.SHA256, &sh.MIME, &sh.Size, &sh.AddedBy, &at, &sh.Content)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: investigation %d: screenshot %d: %w", id, shot, ErrNotFound)
 		}
@@ -362,7 +362,7 @@ func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id
 		}
 		var n, mine int
 		if err := t.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN username = $3 THEN 1 ELSE 0 END), 0) FROM investigation_signatures
-			WHERE investigation_id = $1 AND site = $2`, id, site, sg.Username).Scan(&n, &mine); err != nil {
+			WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site, sg.Username).Scan(&n, &mine); err != nil {
 			return fmt.Errorf("store: investigation %d: signatures: %w", id, err)
 		}
 		if mine > 0 {
@@ -438,13 +438,13 @@ func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string
 			return fmt.Errorf("store: investigation %d: %w", id, ErrConcluded)
 		}
 		var signers, referrals int
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(DISTINCT username) FROM investigation_signatures WHERE investigation_id = $1 AND site = $2`, id, site).Scan(&signers); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(DISTINCT username) FROM investigation_signatures WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&signers); err != nil {
 			return fmt.Errorf("store: investigation %d: signatures: %w", id, err)
 		}
 		if signers < 2 {
 			return fmt.Errorf("store: investigation %d has %d: %w", id, signers, ErrNotSigned)
 		}
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM investigation_referrals WHERE investigation_id = $1 AND site = $2`, id, site).Scan(&referrals); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM investigation_referrals WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&referrals); err != nil {
 			return fmt.Errorf("store: investigation %d: referrals: %w", id, err)
 		}
 		if stopped != 0 && referrals == 0 {
@@ -456,7 +456,7 @@ func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string
 				return fmt.Errorf("store: investigation %d: browsing: %w", id, err)
 			}
 		}
-		if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, conclusion = $2, action = $3, concluded_by = $4, concluded_at = $5 WHERE id = $6 AND site = $7`,
+		if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, conclusion = $2, action = $3, concluded_by = $4, concluded_at = $5 WHERE id = $6 AND (site = $7 OR $7 = '*')`,
 			InvestigationConcluded, conclusion, action, by.Name, micro(now), id, site); err != nil {
 			return fmt.Errorf("store: investigation %d: conclude: %w", id, err)
 		}
