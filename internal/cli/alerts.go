@@ -40,6 +40,8 @@ func runAlerts(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, alertsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	var by string
 	fs.StringVar(&by, "by", "", "the member of staff: a directory person whose roles read alerts (dsl, esafety-lead, slt or technical)")
 	fs.StringVar(&by, "as", "", "same as --by")
@@ -80,7 +82,11 @@ func runAlerts(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,8 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 	var cf commonFlags
 	cf.register(a, fs)
 	group := fs.String("group", "", "only this group")
+	var sf siteFlag
+	sf.register(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	fs.String("by", "", "who is reading (free text; a read command never checks it)")
 	pos, err := parse(fs, args[1:])
@@ -37,6 +39,10 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	if len(cfg.AUA) == 0 {
 		fmt.Fprintln(a.Stderr, "the policy has no aua: section: nobody needs to accept an agreement")
 		return nil
@@ -57,7 +63,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 		if *group != "" && e.Name != *group {
 			continue
 		}
-		users, err := st.NotAccepted(ctx, cfg.Identity, e.Name, e.Value.Version)
+		users, err := st.NotAccepted(ctx, site, cfg.Identity, e.Name, e.Value.Version)
 		if err != nil {
 			return err
 		}

@@ -37,6 +37,8 @@ func runExport(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, exportUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	by := fs.String("by", "", "the dsl answering the request (required)")
 	received := fs.String("received", "", "when the request arrived (YYYY-MM-DD; default today)")
 	reqID := fs.Int64("request", 0, "an open request to continue")
@@ -55,7 +57,11 @@ func runExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

@@ -201,7 +201,7 @@ func needsSecondFactor(roles []identity.Role) bool {
 // HasAccounts says whether anyone can sign in to the console: an enabled
 // person with a console role and a password.
 func (c *Console) HasAccounts(ctx context.Context) (bool, error) {
-	users, err := c.st.ListUsers(ctx)
+	users, err := c.st.ListUsers(ctx, store.AllSites)
 	if err != nil {
 		return false, err
 	}

@@ -115,7 +115,7 @@ func (c *Console) explain(r *http.Request, v *visit, snap *policy.Snapshot, f ex
 			return nil, err
 		}
 	}
-	ovs, err := c.st.ActiveOverrides(ctx, at)
+	ovs, err := c.st.ActiveOverrides(ctx, c.enforcedSite(v), at)
 	if err != nil {
 		return nil, err
 	}

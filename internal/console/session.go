@@ -107,7 +107,7 @@ func (c *Console) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, err
 		}
 	}
 	return &visit{sess: s, user: u, userAg: r.UserAgent(), actor: safeguarding.Actor{
-		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: c.site()}}, nil
+		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: u.Site, School: c.site()}}, nil
 }
 
 // startSession creates a new session for u (a new id every sign-in) and

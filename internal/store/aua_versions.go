@@ -23,6 +23,9 @@ type AUAVersion struct {
 // version the group has had already is ErrExists: everyone accepts a new
 // version again, so a version is never reused.
 func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVersion, error) {
+	if _, err := siteFor(v.Site); err != nil {
+		return AUAVersion{}, err
+	}
 	v.Group, v.Version = strings.TrimSpace(v.Group), strings.TrimSpace(v.Version)
 	if v.Site == "" || v.Group == "" || v.Version == "" || strings.TrimSpace(v.Text) == "" {
 		return v, fmt.Errorf("store: %w: an agreement needs a site, a group, a version and a text", ErrInvalid)

@@ -102,9 +102,13 @@ func (s *Store) appendAudit(ctx context.Context, t *tx) error {
 		r := AuditRecord{ID: id, At: now, Actor: t.actor.Name, Roles: t.actor.Roles, OSUser: t.actor.OSUser, From: t.actor.From,
 			Action: e.action, Object: e.object, Before: before, After: after, Prev: prev}
 		r.Hash = r.ComputeHash()
-		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			r.ID, micro(r.At), r.Actor, r.Roles, r.OSUser, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash); err != nil {
+		site := t.actor.Site
+		if site == "" {
+			site = DefaultSite
+		}
+		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash, site)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, micro(r.At), r.Actor, r.Roles, r.OSUser, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash, site); err != nil {
 			return fmt.Errorf("store: audit append: %w", err)
 		}
 		prev = r.Hash

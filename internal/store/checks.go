@@ -83,6 +83,9 @@ func (c *Check) validate() error {
 // records, in one transaction. A correction (c.Corrects) must name a
 // check of the same site.
 func (s *Store) AddCheck(ctx context.Context, by Actor, c Check, findings []string) (Check, []Finding, error) {
+	if _, err := siteFor(c.Site); err != nil {
+		return Check{}, nil, err
+	}
 	c.RecordedAt = s.now().Truncate(time.Microsecond).UTC()
 	c.At = c.At.Truncate(time.Microsecond).UTC()
 	c.By = by.Name

@@ -18,8 +18,12 @@ type OverrideSetter interface {
 // any other process or node (it polls a change counter that every override
 // write bumps in the same transaction).
 type OverrideFeed struct {
-	Store    *Store
-	Engine   OverrideSetter
+	Store  *Store
+	Engine OverrideSetter
+	// Site is the node's school: only its overrides are loaded (a grant
+	// in one school is never enforced in another). Required: a feed with
+	// no site loads nothing and says so.
+	Site     string
 	Interval time.Duration // default 500ms
 	Log      *slog.Logger
 	// Published, when set, is called after every publish with the number
@@ -29,7 +33,7 @@ type OverrideFeed struct {
 
 // Load publishes the active overrides once.
 func (f *OverrideFeed) Load(ctx context.Context) error {
-	list, err := f.Store.ActiveOverrides(ctx, f.Store.now())
+	list, err := f.Store.ActiveOverrides(ctx, f.Site, f.Store.now())
 	if err != nil {
 		return err
 	}

@@ -130,6 +130,9 @@ func investigationObject(id int64) string { return "investigation:" + strconv.Fo
 // reason itself is a police matter). An incident already investigated is
 // ErrExists; a closed one ErrInvalid.
 func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigation) (Investigation, error) {
+	if _, err := siteFor(in.Site); err != nil {
+		return Investigation{}, err
+	}
 	if in.Site == "" || in.IncidentID == 0 || in.ReasonKind == "" || in.ComputerName == "" || in.ComputerLocation == "" {
 		return Investigation{}, fmt.Errorf("store: %w: an investigation needs a site, an incident, a reason and the review computer", ErrInvalid)
 	}
@@ -238,6 +241,9 @@ func reviewable(id int64, state string, stopped int64) error {
 // A police entry stops the review in the same transaction: from then on
 // nothing re-opens it.
 func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string, id int64, e InvestigationSite, stopReason string) (InvestigationSite, error) {
+	if _, err := siteFor(site); err != nil {
+		return InvestigationSite{}, err
+	}
 	if strings.TrimSpace(e.Address) == "" || e.ConcernKind == "" || strings.TrimSpace(e.Concern) == "" {
 		return InvestigationSite{}, fmt.Errorf("store: %w: a site entry needs the address, the kind of concern and the reason", ErrInvalid)
 	}
@@ -274,6 +280,9 @@ func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string,
 // SHA-256, type and size. Refused once the review is stopped or the
 // record concluded.
 func (s *Store) AddInvestigationScreenshot(ctx context.Context, by Actor, site string, id, entry int64, mime string, content []byte) (Screenshot, error) {
+	if _, err := siteFor(site); err != nil {
+		return Screenshot{}, err
+	}
 	if len(content) == 0 || mime == "" {
 		return Screenshot{}, fmt.Errorf("store: %w: an empty screenshot", ErrInvalid)
 	}
@@ -348,6 +357,9 @@ func (s *Store) InvestigationScreenshot(ctx context.Context, by Actor, site stri
 // checked their password or code). The same person twice is ErrExists; a
 // third signature or a concluded record is refused.
 func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id int64, sg Signature) (Signature, error) {
+	if _, err := siteFor(site); err != nil {
+		return Signature{}, err
+	}
 	if sg.Username == "" || sg.Method == "" || strings.TrimSpace(sg.Position) == "" {
 		return Signature{}, fmt.Errorf("store: %w: a signature needs the person, their position and how they confirmed", ErrInvalid)
 	}
@@ -388,6 +400,9 @@ func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id
 // RecordInvestigationReferral records a referral on the investigation
 // and, as a referral entry, on its incident, in one transaction.
 func (s *Store) RecordInvestigationReferral(ctx context.Context, by Actor, site string, id int64, r Referral) (Referral, error) {
+	if _, err := siteFor(site); err != nil {
+		return Referral{}, err
+	}
 	if strings.TrimSpace(r.To) == "" || r.ReferredAt.IsZero() {
 		return Referral{}, fmt.Errorf("store: %w: a referral needs to whom and when", ErrInvalid)
 	}
@@ -425,6 +440,9 @@ func (s *Store) RecordInvestigationReferral(ctx context.Context, by Actor, site 
 // action proposed or taken, copying in the investigators' browsing. It
 // needs two signatures by two people, and a stopped review a referral.
 func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string, id int64, conclusion, action string, browsing []BrowsingRow) error {
+	if _, err := siteFor(site); err != nil {
+		return err
+	}
 	if strings.TrimSpace(conclusion) == "" || strings.TrimSpace(action) == "" {
 		return fmt.Errorf("store: %w: concluding needs the conclusion and the action proposed or taken", ErrInvalid)
 	}

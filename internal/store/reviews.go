@@ -64,6 +64,9 @@ func (r *Review) validate() error {
 
 // AddReview records a review with its audit record.
 func (s *Store) AddReview(ctx context.Context, by Actor, r Review) (Review, error) {
+	if _, err := siteFor(r.Site); err != nil {
+		return Review{}, err
+	}
 	r.RecordedAt = s.now().Truncate(time.Microsecond).UTC()
 	r.By = by.Name
 	r.CorrectedBy = 0

@@ -65,6 +65,9 @@ func sanctionObject(id int64) string { return "sanction:" + strconv.FormatInt(id
 // once) and its task, and their audit records, in one transaction: all
 // of them or none.
 func (s *Store) RecordSanctions(ctx context.Context, by Actor, site string, incidentID int64, list []NewSanction) ([]Sanction, error) {
+	if _, err := siteFor(site); err != nil {
+		return nil, err
+	}
 	if site == "" || len(list) == 0 {
 		return nil, fmt.Errorf("store: %w: sanctions need a site and at least one sanction", ErrInvalid)
 	}
@@ -89,7 +92,9 @@ func (s *Store) RecordSanctions(ctx context.Context, by Actor, site string, inci
 			}
 			sc.Site, sc.IncidentID, sc.By, sc.At = site, incidentID, by.Name, now
 			if n.Suspension != nil {
-				o, err := t.insertOverride(ctx, *n.Suspension, 0)
+				susp := *n.Suspension
+				susp.Site = site // enforced in the sanction's school only
+				o, err := t.insertOverride(ctx, susp, 0)
 				if err != nil {
 					return err
 				}
@@ -144,7 +149,7 @@ func (s *Store) RevokeSanction(ctx context.Context, by Actor, site string, id in
 		if sc.OverrideID == 0 {
 			return nil
 		}
-		o, revoked, err := getOverride(ctx, t, sc.OverrideID)
+		o, revoked, err := getOverride(ctx, t, site, sc.OverrideID)
 		if err != nil {
 			return err
 		}

@@ -131,3 +131,13 @@ func CheckPersonSite(site string, roles []identity.Role) error {
 	}
 	return nil
 }
+
+// scope is the actor's site scope for the store's writes on existing
+// records: their site, AllSites for the trust's staff; a single school's
+// callers that name none act on "school".
+func (a Actor) scope() string {
+	if a.Site == "" {
+		return DefaultSite
+	}
+	return a.Site
+}

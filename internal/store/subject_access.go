@@ -58,6 +58,9 @@ func subjectObject(id int64) string { return "subject-request:" + strconv.Format
 // CreateSubjectRequest logs a request received at receivedAt, due one
 // calendar month later.
 func (s *Store) CreateSubjectRequest(ctx context.Context, by Actor, site, username string, receivedAt time.Time) (SubjectRequest, error) {
+	if _, err := siteFor(site); err != nil {
+		return SubjectRequest{}, err
+	}
 	r := SubjectRequest{Site: site, Username: username, ReceivedAt: receivedAt.Truncate(time.Microsecond).UTC(), LoggedBy: by.Name, Status: SubjectOpen}
 	r.DueAt = r.ReceivedAt.AddDate(0, 1, 0)
 	err := s.write(ctx, by, func(t *tx) error {
