@@ -34,6 +34,8 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, activityUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	var f store.ActivityFilter
 	fs.StringVar(&f.User, "user", "", "search: this user")
 	fs.StringVar(&f.Client, "client", "", "search: this client IP")
@@ -91,6 +93,10 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	loc, err := siteLocation(cfg)
 	if err != nil {
 		return err
@@ -102,6 +108,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	actor := cliActor(a, *by)
+	actor.Site = site // searches read this school's events
 	if sub == "purge" {
 		rep, err := st.Purge(ctx, actor, cfg.Retention, now, *dry)
 		if err != nil {

@@ -166,5 +166,5 @@ func (c *Console) clearCookie(w http.ResponseWriter) {
 
 // actorStore is the signed-in person as the audit trail records them.
 func (v *visit) actorStore() store.Actor {
-	return store.Actor{Name: v.user.Username, From: v.actor.Address, Roles: identity.JoinRoles(v.user.Roles)}
+	return store.Actor{Name: v.user.Username, From: v.actor.Address, Roles: identity.JoinRoles(v.user.Roles), Site: v.actor.Site}
 }

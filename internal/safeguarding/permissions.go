@@ -110,16 +110,10 @@ func Can(roles []identity.Role, c Capability) bool {
 	return false
 }
 
-// RolesWith lists the roles that have the capability, in the fixed order,
-// the trust roles included.
+// RolesWith lists a school's roles that have the capability, in the fixed
+// order (for messages: each trust role has its school role's).
 func RolesWith(c Capability) []identity.Role {
-	out := slices.Clone(permissions[c])
-	for _, r := range identity.AllRoles() {
-		if r.Trust() && slices.Contains(permissions[c], r.SchoolRole()) {
-			out = append(out, r)
-		}
-	}
-	return identity.SortRoles(out)
+	return identity.SortRoles(slices.Clone(permissions[c]))
 }
 
 // Describe is the capability in words, for messages.

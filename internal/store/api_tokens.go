@@ -55,7 +55,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, by Actor, tok APIToken, hash
 		case slices.Contains(u.Roles, identity.RolePupil), slices.Contains(u.Roles, identity.RoleVisitor):
 			return fmt.Errorf("store: user %s is a pupil or visitor: %w", u.Username, ErrNoToken)
 		}
-		if err := t.QueryRowContext(ctx, `INSERT INTO api_tokens (token_hash, name, username, created, expires) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		if err := t.QueryRowContext(ctx, `INSERT INTO api_tokens (token_hash, name, username, created, expires, site)
+			VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT site FROM users WHERE username = $3), 'school')) RETURNING id`,
 			hash, tok.Name, tok.Username, micro(tok.Created), micro(tok.Expires)).Scan(&tok.ID); err != nil {
 			return fmt.Errorf("store: api token: %w", err)
 		}

@@ -230,6 +230,9 @@ type AuditFilter struct {
 	Object       string // exact, e.g. user:ada
 	Limit        int
 	Newest       bool // newest first (the limit keeps the latest)
+	// Site, when set, is the reader's scope: a school's records only
+	// (AllSites: every school's). The console and the CLI always set it.
+	Site string
 }
 
 // ListAudit returns records, oldest first (newest first with f.Newest).
@@ -254,6 +257,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, er
 	}
 	if f.Object != "" {
 		arg("object = $%d", f.Object)
+	}
+	if f.Site != "" && f.Site != AllSites {
+		arg("site = $%d", f.Site)
 	}
 	q += " ORDER BY id"
 	if f.Newest {
