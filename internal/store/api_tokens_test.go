@@ -107,11 +107,11 @@ func TestLatestAudit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		recs, err := s.LatestAudit(ctx, 2)
+		recs, err := s.LatestAudit(ctx, AllSites, 2)
 		if err != nil || len(recs) != 2 || recs[0].Action != "two" || recs[1].Action != "three" {
 			t.Fatalf("%+v %v", recs, err)
 		}
-		if _, err := s.LatestAudit(ctx, 0); !errors.Is(err, ErrInvalid) {
+		if _, err := s.LatestAudit(ctx, AllSites, 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("limit 0: %v", err)
 		}
 	})
