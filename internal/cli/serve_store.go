@@ -46,6 +46,9 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}
 	d.st.store = st
 	d.closers = append(d.closers, st.Close)
+	if err := st.EnsureSite(ctx, d.nodeSite(), cfg.Site.Name); err != nil { // naming a new site creates it
+		return err
+	}
 
 	checkPassword, err := ldapPasswords(cfg)
 	if err != nil {

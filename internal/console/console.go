@@ -194,7 +194,7 @@ func canSignIn(roles []identity.Role) bool {
 // in with a TOTP code too.
 func needsSecondFactor(roles []identity.Role) bool {
 	for _, r := range roles {
-		switch r {
+		switch r.SchoolRole() { // the trust's roles as their school roles
 		case identity.RoleTechnical, identity.RoleESafetyLead, identity.RoleDSL, identity.RoleSLT:
 			return true
 		}

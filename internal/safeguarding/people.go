@@ -25,7 +25,7 @@ var (
 )
 
 // sltOnlyRoles are the roles only slt may give, remove or administer.
-var sltOnlyRoles = []identity.Role{identity.RoleDSL, identity.RoleESafetyLead, identity.RoleSLT}
+var sltOnlyRoles = []identity.Role{identity.RoleDSL, identity.RoleESafetyLead, identity.RoleSLT, identity.RoleTrustDSL, identity.RoleTrustTechnical, identity.RoleTrustSLT}
 
 // CheckRoles says whether a may change username's roles from before to
 // after (before is nil for a new person). It is the whole rule, pure.
