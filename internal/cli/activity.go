@@ -20,7 +20,8 @@ const activityUsage = `usage: schoolgate activity search [--user U] [--client IP
 T is an RFC 3339 time (2026-03-09T10:00:00Z), a time or date in site.timezone (2026-03-09T10:00,
 2026-03-09 10:00, 2026-03-09), or a duration back from now (24h, 7d). Times print in site.timezone.
 summary counts from the hourly aggregates (kept the whole activity period) by any of
-day, hour, subject (user or client address), category, verdict, point.`
+day, hour, subject (user or client address), category, verdict, point.
+--site NAME: the school (needed when the database holds several).`
 
 func runActivity(ctx context.Context, a *App, args []string) error {
 	if err := helpFor(a, args, activityUsage); err != nil {

@@ -23,7 +23,8 @@ alerts test runs the policy's alert rules over sample events in FILE (no databas
 one event a line, an RFC 3339 time then key=value fields, e.g.
   2026-03-09T10:00:00Z user=ada groups=pupils category=gambling verdict=block host=bet.example
   2026-03-09T10:01:00Z user=ada groups=pupils search="how to self harm"
-keys: user, client, groups, category, verdict, host, url, search, rule, concern (a concern's kind).`
+keys: user, client, groups, category, verdict, host, url, search, rule, concern (a concern's kind).
+--site NAME: the school (needed when the database holds several).`
 
 // runAlerts lists and handles monitoring alerts (thin callers of the
 // domain, under the same who-sees-what as the console), and dry-runs the

@@ -6,7 +6,8 @@ import (
 	"text/tabwriter"
 )
 
-const auaUsage = `usage: schoolgate aua status [--group G] [--json]`
+const auaUsage = `usage: schoolgate aua status [--group G] [--json]
+--site NAME: the school (needed when the database holds several).`
 
 // runAUA reports acceptable-use agreements: `aua status` lists, per group
 // with an agreement in the policy's aua: section, the users who have not

@@ -10,7 +10,8 @@ import (
 
 const auditUsage = `usage: schoolgate audit verify [--head HASH]   check the whole chain (and that HASH, written down earlier, is still in it)
        schoolgate audit head                   print the latest record's id and hash
-       schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line`
+       schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line
+--site NAME: the school (needed when the database holds several).`
 
 func runAudit(ctx context.Context, a *App, args []string) error {
 	if err := helpFor(a, args, auditUsage); err != nil {

@@ -17,7 +17,8 @@ const exportUsage = `usage: schoolgate export subject USER --by DSL [--received 
                         [--withhold ITEM=EXEMPTION:REASON ...] [--out FILE.zip]
   Without --request, logs a new subject-access request (due one month after --received).
   Without --out, lists what the export holds, for review; with --out, releases it as a ZIP.
-  Exemptions: serious-harm, crime, third-party, child-abuse.`
+  Exemptions: serious-harm, crime, third-party, child-abuse.
+--site NAME: the school (needed when the database holds several).`
 
 // withholdFlags collects repeated --withhold values.
 type withholdFlags []string

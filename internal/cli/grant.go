@@ -16,7 +16,8 @@ import (
 const grantUsage = `usage: schoolgate grant --to USER|GROUP (--category C | --target HOST[/PATH] | --all) --for 45m --by STAFF --reason "..."
                         [--verdict allow|block] [--kind grant|suspension]
        schoolgate grant list [--all] [--json]
-       schoolgate grant revoke ID --by STAFF --reason "..."`
+       schoolgate grant revoke ID --by STAFF --reason "..."
+--site NAME: the school (needed when the database holds several).`
 
 func runGrant(ctx context.Context, a *App, args []string) error {
 	sub := ""

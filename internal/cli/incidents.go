@@ -15,7 +15,8 @@ import (
 )
 
 const incidentsUsage = `usage: schoolgate incidents list --as STAFF [--status S] [--category C] [--person USER] [--json]
-       schoolgate incidents show ID --as STAFF [--json]`
+       schoolgate incidents show ID --as STAFF [--json]
+--site NAME: the school (needed when the database holds several).`
 
 // incidentJSON is an incident as the command line prints it with --json:
 // current values (corrections applied); a restricted one (about staff,

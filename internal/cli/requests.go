@@ -16,7 +16,8 @@ import (
 
 const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|expired|all] [--json]
        schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G | --device | --network] [--category C]
-       schoolgate requests deny ID --by STAFF --reason "..."`
+       schoolgate requests deny ID --by STAFF --reason "..."
+--site NAME: the school (needed when the database holds several).`
 
 // runRequests lists and decides filter-change requests made with "Ask for
 // access" on the block page. Approval creates a time-limited override that

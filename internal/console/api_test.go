@@ -281,7 +281,7 @@ func TestAPIUnauthenticated(t *testing.T) {
 			t.Errorf("a pupil-and-teacher's token: %d", st)
 		}
 		// Revoked, and expired.
-		list, err := f.st.ListAPITokens(ctx)
+		list, err := f.st.ListAPITokens(ctx, store.AllSites)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,8 +88,14 @@ func (s *Store) LookupAPIToken(ctx context.Context, hash string) (APIToken, erro
 }
 
 // ListAPITokens lists every token, newest first.
-func (s *Store) ListAPITokens(ctx context.Context) ([]APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens ORDER BY id DESC`)
+//
+// scope is a school (its people's tokens) or AllSites.
+func (s *Store) ListAPITokens(ctx context.Context, scope string) ([]APIToken, error) {
+	cond, args, err := siteScope(scope, "site", 1)
+	if err != nil {
+		return nil, fmt.Errorf("store: api tokens: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens WHERE `+cond+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: api tokens: %w", err)
 	}

@@ -59,7 +59,7 @@ func TestAPITokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.ListAPITokens(ctx)
+		list, err := s.ListAPITokens(ctx, AllSites)
 		if err != nil || len(list) != 2 || list[0].ID != second.ID || !list[1].LastUsed.Equal(clk.Now()) {
 			t.Fatalf("list: %+v %v", list, err)
 		}
