@@ -95,6 +95,9 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		if u.Roles, err = identity.ParseRoles(*role); err != nil {
 			return fmt.Errorf("%w: --role: %w", ErrUsage, err)
 		}
+		if err := store.CheckPersonSite(u.Site, u.Roles); err != nil {
+			return fmt.Errorf("%w: --role: %w", ErrUsage, err)
+		}
 		if u.Groups, err = policyGroupsFlag(cfg, *groups); err != nil {
 			return err
 		}
