@@ -39,6 +39,9 @@ type Event struct {
 	// Ref is the reference number shown on a block or warning page, so
 	// that staff can find this event from what a pupil reads out.
 	Ref string
+	// Site is the school the event happened in (the node's site id;
+	// serve stamps it).
+	Site string
 }
 
 // Sink takes events. Log must never block: an overloaded sink drops and

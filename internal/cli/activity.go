@@ -20,7 +20,8 @@ const activityUsage = `usage: schoolgate activity search [--user U] [--client IP
 T is an RFC 3339 time (2026-03-09T10:00:00Z), a time or date in site.timezone (2026-03-09T10:00,
 2026-03-09 10:00, 2026-03-09), or a duration back from now (24h, 7d). Times print in site.timezone.
 summary counts from the hourly aggregates (kept the whole activity period) by any of
-day, hour, subject (user or client address), category, verdict, point.`
+day, hour, subject (user or client address), category, verdict, point.
+--site NAME: the school (needed when the database holds several).`
 
 func runActivity(ctx context.Context, a *App, args []string) error {
 	if err := helpFor(a, args, activityUsage); err != nil {
@@ -34,6 +35,8 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, activityUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	var f store.ActivityFilter
 	fs.StringVar(&f.User, "user", "", "search: this user")
 	fs.StringVar(&f.Client, "client", "", "search: this client IP")
@@ -91,6 +94,10 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	loc, err := siteLocation(cfg)
 	if err != nil {
 		return err
@@ -102,6 +109,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	actor := cliActor(a, *by)
+	actor.Site = site // searches read this school's events
 	if sub == "purge" {
 		rep, err := st.Purge(ctx, actor, cfg.Retention, now, *dry)
 		if err != nil {

@@ -36,17 +36,18 @@ func cliOrigin() string {
 // its directory and the policy file, compiled the first time an operation
 // asks for it (revoking or denying does not).
 type safeguardingCLI struct {
+	site       string // the school the command acts on (--site, siteFlag.resolve)
 	svc        *safeguarding.Service
 	dir        *store.Directory // the user directory the service resolves people in
 	compileErr error
 }
 
-func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir string) (*safeguardingCLI, error) {
+func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir, site string) (*safeguardingCLI, error) {
 	dir, err := store.NewDirectory(st, store.DirectoryOptions{Mapping: func() config.Identity { return cfg.Identity }})
 	if err != nil {
 		return nil, err
 	}
-	c := &safeguardingCLI{dir: dir}
+	c := &safeguardingCLI{dir: dir, site: site}
 	snapshot := sync.OnceValue(func() *policy.Snapshot {
 		snap, err := policy.Compile(cfg, policy.Options{DataDir: dataDir, Logger: a.Log})
 		if err != nil {
@@ -55,7 +56,7 @@ func newSafeguardingCLI(a *App, st *store.Store, cfg *config.Config, dataDir str
 		}
 		return snap
 	})
-	c.svc = safeguarding.New(safeguarding.Options{Store: st, Directory: dir, Snapshot: snapshot, Site: cfg.Site.ID})
+	c.svc = safeguarding.New(safeguarding.Options{Store: st, Directory: dir, Snapshot: snapshot, Site: site})
 	return c, nil
 }
 
@@ -84,6 +85,15 @@ func (c *safeguardingCLI) person(ctx context.Context, by, need string) (safeguar
 	act, err := c.svc.ResolveActor(ctx, strings.ToLower(strings.TrimSpace(by)), osAccount(), cliOrigin())
 	if errors.Is(err, safeguarding.ErrUnknownActor) {
 		return act, fmt.Errorf("%w: %s; %v (add them with: schoolgate users add NAME --role ROLE)", ErrUsage, need, err)
+	}
+	if err == nil && act.Site != store.AllSites && act.Site != c.site {
+		// A school's staff act in their own school only.
+		return act, fmt.Errorf("%w: %q is of school %s, not %s: --site %s", ErrUsage, act.Username, act.Site, c.site, act.Site)
+	}
+	if err == nil && act.Site == store.AllSites {
+		// The trust's staff act in the school named (--site, or the
+		// only one): their reads and writes are that school's.
+		act.Site, act.School = c.site, c.site
 	}
 	return act, err
 }

@@ -23,7 +23,8 @@ alerts test runs the policy's alert rules over sample events in FILE (no databas
 one event a line, an RFC 3339 time then key=value fields, e.g.
   2026-03-09T10:00:00Z user=ada groups=pupils category=gambling verdict=block host=bet.example
   2026-03-09T10:01:00Z user=ada groups=pupils search="how to self harm"
-keys: user, client, groups, category, verdict, host, url, search, rule, concern (a concern's kind).`
+keys: user, client, groups, category, verdict, host, url, search, rule, concern (a concern's kind).
+--site NAME: the school (needed when the database holds several).`
 
 // runAlerts lists and handles monitoring alerts (thin callers of the
 // domain, under the same who-sees-what as the console), and dry-runs the
@@ -40,6 +41,8 @@ func runAlerts(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, alertsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	var by string
 	fs.StringVar(&by, "by", "", "the member of staff: a directory person whose roles read alerts (dsl, esafety-lead, slt or technical)")
 	fs.StringVar(&by, "as", "", "same as --by")
@@ -80,7 +83,11 @@ func runAlerts(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,8 @@ import (
 	"text/tabwriter"
 )
 
-const auaUsage = `usage: schoolgate aua status [--group G] [--json]`
+const auaUsage = `usage: schoolgate aua status [--group G] [--json]
+--site NAME: the school (needed when the database holds several).`
 
 // runAUA reports acceptable-use agreements: `aua status` lists, per group
 // with an agreement in the policy's aua: section, the users who have not
@@ -23,6 +24,8 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 	var cf commonFlags
 	cf.register(a, fs)
 	group := fs.String("group", "", "only this group")
+	var sf siteFlag
+	sf.register(fs)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	fs.String("by", "", "who is reading (free text; a read command never checks it)")
 	pos, err := parse(fs, args[1:])
@@ -37,6 +40,10 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	if len(cfg.AUA) == 0 {
 		fmt.Fprintln(a.Stderr, "the policy has no aua: section: nobody needs to accept an agreement")
 		return nil
@@ -57,7 +64,7 @@ func runAUA(ctx context.Context, a *App, args []string) error {
 		if *group != "" && e.Name != *group {
 			continue
 		}
-		users, err := st.NotAccepted(ctx, cfg.Identity, e.Name, e.Value.Version)
+		users, err := st.NotAccepted(ctx, site, cfg.Identity, e.Name, e.Value.Version)
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,8 @@ import (
 
 const auditUsage = `usage: schoolgate audit verify [--head HASH]   check the whole chain (and that HASH, written down earlier, is still in it)
        schoolgate audit head                   print the latest record's id and hash
-       schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line`
+       schoolgate audit list [--since T] [--actor A] [--action X] [--limit N]   one JSON record a line
+--site NAME: the school (needed when the database holds several).`
 
 func runAudit(ctx context.Context, a *App, args []string) error {
 	if err := helpFor(a, args, auditUsage); err != nil {
@@ -24,6 +25,8 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, auditUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	head := fs.String("head", "", "verify: a head hash written down earlier")
 	since := fs.String("since", "", "list: from (RFC 3339, a site-local time or date such as 2026-12-02 10:00, or 7d back)")
 	actor := fs.String("actor", "", "list: only this actor")
@@ -45,6 +48,10 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	switch sub {
 	case "head":
 		id, hash, err := st.AuditHead(ctx)
@@ -73,7 +80,7 @@ func runAudit(ctx context.Context, a *App, args []string) error {
 		if err != nil {
 			return err
 		}
-		recs, err := st.ListAudit(ctx, store.AuditFilter{Since: t, Actor: *actor, Action: *action, Limit: *limit})
+		recs, err := st.ListAudit(ctx, store.AuditFilter{Since: t, Actor: *actor, Action: *action, Limit: *limit, Site: site})
 		if err != nil {
 			return err
 		}

@@ -18,8 +18,9 @@ import (
 // so that it decides exactly as `serve` would: the identity store's users
 // and the live overrides (grants, approved requests, suspensions).
 type liveState struct {
-	st  *store.Store
-	dir *store.Directory
+	st   *store.Store
+	dir  *store.Directory
+	site string // the school whose overrides are in force (the policy's site.id)
 }
 
 // openLive opens the database only if it exists already (check never
@@ -39,7 +40,7 @@ func openLive(ctx context.Context, a *App, cfg *config.Config, dataDir string) (
 		st.Close()
 		return nil, err
 	}
-	return &liveState{st: st, dir: dir}, nil
+	return &liveState{st: st, dir: dir, site: configSite(cfg)}, nil
 }
 
 func (l *liveState) close() {
@@ -63,7 +64,7 @@ func (l *liveState) overrides(ctx context.Context, t time.Time) (*policy.Overrid
 	if l == nil {
 		return nil, nil
 	}
-	list, err := l.st.ActiveOverrides(ctx, t)
+	list, err := l.st.ActiveOverrides(ctx, l.site, t)
 	if err != nil {
 		return nil, err
 	}

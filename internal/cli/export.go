@@ -17,7 +17,8 @@ const exportUsage = `usage: schoolgate export subject USER --by DSL [--received 
                         [--withhold ITEM=EXEMPTION:REASON ...] [--out FILE.zip]
   Without --request, logs a new subject-access request (due one month after --received).
   Without --out, lists what the export holds, for review; with --out, releases it as a ZIP.
-  Exemptions: serious-harm, crime, third-party, child-abuse.`
+  Exemptions: serious-harm, crime, third-party, child-abuse.
+--site NAME: the school (needed when the database holds several).`
 
 // withholdFlags collects repeated --withhold values.
 type withholdFlags []string
@@ -37,6 +38,8 @@ func runExport(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, exportUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	by := fs.String("by", "", "the dsl answering the request (required)")
 	received := fs.String("received", "", "when the request arrived (YYYY-MM-DD; default today)")
 	reqID := fs.Int64("request", 0, "an open request to continue")
@@ -55,7 +58,11 @@ func runExport(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

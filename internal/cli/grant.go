@@ -16,7 +16,8 @@ import (
 const grantUsage = `usage: schoolgate grant --to USER|GROUP (--category C | --target HOST[/PATH] | --all) --for 45m --by STAFF --reason "..."
                         [--verdict allow|block] [--kind grant|suspension]
        schoolgate grant list [--all] [--json]
-       schoolgate grant revoke ID --by STAFF --reason "..."`
+       schoolgate grant revoke ID --by STAFF --reason "..."
+--site NAME: the school (needed when the database holds several).`
 
 func runGrant(ctx context.Context, a *App, args []string) error {
 	sub := ""
@@ -27,6 +28,8 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, grantUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	to := fs.String("to", "", "the user or policy group it is for")
 	category := fs.String("category", "", "the category it covers")
 	target := fs.String("target", "", "the host (or host/path) it covers")
@@ -46,10 +49,14 @@ func runGrant(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if sub == "list" {
-		return grantList(ctx, a, st, *everything, *asJSON, cfg)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
 	}
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	if sub == "list" {
+		return grantList(ctx, a, st, site, *everything, *asJSON, cfg)
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}
@@ -146,13 +153,13 @@ func policyNamesUser(cfg *config.Config, user string) bool {
 	return false
 }
 
-func grantList(ctx context.Context, a *App, st *store.Store, all, asJSON bool, cfg *config.Config) error {
+func grantList(ctx context.Context, a *App, st *store.Store, site string, all, asJSON bool, cfg *config.Config) error {
 	var list []policy.Override
 	var err error
 	if all {
-		list, err = st.ListOverrides(ctx, time.Time{}, 0)
+		list, err = st.ListOverrides(ctx, site, time.Time{}, 0)
 	} else {
-		list, err = st.ActiveOverrides(ctx, time.Now())
+		list, err = st.ActiveOverrides(ctx, site, time.Now())
 	}
 	if err != nil {
 		return err

@@ -15,7 +15,8 @@ import (
 )
 
 const incidentsUsage = `usage: schoolgate incidents list --as STAFF [--status S] [--category C] [--person USER] [--json]
-       schoolgate incidents show ID --as STAFF [--json]`
+       schoolgate incidents show ID --as STAFF [--json]
+--site NAME: the school (needed when the database holds several).`
 
 // incidentJSON is an incident as the command line prints it with --json:
 // current values (corrections applied); a restricted one (about staff,
@@ -89,6 +90,8 @@ func runIncidents(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, incidentsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	as := fs.String("as", "", "the member of staff reading: a directory person (required)")
 	status := fs.String("status", "", "list: open, under-investigation or closed")
 	category := fs.String("category", "", "list: an incident category's name")
@@ -109,7 +112,11 @@ func runIncidents(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

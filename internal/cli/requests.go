@@ -16,7 +16,8 @@ import (
 
 const requestsUsage = `usage: schoolgate requests list [--status pending|approved|denied|expired|all] [--json]
        schoolgate requests approve ID --by STAFF --for DURATION --reason "..." [--group G | --device | --network] [--category C]
-       schoolgate requests deny ID --by STAFF --reason "..."`
+       schoolgate requests deny ID --by STAFF --reason "..."
+--site NAME: the school (needed when the database holds several).`
 
 // runRequests lists and decides filter-change requests made with "Ask for
 // access" on the block page. Approval creates a time-limited override that
@@ -34,6 +35,8 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, requestsUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	status := fs.String("status", "pending", "list: pending, approved, denied, expired or all")
 	asJSON := fs.Bool("json", false, "list: one JSON object per line")
 	by := fs.String("by", "", "the member of staff deciding: a directory person with the technical, esafety-lead or dsl role (required)")
@@ -69,11 +72,15 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	if sub == "list" {
 		if *status == "all" {
 			*status = ""
 		}
-		list, err := st.ListRequests(ctx, *status, 0)
+		list, err := st.ListRequests(ctx, site, *status, 0)
 		if err != nil {
 			return err
 		}
@@ -87,7 +94,7 @@ func runRequests(ctx context.Context, a *App, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q is not a request ID", ErrUsage, pos[0])
 	}
-	sg, err := newSafeguardingCLI(a, st, cfg, cf.data)
+	sg, err := newSafeguardingCLI(a, st, cfg, cf.data, site)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func selftestOptions(ctx context.Context, st *store.Store, snap *policy.Snapshot
 	if err != nil {
 		return selftest.Options{}, err
 	}
-	list, err := st.ActiveOverrides(ctx, now())
+	list, err := st.ActiveOverrides(ctx, configSite(snap.Config()), now())
 	if err != nil {
 		return selftest.Options{}, err
 	}

@@ -35,7 +35,7 @@ func (d *serveDeps) runLDAPSync(ctx context.Context, cfg *config.Config) {
 		d.log.Error("directory sync is off", "err", err)
 		return
 	}
-	by := store.Actor{Name: "schoolgate", From: "ldap-sync"}
+	by := store.Actor{Name: "schoolgate", From: "ldap-sync", Site: d.nodeSite()} // the directory is this school's
 	t := time.NewTicker(l.SyncEvery.D())
 	defer t.Stop()
 	for {

@@ -129,7 +129,7 @@ func (d *serveDeps) proxyBackends() *proxyBackends {
 		return nil
 	}
 	b := &proxyBackends{}
-	b.requests, b.concerns, b.continues, b.agreements = proxystore.Backends(d.st.store)
+	b.requests, b.concerns, b.continues, b.agreements = proxystore.Backends(d.st.store, d.nodeSite())
 	b.concerns = d.alertConcerns(b.concerns)
 	return b
 }

@@ -49,6 +49,9 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}
 	d.st.store = st
 	d.closers = append(d.closers, st.Close)
+	if err := st.EnsureSite(ctx, d.nodeSite(), cfg.Site.Name); err != nil { // naming a new site creates it
+		return err
+	}
 
 	checkPassword, err := ldapPasswords(cfg)
 	if err != nil {
@@ -63,7 +66,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		return err
 	}
 
-	feed := &store.OverrideFeed{Store: st, Engine: d.engine, Log: d.log}
+	feed := &store.OverrideFeed{Store: st, Engine: d.engine, Log: d.log, Site: d.nodeSite()}
 	if err := feed.Load(ctx); err != nil {
 		return fmt.Errorf("live overrides: %w", err)
 	}
@@ -120,7 +123,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.activity = w
+	d.activity = siteSink{next: w, site: d.nodeSite()}
 	d.closers = append(d.closers, func() error {
 		err := w.Close()
 		d.log.Info("activity log drained", "written", w.Written(), "dropped", w.Dropped())

@@ -24,7 +24,8 @@ A token authenticates as USER to the console's JSON API (/api/v1,
 "Authorization: Bearer TOKEN") with USER's roles. create prints it once,
 alone on stdout; only its SHA-256 is stored. A pupil, a visitor or a
 disabled person can have none; disabling a person revokes theirs.
-Every change takes --by NAME (free text; default: the login name) and is in the audit trail.`
+Every change takes --by NAME (free text; default: the login name) and is in the audit trail.
+--site NAME: the school (needed when the database holds several).`
 
 // defaultTokenLife is how long a token lasts unless --expires says.
 const defaultTokenLife = 90 * 24 * time.Hour
@@ -42,6 +43,8 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 	withUsage(a, fs, tokensUsage)
 	var cf commonFlags
 	cf.register(a, fs)
+	var sf siteFlag
+	sf.register(fs)
 	by := fs.String("by", "", "who makes the change (default: the login name)")
 	user := fs.String("user", "", "create: the person the token acts as (required)")
 	name := fs.String("name", "", "create: what the token is for, e.g. \"MIS export\" (required)")
@@ -80,9 +83,16 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 		return err
 	}
 	defer st.Close()
+	site, err := sf.resolve(ctx, st, cfg, false)
+	if err != nil {
+		return err
+	}
 	actor := cliActor(a, *by)
 	switch sub {
 	case "create":
+		if u, err := st.GetUser(ctx, strings.ToLower(strings.TrimSpace(*user))); err == nil && u.Site != site && u.Site != store.AllSites {
+			return fmt.Errorf("%w: %s is of school %s, not %s: --site %s", ErrUsage, u.Username, u.Site, site, u.Site)
+		}
 		return tokensCreate(ctx, a, st, actor, strings.ToLower(strings.TrimSpace(*user)), strings.TrimSpace(*name), life)
 	case "revoke":
 		if err := st.RevokeAPIToken(ctx, actor, id); err != nil {
@@ -91,7 +101,7 @@ func runTokens(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stderr, "token %d revoked\n", id)
 		return nil
 	}
-	list, err := st.ListAPITokens(ctx)
+	list, err := st.ListAPITokens(ctx, site)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,9 @@ const usersUsage = `usage: schoolgate users import FILE.csv [--prune]
        schoolgate users show USER [--json]
        schoolgate users list [--json]
        schoolgate users sync [--json]          (identity.ldap: apply the school's directory, as import --prune)
-Roles: pupil, visitor, staff, teacher, technical, esafety-lead, dsl, slt, governor (several: "teacher,dsl").
+Roles: pupil, visitor, staff, teacher, technical, esafety-lead, dsl, slt, governor (several: "teacher,dsl");
+the trust's staff (users add --trust): trust-dsl, trust-technical, trust-slt. Every subcommand takes --site NAME
+(needed when the database holds several schools; users add with a new name creates the school).
 Every change takes --by NAME (free text; default: the login name) and is in the audit trail.`
 
 func runUsers(ctx context.Context, a *App, args []string) error {
@@ -49,6 +51,9 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	shared := fs.Bool("shared", false, "add: a shared class log-on (KS1 groups only)")
 	pwStdin := fs.Bool("password-stdin", false, "add: read a password from stdin")
 	asJSON := fs.Bool("json", false, "show, list: JSON output")
+	var sf siteFlag
+	sf.register(fs)
+	trust := fs.Bool("trust", false, "add: one of the trust's staff, who see every school (roles trust-dsl, trust-technical, trust-slt)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +72,16 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 	}
 	defer st.Close()
 	actor := cliActor(a, *by)
+	if actor.Site, err = usersSite(ctx, st, cfg, &sf, sub, *trust); err != nil {
+		return err
+	}
+	switch sub {
+	case "set", "passwd", "disable", "enable", "show":
+		// Another school's person is not found from this one.
+		if _, err := st.GetUserIn(ctx, actor.Site, strings.ToLower(pos[0])); err != nil {
+			return err
+		}
+	}
 	switch sub {
 	case "import":
 		return usersImport(ctx, a, st, cfg, actor, pos[0], *prune)
@@ -76,8 +91,11 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 		return usersSet(ctx, a, st, cfg, actor, fs, pos[0])
 	case "add":
 		u := identity.User{Username: strings.ToLower(pos[0]), DisplayName: *name,
-			YearGroup: strings.ToUpper(*year), Email: *email, Shared: *shared}
+			YearGroup: strings.ToUpper(*year), Email: *email, Shared: *shared, Site: actor.Site}
 		if u.Roles, err = identity.ParseRoles(*role); err != nil {
+			return fmt.Errorf("%w: --role: %w", ErrUsage, err)
+		}
+		if err := store.CheckPersonSite(u.Site, u.Roles); err != nil {
 			return fmt.Errorf("%w: --role: %w", ErrUsage, err)
 		}
 		if u.Groups, err = policyGroupsFlag(cfg, *groups); err != nil {
@@ -142,7 +160,7 @@ func runUsers(ctx context.Context, a *App, args []string) error {
 			safe(u.Username), safe(u.DisplayName), identity.JoinRoles(u.Roles), safe(u.YearGroup), safe(u.Email), safe(strings.Join(u.Groups, ";")), safe(strings.Join(all, ", ")), u.Shared, u.Disabled, hasPw)
 		return tw.Flush()
 	default: // list
-		users, err := st.ListUsers(ctx)
+		users, err := st.ListUsers(ctx, actor.Site)
 		if err != nil {
 			return err
 		}
@@ -203,6 +221,7 @@ func usersImport(ctx context.Context, a *App, st *store.Store, cfg *config.Confi
 		// A bad row must not disable the pupil it describes.
 		return fmt.Errorf("%s: %d bad row(s): fix them before importing with --prune", file, len(parsed.Errors))
 	}
+	parsed.Site = actor.Site
 	sum, err := st.ImportUsers(ctx, actor, parsed, prune)
 	if err != nil {
 		return err
@@ -234,4 +253,17 @@ func readPasswordHash(r io.Reader, username string, shared bool) (string, error)
 		return "", fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	return identity.HashPassword(pw, identity.DefaultHashParams())
+}
+
+// usersSite is the site a users command acts on: "*" for users add
+// --trust (the trust's staff), else --site by the one rule (users add
+// may name a new school, which creates it).
+func usersSite(ctx context.Context, st *store.Store, cfg *config.Config, sf *siteFlag, sub string, trust bool) (string, error) {
+	if trust {
+		if sub != "add" || sf.name != "" {
+			return "", fmt.Errorf("%w: --trust is for users add, without --site", ErrUsage)
+		}
+		return store.AllSites, nil
+	}
+	return sf.resolve(ctx, st, cfg, sub == "add")
 }

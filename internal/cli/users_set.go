@@ -108,7 +108,7 @@ func policyGroups(cfg *config.Config, u identity.User) []string {
 // map to one, and no users: list names them): the filter can place them
 // only by their network.
 func reportUnplaced(ctx context.Context, a *App, st *store.Store, cfg *config.Config, file string, f *identity.ImportFile) error {
-	users, err := st.ListUsers(ctx)
+	users, err := st.ListUsers(ctx, store.AllSites)
 	if err != nil {
 		return err
 	}

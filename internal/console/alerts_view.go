@@ -10,11 +10,10 @@ import (
 	"schoolgate/internal/store"
 )
 
-// alertActor is the signed-in person acting on alerts, in this site.
+// alertActor is the signed-in person acting on alerts: their scope is
+// their own record's site, never this node's.
 func (c *Console) alertActor(v *visit) safeguarding.Actor {
-	a := v.actor
-	a.Site = c.snap().Config().Site.ID
-	return a
+	return v.actor
 }
 
 // alertRow is one alert as the pages show it.

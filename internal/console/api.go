@@ -112,7 +112,7 @@ func (c *Console) apiVisit(w http.ResponseWriter, r *http.Request) (*visit, erro
 		}
 	}
 	return &visit{user: u, userAg: r.UserAgent(), token: t.ID, actor: safeguarding.Actor{
-		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: c.site()}}, nil
+		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: u.Site, School: c.site()}}, nil
 }
 
 // apiErr is every error answer.

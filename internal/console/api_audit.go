@@ -23,7 +23,7 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.apiFail(w, r, err)
 		return
 	}
-	recs, err := c.st.LatestAudit(r.Context(), limit)
+	recs, err := c.st.LatestAudit(r.Context(), v.actor.Site, limit)
 	if err != nil {
 		c.apiFail(w, r, err)
 		return

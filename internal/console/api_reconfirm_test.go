@@ -41,7 +41,7 @@ func TestAPIApproveLongNeedsCode(t *testing.T) {
 		if !f.audited("console.reconfirm.fail", "user:r-dsl") {
 			t.Error("the failed code is not audited")
 		}
-		if r, _ := f.st.GetRequest(ctx, f.request.ID); r.Status != store.StatusPending {
+		if r, _ := f.st.GetRequest(ctx, store.AllSites, f.request.ID); r.Status != store.StatusPending {
 			t.Fatalf("approved without a code: %s", r.Status)
 		}
 		code, _ := identity.TOTPCodeAt(secret, f.clk.Now())
@@ -52,7 +52,7 @@ func TestAPIApproveLongNeedsCode(t *testing.T) {
 		if !f.audited("console.reconfirm", "user:r-dsl") {
 			t.Error("the code is not audited")
 		}
-		if r, _ := f.st.GetRequest(ctx, f.request.ID); r.Status != store.StatusApproved {
+		if r, _ := f.st.GetRequest(ctx, store.AllSites, f.request.ID); r.Status != store.StatusApproved {
 			t.Errorf("not approved: %s", r.Status)
 		}
 		// The same code again is refused (each step is good once), before

@@ -25,7 +25,7 @@ func (c *Console) apiRequests(w http.ResponseWriter, r *http.Request, v *visit) 
 	if status == "all" || status == "decided" {
 		want = ""
 	}
-	list, err := c.st.ListRequests(r.Context(), want, 500)
+	list, err := c.st.ListRequests(r.Context(), v.actor.Site, want, 500)
 	if err != nil {
 		c.apiFail(w, r, err)
 		return

@@ -112,7 +112,7 @@ func (c *Console) showAUA(w http.ResponseWriter, r *http.Request, v *visit, stat
 		for _, ver := range order {
 			a.Earlier = append(a.Earlier, versionCount{Version: ver, Count: earlier[ver]})
 		}
-		if a.Pending, err = c.st.NotAccepted(ctx, cfg.Identity, g, a.Version); err != nil {
+		if a.Pending, err = c.st.NotAccepted(ctx, v.actor.Site, cfg.Identity, g, a.Version); err != nil {
 			c.fail(w, r, v, err)
 			return
 		}

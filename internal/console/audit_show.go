@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
 
@@ -65,6 +66,10 @@ func (c *Console) auditShow(w http.ResponseWriter, r *http.Request, v *visit) {
 		From: q.Get("from"), To: q.Get("to"), Verify: q.Get("verify") != "", Head: strings.TrimSpace(q.Get("head"))}}
 	status := http.StatusOK
 	filter, err := view.Form.Validate(loc)
+	filter.Site = v.actor.Site // the reader's school (every school: trust staff)
+	if filter.Site == "" {
+		err = safeguarding.ErrNoSite
+	}
 	if err != nil {
 		view.Error, status = err.Error(), http.StatusUnprocessableEntity
 	} else if view.Records, err = c.st.ListAudit(ctx, filter); err != nil {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -54,6 +55,14 @@ func (c *Console) chronologyShow(w http.ResponseWriter, r *http.Request, v *visi
 	person := r.PathValue("username")
 	if err := store.CheckUsername(person); err != nil {
 		http.NotFound(w, r)
+		return
+	}
+	if _, err := c.st.GetUserIn(ctx, v.actor.Site, person); errors.Is(err, store.ErrNotFound) {
+		// Another school's person (or nobody): not found from here.
+		http.NotFound(w, r)
+		return
+	} else if err != nil {
+		c.fail(w, r, v, err)
 		return
 	}
 	view := chronologyView{Person: person, Since: r.URL.Query().Get("since"), Until: r.URL.Query().Get("until")}

@@ -66,6 +66,9 @@ type Options struct {
 	Checks *safeguarding.Checks
 	// Alerts are the monitoring alert operations (nil: over Store).
 	Alerts *safeguarding.Alerts
+	// Nodes reports the nodes' health for the trust dashboard (nil: "no
+	// report" for every school).
+	Nodes NodeHealth
 }
 
 // Console is the console's HTTP application.
@@ -96,6 +99,7 @@ type Console struct {
 	fresh   freshAuth
 	oidc    oidcClients
 	reports *report.Reporter
+	nodes   NodeHealth
 }
 
 // ErrNoStore: the console needs the database.
@@ -137,7 +141,7 @@ func New(opt Options) (*Console, error) {
 			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})
 	}
 	c := &Console{reports: opt.Reports, st: opt.Store, dir: opt.Directory, svc: opt.Service, sanc: opt.Sanctions, inc: opt.Incidents, alert: opt.AlertEvidence, alerts: opt.Alerts,
-		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations, chk: opt.Checks}
+		snap: opt.Snapshot, tls: opt.TLS, devs: opt.Sessions, log: opt.Log, now: opt.Now, views: views, mux: http.NewServeMux(), inv: opt.Investigations, chk: opt.Checks, nodes: opt.Nodes}
 	c.sar = safeguarding.NewSubjectRequests(safeguarding.SubjectAccessOptions{Store: opt.Store, Now: opt.Now,
 		Retention: func() config.Retention { return c.snap().Config().Retention }})
 	if c.inv == nil {
@@ -190,7 +194,7 @@ func canSignIn(roles []identity.Role) bool {
 // in with a TOTP code too.
 func needsSecondFactor(roles []identity.Role) bool {
 	for _, r := range roles {
-		switch r {
+		switch r.SchoolRole() { // the trust's roles as their school roles
 		case identity.RoleTechnical, identity.RoleESafetyLead, identity.RoleDSL, identity.RoleSLT:
 			return true
 		}
@@ -201,7 +205,7 @@ func needsSecondFactor(roles []identity.Role) bool {
 // HasAccounts says whether anyone can sign in to the console: an enabled
 // person with a console role and a password.
 func (c *Console) HasAccounts(ctx context.Context) (bool, error) {
-	users, err := c.st.ListUsers(ctx)
+	users, err := c.st.ListUsers(ctx, store.AllSites)
 	if err != nil {
 		return false, err
 	}

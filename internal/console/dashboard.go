@@ -68,7 +68,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		*p.chart = newBarChart(p.title, byCat, 12)
 	}
-	pending, err := c.st.ListRequests(ctx, store.StatusPending, 1000)
+	pending, err := c.st.ListRequests(ctx, v.actor.Site, store.StatusPending, 1000)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

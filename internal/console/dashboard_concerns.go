@@ -26,7 +26,7 @@ func (c *Console) safeguardingTiles(ctx context.Context, v *visit, since, until 
 	if !t.Show {
 		return t, nil
 	}
-	n, err := c.st.CountOpenConcerns(ctx)
+	n, err := c.st.CountOpenConcerns(ctx, v.actor.Site)
 	if err != nil {
 		return t, err
 	}

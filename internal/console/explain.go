@@ -89,7 +89,7 @@ func (c *Console) explain(r *http.Request, v *visit, snap *policy.Snapshot, f ex
 			return nil, errExplainPerson
 		}
 		user = strings.ToLower(who)
-		u, err := c.st.GetUser(ctx, user)
+		u, err := c.st.GetUserIn(ctx, v.actor.Site, user)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return nil, fmt.Errorf("person or group: %q is neither a group (%s) nor a person in the directory", who, strings.Join(snap.Groups(), ", "))
@@ -115,7 +115,7 @@ func (c *Console) explain(r *http.Request, v *visit, snap *policy.Snapshot, f ex
 			return nil, err
 		}
 	}
-	ovs, err := c.st.ActiveOverrides(ctx, at)
+	ovs, err := c.st.ActiveOverrides(ctx, c.enforcedSite(v), at)
 	if err != nil {
 		return nil, err
 	}

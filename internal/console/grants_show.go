@@ -53,7 +53,7 @@ func (c *Console) showGrants(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	view.Durations = grantDurations
 	view.DayEnd = snap.Config().Site.SchoolDayEnd
-	active, err := c.st.ActiveOverrides(r.Context(), c.now())
+	active, err := c.st.ActiveOverrides(r.Context(), v.actor.Site, c.now())
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

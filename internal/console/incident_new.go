@@ -57,7 +57,7 @@ func (c *Console) showIncidentNew(w http.ResponseWriter, r *http.Request, v *vis
 		}
 		view.Evidence = append(view.Evidence, c.evidenceRows([]store.IncidentEvidence{{Kind: e.Kind, Ref: e.Ref, Copied: string(data)}})...)
 	}
-	users, err := c.st.ListUsers(ctx)
+	users, err := c.st.ListUsers(ctx, v.actor.Site)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

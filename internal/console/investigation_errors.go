@@ -5,19 +5,16 @@ import (
 	"net/http"
 	"strings"
 
-	"schoolgate/internal/config"
 	"schoolgate/internal/safeguarding"
 	"schoolgate/internal/store"
 )
 
-// siteActor is the visit's actor in the school of the policy in force
-// (site.id): every investigation query is scoped to it.
+// siteActor is the visit's actor: their scope is their own record's site
+// (the policy's site.id only names the school a trust person's new
+// records go to), so a school's staff signed in on another school's node
+// still see only their own school.
 func (c *Console) siteActor(v *visit) safeguarding.Actor {
-	a := v.actor
-	if a.Site = c.snap().Config().Site.ID; a.Site == "" {
-		a.Site = config.DefaultSiteID
-	}
-	return a
+	return v.actor
 }
 
 // investigationRefusal is what the reviewer reads when the record refuses
@@ -61,4 +58,14 @@ func (c *Console) investigationFail(w http.ResponseWriter, r *http.Request, v *v
 	default:
 		c.fail(w, r, v, err)
 	}
+}
+
+// enforcedSite is the school whose overrides a decision is worked out
+// with: the person's own, or for the trust's staff (every school) this
+// node's, the overrides it enforces.
+func (c *Console) enforcedSite(v *visit) string {
+	if v.actor.Site == store.AllSites {
+		return c.site()
+	}
+	return v.actor.Site
 }

@@ -52,7 +52,7 @@ func (c *Console) peopleShow(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (c *Console) showPeople(w http.ResponseWriter, r *http.Request, v *visit, status int, view peopleView) {
-	users, err := c.st.ListUsers(r.Context())
+	users, err := c.st.ListUsers(r.Context(), v.actor.Site)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

@@ -30,7 +30,7 @@ func (c *Console) personShow(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *visit, status int, view personView) {
 	ctx := r.Context()
-	u, err := c.st.GetUser(ctx, r.PathValue("name"))
+	u, err := c.st.GetUserIn(ctx, v.actor.Site, r.PathValue("name"))
 	if errors.Is(err, store.ErrNotFound) {
 		c.render(w, r, http.StatusNotFound, "error", v, errorView{Title: "Not found", Message: "Nobody by that name is in the user directory."})
 		return

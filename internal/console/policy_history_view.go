@@ -40,10 +40,15 @@ type policyVersionRow struct {
 // diffLine is a line of a unified diff and its kind (add, del, hunk, ctx).
 type diffLine struct{ Kind, Text string }
 
-// historyScope is the site whose versions a visitor sees: "" (every
-// version) until people carry a site; then the actor's site, never the
-// request's.
-func historyScope(*visit) string { return "" }
+// historyScope is the site whose versions a visitor sees besides the
+// trust's: the actor's site, never the request's; "" (every school's)
+// for the trust's staff.
+func historyScope(v *visit) string {
+	if v.actor.Site == store.AllSites {
+		return ""
+	}
+	return v.actor.Site
+}
 
 // policyHistory reads the versions and, when a and b name two of them,
 // their diff.

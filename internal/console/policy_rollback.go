@@ -56,13 +56,27 @@ func (c *Console) policyRollback(w http.ResponseWriter, r *http.Request, v *visi
 		refuse(fieldErr("code", "that code is wrong or already used: wait for the next one").Error())
 		return
 	}
-	if _, err := c.policyVersionInScope(r, v, id); err != nil {
+	pv, err := c.policyVersionInScope(r, v, id)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			refuse("version: there is no version " + strconv.FormatInt(id, 10))
 			return
 		}
 		c.fail(w, r, v, err)
 		return
+	}
+	if pv.Kind == store.PolicyTrust && v.actor.Site != store.AllSites {
+		// The trust's policy is every school's: in a trust of several
+		// schools only its own staff (trust-technical) roll it back.
+		sites, err := c.st.ListSites(r.Context())
+		if err != nil {
+			c.fail(w, r, v, err)
+			return
+		}
+		if len(sites) > 1 {
+			refuse("version: version " + strconv.FormatInt(id, 10) + " is the trust's policy, for every school: only the trust's staff roll it back")
+			return
+		}
 	}
 	if _, err := c.st.RollbackPolicy(r.Context(), store.Actor{Name: v.user.Username, From: clientAddr(r), Roles: identity.JoinRoles(v.user.Roles)}, id, f.Note); err != nil {
 		c.fail(w, r, v, err)

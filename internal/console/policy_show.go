@@ -51,7 +51,7 @@ func (c *Console) policyShow(w http.ResponseWriter, r *http.Request, v *visit) {
 	view := policyView{Table: policytable.Table(snap), Groups: snap.Groups(), Problems: listsync.Health(snap, now)}
 	view.Composed = snap.Config().Composed.SchoolChanged()
 	view.Exceptions = exceptionsInForce(snap, now)
-	active, err := c.st.ActiveOverrides(ctx, now)
+	active, err := c.st.ActiveOverrides(ctx, c.enforcedSite(v), now)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

@@ -54,12 +54,12 @@ func (c *Console) requestsShow(w http.ResponseWriter, r *http.Request, v *visit)
 
 func (c *Console) showRequests(w http.ResponseWriter, r *http.Request, v *visit, status int, view requestsView) {
 	ctx := r.Context()
-	pending, err := c.st.ListRequests(ctx, store.StatusPending, 200)
+	pending, err := c.st.ListRequests(ctx, v.actor.Site, store.StatusPending, 200)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return
 	}
-	all, err := c.st.ListRequests(ctx, "", 300)
+	all, err := c.st.ListRequests(ctx, v.actor.Site, "", 300)
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

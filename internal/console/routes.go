@@ -42,6 +42,7 @@ func (c *Console) routes() []route {
 		{"POST /logout/everywhere", signedIn(), c.logoutEverywhere},
 
 		{"GET /{$}", need(safeguarding.Dashboard), c.dashboard},
+		{"GET /trust", need(safeguarding.TrustDashboard), c.trustShow},
 		{"GET /requests", need(safeguarding.DecideRequests), c.requestsShow},
 		{"POST /requests/{id}/approve", need(safeguarding.DecideRequests), c.requestApprove},
 		{"POST /requests/{id}/deny", need(safeguarding.DecideRequests), c.requestDeny},
@@ -122,6 +123,7 @@ func (c *Console) routes() []route {
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
 		{"GET /api/v1/me", signedIn(), c.apiMe},
+		{"GET /api/v1/trust/summary", need(safeguarding.TrustDashboard), c.apiTrustSummary},
 		{"GET /api/v1/openapi.json", signedIn(), c.apiOpenAPI},
 		{"GET /api/v1/activity", needEither(safeguarding.ViewNamedPupilActivity, safeguarding.ViewNamedStaffActivity), c.apiActivity},
 		{"GET /api/v1/activity/counts", need(safeguarding.ViewCounts), c.apiCounts},

@@ -55,7 +55,7 @@ func TestSanctionsAPI(t *testing.T) {
 				t.Errorf("%s sanctions: %d %s", who, st, out)
 			}
 		}
-		if list, _ := f.st.ActiveOverrides(ctx, f.clk.Now()); len(list) != 0 {
+		if list, _ := f.st.ActiveOverrides(ctx, store.AllSites, f.clk.Now()); len(list) != 0 {
 			t.Fatalf("refused calls made overrides: %+v", list)
 		}
 		st, out := f.api("POST", path, dsl, `{"action":"removal_of_access","for":"7d","scope":"all","people":["ada"]}`)
@@ -67,7 +67,7 @@ func TestSanctionsAPI(t *testing.T) {
 			made.Sanctions[0].Until != f.clk.Now().Add(7*24*time.Hour).UTC().Format(time.RFC3339) {
 			t.Fatalf("sanction: %d %s", st, out)
 		}
-		if list, _ := f.st.ActiveOverrides(ctx, f.clk.Now()); len(list) != 1 || list[0].User != "ada" || list[0].Kind != store.KindSuspension || list[0].ID != made.Sanctions[0].Override {
+		if list, _ := f.st.ActiveOverrides(ctx, store.AllSites, f.clk.Now()); len(list) != 1 || list[0].User != "ada" || list[0].Kind != store.KindSuspension || list[0].ID != made.Sanctions[0].Override {
 			t.Fatalf("the suspension: %+v", list)
 		}
 		if st, out := f.api("GET", path, dsl, ""); st != 200 || !strings.Contains(out, `"removal_of_access"`) || !strings.Contains(out, `"pupils": [`) {
@@ -84,7 +84,7 @@ func TestSanctionsAPI(t *testing.T) {
 		if st, out := f.api("POST", rev, dsl, `{"reason":"appeal upheld"}`); st != 200 || !strings.Contains(out, `"reason": "appeal upheld"`) {
 			t.Errorf("revoke: %d %s", st, out)
 		}
-		if list, _ := f.st.ActiveOverrides(ctx, f.clk.Now()); len(list) != 0 {
+		if list, _ := f.st.ActiveOverrides(ctx, store.AllSites, f.clk.Now()); len(list) != 0 {
 			t.Errorf("after revoke: %+v", list)
 		}
 		if st, _ := f.api("POST", rev, dsl, `{"reason":"again"}`); st != 422 {

@@ -107,7 +107,7 @@ func (c *Console) loadVisit(w http.ResponseWriter, r *http.Request) (*visit, err
 		}
 	}
 	return &visit{sess: s, user: u, userAg: r.UserAgent(), actor: safeguarding.Actor{
-		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: c.site()}}, nil
+		Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, Address: clientAddr(r), Site: u.Site, School: c.site()}}, nil
 }
 
 // startSession creates a new session for u (a new id every sign-in) and
@@ -166,5 +166,5 @@ func (c *Console) clearCookie(w http.ResponseWriter) {
 
 // actorStore is the signed-in person as the audit trail records them.
 func (v *visit) actorStore() store.Actor {
-	return store.Actor{Name: v.user.Username, From: v.actor.Address, Roles: identity.JoinRoles(v.user.Roles)}
+	return store.Actor{Name: v.user.Username, From: v.actor.Address, Roles: identity.JoinRoles(v.user.Roles), Site: v.actor.Site}
 }

@@ -37,6 +37,15 @@ func (c *Console) showSubject(w http.ResponseWriter, r *http.Request, v *visit, 
 		return
 	}
 	view.ID = id
+	// Another school's request (or none) is not found, before anything
+	// else is asked.
+	if _, err := c.st.GetSubjectRequest(r.Context(), v.actor.Site, id); errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	} else if err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
 	if !c.fresh.ok(v.sess.IDHash, c.now()) {
 		view.Confirm = true
 		c.render(w, r, status, "subject_request", v, view)

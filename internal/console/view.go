@@ -50,7 +50,7 @@ var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
 	"sanctions", "tasks", "incidents", "incident_new", "incident",
-	"checks", "check", "reviews", "findings", "alerts", "alert", "policy_history"}
+	"checks", "check", "reviews", "findings", "alerts", "alert", "policy_history", "trust"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -78,6 +78,7 @@ var nav = []struct {
 	need        access // as the page's own route
 }{
 	{"/", "Dashboard", need(safeguarding.Dashboard)},
+	{"/trust", "Trust", need(safeguarding.TrustDashboard)},
 	{"/requests", "Requests", need(safeguarding.DecideRequests)},
 	{"/grants", "Grants", need(safeguarding.GrantPermission)},
 	{"/activity", "Activity", needEither(safeguarding.ViewNamedPupilActivity, safeguarding.ViewNamedStaffActivity)},

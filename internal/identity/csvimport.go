@@ -34,6 +34,10 @@ func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.E
 // known columns it has, any columns that were ignored and the group names
 // the policy does not define.
 type ImportFile struct {
+	// Site is the school the file's people belong to (the importer sets
+	// it; "" is a single school's "school"): prune disables only its
+	// people, and a username of another school is refused.
+	Site    string
 	Rows    []ImportRow
 	Errors  []RowError
 	Columns []string

@@ -32,6 +32,9 @@ type User struct {
 	Groups   []string
 	Disabled bool
 	Shared   bool // a shared class log-on (KS1)
+	// Site is the school the person belongs to (config.Site.ID), or "*"
+	// for trust staff, who see every school.
+	Site string
 }
 
 // Directory finds users and checks passwords. The store implements it;

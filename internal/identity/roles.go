@@ -24,11 +24,18 @@ const (
 	RoleDSL         Role = "dsl" // designated safeguarding lead
 	RoleSLT         Role = "slt" // senior leadership, the headteacher too
 	RoleGovernor    Role = "governor"
+
+	// The trust's roles, held only by the trust's staff (people made with
+	// --trust, site "*"): each is its school role at every school.
+	RoleTrustDSL       Role = "trust-dsl"
+	RoleTrustTechnical Role = "trust-technical"
+	RoleTrustSLT       Role = "trust-slt"
 )
 
 // AllRoles is every role, in order (a new slice each call).
 func AllRoles() []Role {
-	return []Role{RolePupil, RoleVisitor, RoleStaff, RoleTeacher, RoleTechnical, RoleESafetyLead, RoleDSL, RoleSLT, RoleGovernor}
+	return []Role{RolePupil, RoleVisitor, RoleStaff, RoleTeacher, RoleTechnical, RoleESafetyLead, RoleDSL, RoleSLT, RoleGovernor,
+		RoleTrustDSL, RoleTrustTechnical, RoleTrustSLT}
 }
 
 // ErrUnknownRole is returned for a role name outside the fixed set.
@@ -108,7 +115,7 @@ func SortRoles(rs []Role) []Role {
 }
 
 // numRoles is the size of the fixed set.
-const numRoles = 9
+const numRoles = 12
 
 // roleIndex is r's place in the fixed order (numRoles for an unknown role).
 func roleIndex(r Role) int {
@@ -131,6 +138,12 @@ func roleIndex(r Role) int {
 		return 7
 	case RoleGovernor:
 		return 8
+	case RoleTrustDSL:
+		return 9
+	case RoleTrustTechnical:
+		return 10
+	case RoleTrustSLT:
+		return 11
 	}
 	return numRoles
 }
@@ -149,3 +162,22 @@ func HasRole(rs []Role, r Role) bool { return slices.Contains(rs, r) }
 
 // RoleNames lists every role, comma-separated, for messages.
 func RoleNames() string { return JoinRoles(AllRoles()) }
+
+// Trust reports whether r is one of the trust's roles.
+func (r Role) Trust() bool {
+	return r == RoleTrustDSL || r == RoleTrustTechnical || r == RoleTrustSLT
+}
+
+// SchoolRole is the school role a trust role holds at every school (r
+// itself for a school's role).
+func (r Role) SchoolRole() Role {
+	switch r {
+	case RoleTrustDSL:
+		return RoleDSL
+	case RoleTrustTechnical:
+		return RoleTechnical
+	case RoleTrustSLT:
+		return RoleSLT
+	}
+	return r
+}

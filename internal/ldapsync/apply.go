@@ -28,7 +28,9 @@ func Apply(ctx context.Context, c *Client, st *store.Store, by store.Actor, year
 	if len(people) == 0 {
 		return Report{}, fmt.Errorf("%w: the directory returned nobody (check the base DNs and filters); nothing was changed", ErrUnavailable)
 	}
-	sum, err := st.ImportUsers(ctx, by, ImportFile(people, yearGroups), true)
+	f := ImportFile(people, yearGroups)
+	f.Site = by.Site // the school the directory is for
+	sum, err := st.ImportUsers(ctx, by, f, true)
 	if err != nil {
 		return Report{}, err
 	}

@@ -310,7 +310,7 @@ func TestDirectorySync(t *testing.T) {
 	if _, err := c.CheckPassword(ctx, "jo.pupil", "Pupil-Pass-77"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("a password check with the directory down: %v", err)
 	}
-	users, _ := st.ListUsers(ctx)
+	users, _ := st.ListUsers(ctx, store.AllSites)
 	enabled := 0
 	for _, u := range users {
 		if !u.Disabled {

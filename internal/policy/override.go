@@ -29,6 +29,9 @@ type Override struct {
 	Until    time.Time
 	By       string
 	Reason   string
+	// Site is the school the override is for: a node enforces only its
+	// own school's ("" on a write is a single school's "school").
+	Site string
 }
 
 // Validate checks an override's shape.

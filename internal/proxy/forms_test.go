@@ -74,7 +74,7 @@ func formStores(t *testing.T, f func(t *testing.T, st *store.Store)) {
 // logs to log.
 func withStore(st *store.Store, log io.Writer) func(*pages.Options) {
 	return func(o *pages.Options) {
-		o.Requests, o.Concerns, o.Continues, o.Agreements = proxystore.Backends(st)
+		o.Requests, o.Concerns, o.Continues, o.Agreements = proxystore.Backends(st, store.DefaultSite)
 		key, err := st.Secret(context.Background(), pages.TokenKeyName, 32)
 		if err != nil {
 			panic(err)
@@ -168,7 +168,7 @@ func TestFormsForgedRefused(t *testing.T) {
 		if code, body := get(t, c, warn); code != 200 || !strings.Contains(body, "Continue to the site") {
 			t.Errorf("after a forged continue: %d %s, want the warning", code, body)
 		}
-		reqs, _ := st.ListRequests(context.Background(), "", 0)
+		reqs, _ := st.ListRequests(context.Background(), store.AllSites, "", 0)
 		concerns, _ := st.ListConcerns(context.Background(), store.Actor{Name: "test"}, "")
 		if len(reqs) != 0 || len(concerns) != 0 {
 			t.Fatalf("forged forms stored: %+v %+v", reqs, concerns)
@@ -227,10 +227,10 @@ func TestFormsForgedRefused(t *testing.T) {
 				t.Errorf("continue again: %d", code)
 			}
 		}
-		if ovs, err := st.ActiveOverrides(context.Background(), time.Now()); err != nil || len(ovs) != 1 {
+		if ovs, err := st.ActiveOverrides(context.Background(), store.AllSites, time.Now()); err != nil || len(ovs) != 1 {
 			t.Errorf("overrides after six Continues: %+v %v", ovs, err)
 		}
-		reqs, _ = st.ListRequests(context.Background(), "", 0)
+		reqs, _ = st.ListRequests(context.Background(), store.AllSites, "", 0)
 		concerns, _ = st.ListConcerns(context.Background(), store.Actor{Name: "test"}, "")
 		if len(reqs) != 1 || len(concerns) != 1 || concerns[0].URL != "http://somewhere.else/" {
 			t.Fatalf("stored: %+v %+v", reqs, concerns)
@@ -278,7 +278,7 @@ func TestFormsRateLimitedAndFolded(t *testing.T) {
 		if count[200] != 10 || count[429] != n-10 {
 			t.Errorf("answers: %v, want 10 × 200 and %d × 429", count, n-10)
 		}
-		if reqs, _ := st.ListRequests(context.Background(), "", 0); len(reqs) != 10 {
+		if reqs, _ := st.ListRequests(context.Background(), store.AllSites, "", 0); len(reqs) != 10 {
 			t.Errorf("%d requests stored, want 10", len(reqs))
 		}
 		resp, _ := post(t, c, action, forms[0], "")
@@ -296,7 +296,7 @@ func TestFormsRateLimitedAndFolded(t *testing.T) {
 				t.Fatalf("request: %d\n%s", code, body)
 			}
 		}
-		reqs, _ := st.ListRequests(context.Background(), "", 0)
+		reqs, _ := st.ListRequests(context.Background(), store.AllSites, "", 0)
 		if len(reqs) != 11 || reqs[0].Host != "social.test" || reqs[0].Repeats != 1 {
 			t.Errorf("after a repeat: %d requests, newest %+v", len(reqs), reqs[0])
 		}

@@ -63,7 +63,7 @@ func (r *Reporter) Governors(ctx context.Context, a safeguarding.Actor, p Period
 	if rep.School == "" {
 		rep.School = a.Site
 	}
-	people, err := r.src.People(ctx)
+	people, err := r.src.People(ctx, a.Site)
 	if err != nil {
 		return nil, fmt.Errorf("report: people: %w", err)
 	}

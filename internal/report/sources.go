@@ -19,8 +19,8 @@ type Sources interface {
 	// Incidents are the incidents of site that occurred in [from, to),
 	// with corrections applied.
 	Incidents(ctx context.Context, site string, from, to time.Time) ([]Incident, error)
-	// People is the directory (the enabled and the disabled).
-	People(ctx context.Context) ([]identity.User, error)
+	// People is site's directory (the enabled and the disabled).
+	People(ctx context.Context, site string) ([]identity.User, error)
 	// Blocked counts the blocked attempts by day and category.
 	Blocked(ctx context.Context, from, to time.Time) ([]Attempts, error)
 	// Changes counts the filtering changes made in [from, to).

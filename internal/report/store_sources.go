@@ -90,8 +90,8 @@ func correction(data string) (field, value string) {
 }
 
 // People is the directory.
-func (s StoreSources) People(ctx context.Context) ([]identity.User, error) {
-	return s.Store.ListUsers(ctx)
+func (s StoreSources) People(ctx context.Context, site string) ([]identity.User, error) {
+	return s.Store.ListUsers(ctx, site)
 }
 
 // Blocked counts the blocked attempts from the hourly aggregates.

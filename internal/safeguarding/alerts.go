@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"schoolgate/internal/config"
 	"schoolgate/internal/store"
 )
 
@@ -41,11 +40,9 @@ func NewAlerts(st AlertStore) *Alerts { return &Alerts{st: st} }
 // AlertScope is what a reads: their site, and which alerts their roles
 // open. CanSeeAlerts says whether it opens any.
 func AlertScope(a Actor) store.AlertScope {
-	site := a.Site
-	if site == "" {
-		site = config.DefaultSiteID
-	}
-	return store.AlertScope{Site: site, Pupils: Can(a.Roles, ReadPupilAlerts), Staff: Can(a.Roles, ReadStaffAlerts),
+	// An actor without a site reads nothing (the store matches no row
+	// for an empty site); trust staff's "*" reads every school.
+	return store.AlertScope{Site: a.Site, Pupils: Can(a.Roles, ReadPupilAlerts), Staff: Can(a.Roles, ReadStaffAlerts),
 		Circumvention: Can(a.Roles, ReadCircumventionAlerts)}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"schoolgate/internal/config"
 	"schoolgate/internal/policy"
 	"schoolgate/internal/store"
 )
@@ -49,9 +48,9 @@ func (p *AUAPublisher) Publish(ctx context.Context, a Actor, group, version, tex
 	if cur, ok := snap.Config().AUA.Get(group); ok && cur.Version == version {
 		return store.AUAVersion{}, fmt.Errorf("version: %w: %q is the policy file's current version for %s: a new version needs a new name", ErrInvalid, version, group)
 	}
-	site := a.Site
-	if site == "" {
-		site = config.DefaultSiteID
+	site, err := a.school()
+	if err != nil {
+		return store.AUAVersion{}, err
 	}
 	v, err := p.st.PublishAUA(ctx, a.storeActor(), store.AUAVersion{Site: site, Group: group, Version: version, Text: text})
 	return v, err

@@ -76,8 +76,12 @@ func (s *Service) createOverride(ctx context.Context, a Actor, kind string, v po
 	if err != nil {
 		return policy.Override{}, err
 	}
+	school, err := a.school()
+	if err != nil {
+		return policy.Override{}, err
+	}
 	now := s.now()
-	o := policy.Override{Kind: kind, Verdict: v, Until: now.Add(g.For), Reason: g.Reason}
+	o := policy.Override{Kind: kind, Verdict: v, Until: now.Add(g.For), Reason: g.Reason, Site: school}
 	if g.Category != "" {
 		ci, ok := snap.CategoryIndex(g.Category)
 		if !ok {
@@ -101,6 +105,12 @@ func (s *Service) createOverride(ctx context.Context, a Actor, kind string, v po
 	groups, err := s.grantee(ctx, snap, g.To, &o)
 	if err != nil {
 		return o, err
+	}
+	if o.User != "" {
+		// A person of another school is no grantee here.
+		if u, err := s.dir.Lookup(ctx, o.User); err == nil && u.Site != "" && u.Site != school && u.Site != store.AllSites {
+			return o, fmt.Errorf("%q is %w at %s", o.User, ErrUnknownGrantee, school)
+		}
 	}
 	if kind == store.KindGrant && o.Verdict == policy.Allow {
 		if ok, why := s.cellAllows(snap, &o, groups, now); !ok {
@@ -155,7 +165,7 @@ func (s *Service) RevokeOverride(ctx context.Context, a Actor, id int64, reason 
 	if strings.TrimSpace(reason) == "" {
 		return fmt.Errorf("%w: a reason is required", ErrInvalid)
 	}
-	o, _, err := s.st.GetOverride(ctx, id)
+	o, _, err := s.st.GetOverride(ctx, a.Site, id)
 	if err != nil {
 		return err
 	}
@@ -169,5 +179,5 @@ func (s *Service) RevokeOverride(ctx context.Context, a Actor, id int64, reason 
 	if err := check(a, c); err != nil {
 		return err
 	}
-	return s.st.RevokeOverride(ctx, a.storeActor(), id, reason)
+	return s.st.RevokeOverride(ctx, a.storeActor(), a.Site, id, reason)
 }

@@ -136,7 +136,11 @@ func (s *Incidents) Record(ctx context.Context, a Actor, n NewIncident) (store.I
 	if n.OccurredAt.After(s.now().Add(5 * time.Minute)) {
 		return store.Incident{}, fmt.Errorf("%w: occurred_at: %s is in the future", ErrInvalid, n.OccurredAt.Format(time.RFC3339))
 	}
-	in := store.Incident{Site: a.Site, OccurredAt: n.OccurredAt, Category: n.Category, Summary: n.Summary}
+	school, err := a.school()
+	if err != nil {
+		return store.Incident{}, err
+	}
+	in := store.Incident{Site: school, OccurredAt: n.OccurredAt, Category: n.Category, Summary: n.Summary}
 	seen := map[string]bool{}
 	for _, name := range n.People {
 		name = strings.TrimSpace(name)

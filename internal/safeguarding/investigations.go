@@ -169,7 +169,7 @@ func (s *Investigations) Open(ctx context.Context, a Actor, incident int64, f Op
 	if err := mayInvestigate(a, in); err != nil {
 		return store.Investigation{}, err
 	}
-	inv := store.Investigation{Site: a.Site, IncidentID: incident, Group: f.Group, Date: f.Date, ReasonKind: reason.Name, Reason: f.Reason,
+	inv := store.Investigation{Site: in.Site, IncidentID: incident, Group: f.Group, Date: f.Date, ReasonKind: reason.Name, Reason: f.Reason,
 		ComputerName: f.ComputerName, ComputerLocation: f.ComputerLocation}
 	if reason.Police {
 		inv.State, inv.StopReason = store.InvestigationStopped, "Reason for investigation: "+reason.Title

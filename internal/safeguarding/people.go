@@ -25,7 +25,7 @@ var (
 )
 
 // sltOnlyRoles are the roles only slt may give, remove or administer.
-var sltOnlyRoles = []identity.Role{identity.RoleDSL, identity.RoleESafetyLead, identity.RoleSLT}
+var sltOnlyRoles = []identity.Role{identity.RoleDSL, identity.RoleESafetyLead, identity.RoleSLT, identity.RoleTrustDSL, identity.RoleTrustTechnical, identity.RoleTrustSLT}
 
 // CheckRoles says whether a may change username's roles from before to
 // after (before is nil for a new person). It is the whole rule, pure.
@@ -68,7 +68,7 @@ func sameRoles(a, b []identity.Role) bool {
 
 // PeopleStore is what the people operations need from storage.
 type PeopleStore interface {
-	GetUser(ctx context.Context, username string) (identity.User, error)
+	GetUserIn(ctx context.Context, scope, username string) (identity.User, error)
 	CreateUser(ctx context.Context, by store.Actor, u identity.User, hash string) error
 	UpdateUser(ctx context.Context, by store.Actor, u identity.User) error
 	SetDisabled(ctx context.Context, by store.Actor, username string, disabled bool) error
@@ -92,12 +92,21 @@ func (p *People) Add(ctx context.Context, a Actor, u identity.User) error {
 	if err := CheckRoles(a, u.Username, nil, u.Roles); err != nil {
 		return err
 	}
+	if len(u.Roles) > 0 && u.Roles[0].Trust() && a.Site == store.AllSites {
+		u.Site = store.AllSites // the trust's staff, made by the trust's staff
+	} else {
+		school, err := a.school()
+		if err != nil {
+			return err
+		}
+		u.Site = school
+	}
 	return p.st.CreateUser(ctx, a.storeActor(), u, "")
 }
 
 // SetRoles replaces a person's roles.
 func (p *People) SetRoles(ctx context.Context, a Actor, username string, roles []identity.Role) error {
-	u, err := p.st.GetUser(ctx, username)
+	u, err := p.st.GetUserIn(ctx, a.Site, username)
 	if err != nil {
 		return err
 	}
@@ -110,7 +119,7 @@ func (p *People) SetRoles(ctx context.Context, a Actor, username string, roles [
 
 // SetDisabled disables (ending their sessions) or enables a person.
 func (p *People) SetDisabled(ctx context.Context, a Actor, username string, disabled bool) error {
-	u, err := p.st.GetUser(ctx, username)
+	u, err := p.st.GetUserIn(ctx, a.Site, username)
 	if err != nil {
 		return err
 	}
@@ -123,7 +132,7 @@ func (p *People) SetDisabled(ctx context.Context, a Actor, username string, disa
 // ResetPassword gives a person a new random password and returns it, to
 // be shown once.
 func (p *People) ResetPassword(ctx context.Context, a Actor, username string) (string, error) {
-	u, err := p.st.GetUser(ctx, username)
+	u, err := p.st.GetUserIn(ctx, a.Site, username)
 	if err != nil {
 		return "", err
 	}
@@ -151,7 +160,7 @@ func (p *People) Import(ctx context.Context, a Actor, f *identity.ImportFile) (s
 	if f.Has("role") {
 		var bad []string
 		for _, row := range f.Rows {
-			old, err := p.st.GetUser(ctx, row.User.Username)
+			old, err := p.st.GetUserIn(ctx, store.AllSites, row.User.Username)
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 				old = identity.User{}
@@ -166,6 +175,11 @@ func (p *People) Import(ctx context.Context, a Actor, f *identity.ImportFile) (s
 			return store.ImportSummary{}, &ImportRefused{Rows: bad}
 		}
 	}
+	school, err := a.school()
+	if err != nil {
+		return store.ImportSummary{}, err
+	}
+	f.Site = school
 	return p.st.ImportUsers(ctx, a.storeActor(), f, false)
 }
 

@@ -46,6 +46,8 @@ const (
 
 	// Policy versions in the database (issue 14).
 	RollbackPolicy Capability = "rollback-policy" // store an earlier policy version as the newest
+	// Trusts (issue 14).
+	TrustDashboard Capability = "trust-dashboard" // every school at a glance (the trust's staff)
 )
 
 // Capabilities is every capability, in order (a new slice each call).
@@ -53,7 +55,8 @@ func Capabilities() []Capability {
 	return []Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
 		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard,
 		RecordIncident, ReadPupilIncidents, ReadStaffIncidents, Investigate, Sanction, RecordChecks, ReadChecks,
-		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts, RollbackPolicy}
+		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts, RollbackPolicy,
+		TrustDashboard}
 }
 
 const (
@@ -99,21 +102,25 @@ var permissions = map[Capability][]identity.Role{
 	ReadCircumventionAlerts: {technical},
 
 	RollbackPolicy: {technical},
+	TrustDashboard: {identity.RoleTrustDSL, identity.RoleTrustTechnical, identity.RoleTrustSLT},
 }
 
 // Can reports whether any of roles has the capability. Unknown
-// capabilities and roles are denied.
+// capabilities and roles are denied. A trust role has its school role's
+// capabilities (trust-dsl those of dsl), at every school: the actor's
+// site scope, not this table, decides where.
 func Can(roles []identity.Role, c Capability) bool {
 	allowed := permissions[c]
 	for _, r := range roles {
-		if slices.Contains(allowed, r) {
+		if slices.Contains(allowed, r) || slices.Contains(allowed, r.SchoolRole()) {
 			return true
 		}
 	}
 	return false
 }
 
-// RolesWith lists the roles that have the capability, in the fixed order.
+// RolesWith lists a school's roles that have the capability, in the fixed
+// order (for messages: each trust role has its school role's).
 func RolesWith(c Capability) []identity.Role {
 	return identity.SortRoles(slices.Clone(permissions[c]))
 }

@@ -52,7 +52,7 @@ func (s *Service) ApproveRequest(ctx context.Context, a Actor, id int64, ap Appr
 	if err != nil {
 		return store.Request{}, policy.Override{}, err
 	}
-	r, err := s.st.GetRequest(ctx, id)
+	r, err := s.st.GetRequest(ctx, a.Site, id)
 	if err != nil {
 		return r, policy.Override{}, err
 	}

@@ -46,14 +46,36 @@ type Actor struct {
 	// CLI), Address the client address (the console).
 	OSUser  string
 	Address string
-	// Site is the school the actor acts in (config site.id): every record
-	// they read or write is scoped to it.
+	// Site is the actor's scope, from the person's own record: their
+	// school, or "*" (store.AllSites) for the trust's staff, who read
+	// every school. Every record they read or write is scoped to it.
 	Site string
+	// School is the one school a trust person acts in when they make a
+	// new record (the school they named with --site, the console's node's
+	// school); unused for a school's own people.
+	School string
+}
+
+// ErrNoSite refuses an actor who acts for no school: nothing is read or
+// written on a guess.
+var ErrNoSite = errors.New("acts for no school")
+
+// school is the one school a's new records belong to: their own, or the
+// school a trust person named; refused when there is none.
+func (a Actor) school() (string, error) {
+	s := a.Site
+	if s == store.AllSites {
+		s = a.School
+	}
+	if s == "" || s == store.AllSites {
+		return "", fmt.Errorf("%w: %s: name the school (--site)", ErrNoSite, a.describe())
+	}
+	return s, nil
 }
 
 // storeActor is the actor as the audit trail records it.
 func (a Actor) storeActor() store.Actor {
-	return store.Actor{Name: a.Username, From: a.Address, Roles: identity.JoinRoles(a.Roles), OSUser: a.OSUser}
+	return store.Actor{Name: a.Username, From: a.Address, Roles: identity.JoinRoles(a.Roles), OSUser: a.OSUser, Site: a.Site}
 }
 
 // describe is the actor for messages: `"jsmith" (pupil)`.

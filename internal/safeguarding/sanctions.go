@@ -19,7 +19,7 @@ import (
 type SanctionStore interface {
 	GetIncident(ctx context.Context, site string, id int64) (store.Incident, error)
 	IncidentEntries(ctx context.Context, site string, id int64) ([]store.IncidentEntry, error)
-	GetOverride(ctx context.Context, id int64) (policy.Override, bool, error)
+	GetOverride(ctx context.Context, scope string, id int64) (policy.Override, bool, error)
 	RecordSanctions(ctx context.Context, by store.Actor, site string, incidentID int64, list []store.NewSanction) ([]store.Sanction, error)
 	RevokeSanction(ctx context.Context, by store.Actor, site string, id int64, reason string) (store.Sanction, error)
 	GetSanction(ctx context.Context, site string, id int64) (store.Sanction, error)
@@ -396,7 +396,7 @@ func (s *Sanctions) overridesEnded(ctx context.Context, list []SanctionView) err
 		if !list[i].Active {
 			continue
 		}
-		_, revoked, err := s.st.GetOverride(ctx, list[i].OverrideID)
+		_, revoked, err := s.st.GetOverride(ctx, list[i].Site, list[i].OverrideID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -523,15 +523,10 @@ func (s *Sanctions) CompleteTask(ctx context.Context, a Actor, id int64, notes s
 	return s.st.CompleteSanctionTask(ctx, a.storeActor(), s.site(a), id, notes)
 }
 
-// site is the school a acts in: the actor's site, or when the caller
-// left it unset (the console builds its actors without one) the
-// policy's site.id. Never anything from the request.
+// site is the scope a reads and writes in: the actor's site, never
+// anything from the request and never a default. An actor without one
+// finds no record, and the store refuses to write a record for no school
+// or for every school ("*").
 func (s *Sanctions) site(a Actor) string {
-	if a.Site != "" {
-		return a.Site
-	}
-	if c := s.cfg(); c != nil && c.Site.ID != "" {
-		return c.Site.ID
-	}
-	return config.DefaultSiteID
+	return a.Site
 }

@@ -23,7 +23,7 @@ func (f *fixture) sanctions() *Sanctions {
 // network) for host with the stored live overrides.
 func (f *fixture) decideFor(t *testing.T, user, host string) policy.Decision {
 	t.Helper()
-	list, err := f.st.ActiveOverrides(context.Background(), f.now)
+	list, err := f.st.ActiveOverrides(context.Background(), store.AllSites, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestSanctions(t *testing.T) {
 				t.Errorf("%+v: %v, want %v naming %s", bad.n, err, bad.want, bad.field)
 			}
 		}
-		if list, _ := f.st.ActiveOverrides(ctx, f.now); len(list) != 0 {
+		if list, _ := f.st.ActiveOverrides(ctx, store.AllSites, f.now); len(list) != 0 {
 			t.Fatalf("refused sanctions left overrides: %+v", list)
 		}
 

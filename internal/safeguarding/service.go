@@ -16,9 +16,9 @@ import (
 // requests, each change written with its audit record.
 type Store interface {
 	CreateOverride(ctx context.Context, by store.Actor, o policy.Override) (policy.Override, error)
-	GetOverride(ctx context.Context, id int64) (policy.Override, bool, error)
-	RevokeOverride(ctx context.Context, by store.Actor, id int64, reason string) error
-	GetRequest(ctx context.Context, id int64) (store.Request, error)
+	GetOverride(ctx context.Context, scope string, id int64) (policy.Override, bool, error)
+	RevokeOverride(ctx context.Context, by store.Actor, scope string, id int64, reason string) error
+	GetRequest(ctx context.Context, scope string, id int64) (store.Request, error)
 	ApproveRequest(ctx context.Context, by store.Actor, id int64, a store.Approval) (store.Request, policy.Override, error)
 	DenyRequest(ctx context.Context, by store.Actor, id int64, reason string) (store.Request, error)
 }
@@ -80,7 +80,10 @@ func (s *Service) ResolveActor(ctx context.Context, username, osUser, address st
 	if u.Disabled {
 		return Actor{}, fmt.Errorf("%q is disabled: %w", username, ErrUnknownActor)
 	}
-	return Actor{Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, OSUser: osUser, Address: address, Site: s.site}, nil
+	// The scope is the person's own site, never the service's: a school's
+	// staff act in their school wherever the command runs; the service's
+	// site is the school a trust person's new records go to.
+	return Actor{Username: u.Username, DisplayName: u.DisplayName, Roles: u.Roles, OSUser: osUser, Address: address, Site: u.Site, School: s.site}, nil
 }
 
 // snapshot is the policy in force, or ErrNoPolicy.

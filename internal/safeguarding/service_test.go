@@ -123,7 +123,7 @@ func (f *fixture) actor(t *testing.T, name string) Actor {
 // (or, with user, that user) with the stored live overrides.
 func (f *fixture) decide(t *testing.T, host, client string) policy.Verdict {
 	t.Helper()
-	list, err := f.st.ActiveOverrides(context.Background(), f.now)
+	list, err := f.st.ActiveOverrides(context.Background(), store.AllSites, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestNoPolicyRefuses(t *testing.T) {
 	if _, _, err := f.svc.ApproveRequest(ctx, tech, r.ID, Approval{For: time.Hour, Reason: "x"}); !errors.Is(err, ErrNoPolicy) {
 		t.Fatalf("approval without a policy: %v", err)
 	}
-	if list, _ := f.st.ActiveOverrides(ctx, f.now); len(list) != 0 {
+	if list, _ := f.st.ActiveOverrides(ctx, store.AllSites, f.now); len(list) != 0 {
 		t.Fatalf("overrides made: %+v", list)
 	}
 }

@@ -13,9 +13,9 @@ import (
 )
 
 // activityCols are the activity table's columns, in insert order.
-var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref", "blk"}
+var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref", "blk", "site"}
 
-// sqliteChunk is the rows per multi-row INSERT on SQLite (16 parameters a
+// sqliteChunk is the rows per multi-row INSERT on SQLite (17 parameters a
 // row, well under SQLite's 32766-parameter limit); the statement for a
 // full chunk is prepared once and reused by every batch.
 const sqliteChunk = 256
@@ -30,11 +30,15 @@ const blockShift = 16
 // touches so that it alone can be undone, which was a third of the
 // writer's time. A failed statement fails the whole batch anyway (its
 // transaction is rolled back).
-const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk) VALUES "
+const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk, site) VALUES "
 
 func appendEventRow(args []any, e *activity.Event, blk int64) []any {
+	site := e.Site
+	if site == "" {
+		site = DefaultSite // a single school's writer names none
+	}
 	return append(args, micro(e.Time), clientText(e.Client), e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
-		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk)
+		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk, site)
 }
 
 // blockSpan is what a batch adds to one block's entry in activity_blocks.

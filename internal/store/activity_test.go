@@ -159,7 +159,7 @@ func TestOverrideFeed(t *testing.T) {
 		s := open(clk.Now)
 		other := open(clk.Now) // another process or node on the same database
 		eng := &fakeEngine{set: make(chan *policy.Overrides, 16)}
-		f := &OverrideFeed{Store: s, Engine: eng}
+		f := &OverrideFeed{Store: s, Engine: eng, Site: DefaultSite}
 		done := make(chan error, 1)
 		go func() { done <- f.Run(ctx) }()
 		wait := func(want int) {

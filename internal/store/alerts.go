@@ -113,7 +113,7 @@ func (sc AlertScope) none() bool { return !sc.Pupils && !sc.Staff && !sc.Circumv
 
 // scopeWhere filters alerts to the scope; its parameters start at $n.
 func scopeWhere(sc AlertScope, n int) (string, []any) {
-	return fmt.Sprintf(`site = $%d AND ((about_staff = 0 AND $%d = 1) OR (about_staff = 1 AND $%d = 1) OR (circumvention = 1 AND $%d = 1))`, n, n+1, n+2, n+3),
+	return fmt.Sprintf(`(site = $%d OR $%d = '*') AND ((about_staff = 0 AND $%d = 1) OR (about_staff = 1 AND $%d = 1) OR (circumvention = 1 AND $%d = 1))`, n, n, n+1, n+2, n+3),
 		[]any{sc.Site, b2i(sc.Pupils), b2i(sc.Staff), b2i(sc.Circumvention)}
 }
 

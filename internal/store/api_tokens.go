@@ -55,7 +55,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, by Actor, tok APIToken, hash
 		case slices.Contains(u.Roles, identity.RolePupil), slices.Contains(u.Roles, identity.RoleVisitor):
 			return fmt.Errorf("store: user %s is a pupil or visitor: %w", u.Username, ErrNoToken)
 		}
-		if err := t.QueryRowContext(ctx, `INSERT INTO api_tokens (token_hash, name, username, created, expires) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		if err := t.QueryRowContext(ctx, `INSERT INTO api_tokens (token_hash, name, username, created, expires, site)
+			VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT site FROM users WHERE username = $3), 'school')) RETURNING id`,
 			hash, tok.Name, tok.Username, micro(tok.Created), micro(tok.Expires)).Scan(&tok.ID); err != nil {
 			return fmt.Errorf("store: api token: %w", err)
 		}
@@ -88,8 +89,14 @@ func (s *Store) LookupAPIToken(ctx context.Context, hash string) (APIToken, erro
 }
 
 // ListAPITokens lists every token, newest first.
-func (s *Store) ListAPITokens(ctx context.Context) ([]APIToken, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens ORDER BY id DESC`)
+//
+// scope is a school (its people's tokens) or AllSites.
+func (s *Store) ListAPITokens(ctx context.Context, scope string) ([]APIToken, error) {
+	cond, args, err := siteScope(scope, "site", 1)
+	if err != nil {
+		return nil, fmt.Errorf("store: api tokens: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenCols+` FROM api_tokens WHERE `+cond+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: api tokens: %w", err)
 	}

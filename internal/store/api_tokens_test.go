@@ -59,7 +59,7 @@ func TestAPITokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.ListAPITokens(ctx)
+		list, err := s.ListAPITokens(ctx, AllSites)
 		if err != nil || len(list) != 2 || list[0].ID != second.ID || !list[1].LastUsed.Equal(clk.Now()) {
 			t.Fatalf("list: %+v %v", list, err)
 		}
@@ -107,11 +107,11 @@ func TestLatestAudit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		recs, err := s.LatestAudit(ctx, 2)
+		recs, err := s.LatestAudit(ctx, AllSites, 2)
 		if err != nil || len(recs) != 2 || recs[0].Action != "two" || recs[1].Action != "three" {
 			t.Fatalf("%+v %v", recs, err)
 		}
-		if _, err := s.LatestAudit(ctx, 0); !errors.Is(err, ErrInvalid) {
+		if _, err := s.LatestAudit(ctx, AllSites, 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("limit 0: %v", err)
 		}
 	})

@@ -76,10 +76,10 @@ func (s *Store) ListAcceptances(ctx context.Context, version string) ([]Acceptan
 	return out, rows.Err()
 }
 
-// NotAccepted lists the enabled users in group (after the identity
-// mapping m) who have not accepted version.
-func (s *Store) NotAccepted(ctx context.Context, m config.Identity, group, version string) ([]identity.User, error) {
-	users, err := s.ListUsers(ctx)
+// NotAccepted lists the enabled users in scope and in group (after the
+// identity mapping m) who have not accepted version.
+func (s *Store) NotAccepted(ctx context.Context, scope string, m config.Identity, group, version string) ([]identity.User, error) {
+	users, err := s.ListUsers(ctx, scope)
 	if err != nil {
 		return nil, err
 	}

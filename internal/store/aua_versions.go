@@ -23,6 +23,9 @@ type AUAVersion struct {
 // version the group has had already is ErrExists: everyone accepts a new
 // version again, so a version is never reused.
 func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVersion, error) {
+	if _, err := siteFor(v.Site); err != nil {
+		return AUAVersion{}, err
+	}
 	v.Group, v.Version = strings.TrimSpace(v.Group), strings.TrimSpace(v.Version)
 	if v.Site == "" || v.Group == "" || v.Version == "" || strings.TrimSpace(v.Text) == "" {
 		return v, fmt.Errorf("store: %w: an agreement needs a site, a group, a version and a text", ErrInvalid)
@@ -30,7 +33,7 @@ func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVers
 	v.PublishedAt, v.PublishedBy = s.now().Truncate(time.Microsecond).UTC(), by.Name
 	err := s.write(ctx, by, func(t *tx) error {
 		var n int
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM aua_versions WHERE site = $1 AND grp = $2 AND version = $3`,
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM aua_versions WHERE (site = $1 OR $1 = '*') AND grp = $2 AND version = $3`,
 			v.Site, v.Group, v.Version).Scan(&n); err != nil {
 			return fmt.Errorf("store: publish AUA: %w", err)
 		}
@@ -50,7 +53,7 @@ func (s *Store) PublishAUA(ctx context.Context, by Actor, v AUAVersion) (AUAVers
 // CurrentAUAs returns each group's newest published version for site.
 func (s *Store) CurrentAUAs(ctx context.Context, site string) (map[string]AUAVersion, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT grp, version, text, published_at, published_by FROM aua_versions
-		WHERE site = $1 ORDER BY grp, published_at`, site)
+		WHERE (site = $1 OR $1 = '*') ORDER BY grp, published_at`, site)
 	if err != nil {
 		return nil, fmt.Errorf("store: AUA versions: %w", err)
 	}

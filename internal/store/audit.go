@@ -102,9 +102,13 @@ func (s *Store) appendAudit(ctx context.Context, t *tx) error {
 		r := AuditRecord{ID: id, At: now, Actor: t.actor.Name, Roles: t.actor.Roles, OSUser: t.actor.OSUser, From: t.actor.From,
 			Action: e.action, Object: e.object, Before: before, After: after, Prev: prev}
 		r.Hash = r.ComputeHash()
-		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			r.ID, micro(r.At), r.Actor, r.Roles, r.OSUser, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash); err != nil {
+		site := t.actor.Site
+		if site == "" {
+			site = DefaultSite
+		}
+		if _, err := t.ExecContext(ctx, `INSERT INTO audit (id, at, actor, actor_roles, os_user, origin, action, object, before, after, prev_hash, hash, site)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, micro(r.At), r.Actor, r.Roles, r.OSUser, r.From, r.Action, r.Object, r.Before, r.After, r.Prev, r.Hash, site); err != nil {
 			return fmt.Errorf("store: audit append: %w", err)
 		}
 		prev = r.Hash
@@ -226,6 +230,9 @@ type AuditFilter struct {
 	Object       string // exact, e.g. user:ada
 	Limit        int
 	Newest       bool // newest first (the limit keeps the latest)
+	// Site, when set, is the reader's scope: a school's records only
+	// (AllSites: every school's). The console and the CLI always set it.
+	Site string
 }
 
 // ListAudit returns records, oldest first (newest first with f.Newest).
@@ -250,6 +257,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, er
 	}
 	if f.Object != "" {
 		arg("object = $%d", f.Object)
+	}
+	if f.Site != "" && f.Site != AllSites {
+		arg("site = $%d", f.Site)
 	}
 	q += " ORDER BY id"
 	if f.Newest {

@@ -108,7 +108,7 @@ func TestWatchChangesTwoNodes(t *testing.T) {
 				t.Fatalf("disabling someone: %v seen, want users, sessions and tokens", got)
 			}
 		}
-		if err := a.RevokeOverride(ctx, staff, o.ID, "done"); err != nil {
+		if err := a.RevokeOverride(ctx, staff, DefaultSite, o.ID, "done"); err != nil {
 			t.Fatal(err)
 		}
 		waitKind(t, w, ChangeOverrides, within)

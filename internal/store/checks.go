@@ -83,6 +83,9 @@ func (c *Check) validate() error {
 // records, in one transaction. A correction (c.Corrects) must name a
 // check of the same site.
 func (s *Store) AddCheck(ctx context.Context, by Actor, c Check, findings []string) (Check, []Finding, error) {
+	if _, err := siteFor(c.Site); err != nil {
+		return Check{}, nil, err
+	}
 	c.RecordedAt = s.now().Truncate(time.Microsecond).UTC()
 	c.At = c.At.Truncate(time.Microsecond).UTC()
 	c.By = by.Name
@@ -128,7 +131,7 @@ func (s *Store) AddCheck(ctx context.Context, by Actor, c Check, findings []stri
 // existsIn checks that table has row id in site (ErrNotFound otherwise).
 func existsIn(ctx context.Context, t *tx, table, site string, id int64) error {
 	var one int
-	err := t.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = $1 AND site = $2`, id, site).Scan(&one)
+	err := t.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: %s %d: %w", strings.TrimSuffix(table, "s"), id, ErrNotFound)
 	}
@@ -177,7 +180,7 @@ func (s *Store) ListChecks(ctx context.Context, f CheckFilter) ([]Check, error) 
 	if f.Site == "" {
 		return nil, fmt.Errorf("store: %w: checks of which site?", ErrInvalid)
 	}
-	q := `SELECT ` + checkCols + ` FROM checks c WHERE c.site = $1`
+	q := `SELECT ` + checkCols + ` FROM checks c WHERE (c.site = $1 OR $1 = '*')`
 	args := []any{f.Site}
 	if !f.From.IsZero() {
 		args = append(args, micro(f.From))
@@ -212,7 +215,7 @@ func (s *Store) ListChecks(ctx context.Context, f CheckFilter) ([]Check, error) 
 
 // GetCheck returns one check of a site.
 func (s *Store) GetCheck(ctx context.Context, site string, id int64) (Check, error) {
-	c, err := scanCheck(s.r.QueryRowContext(ctx, `SELECT `+checkCols+` FROM checks c WHERE c.id = $1 AND c.site = $2`, id, site))
+	c, err := scanCheck(s.r.QueryRowContext(ctx, `SELECT `+checkCols+` FROM checks c WHERE c.id = $1 AND (c.site = $2 OR $2 = '*')`, id, site))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Check{}, fmt.Errorf("store: check %d: %w", id, ErrNotFound)
 	}
@@ -234,7 +237,7 @@ type CheckCounts struct {
 // CountChecks counts a site's checks done in [from, to) by result,
 // leaving out those a later check corrects.
 func (s *Store) CountChecks(ctx context.Context, site string, from, to time.Time) (CheckCounts, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.result, c.measured, COUNT(*) FROM checks c WHERE c.site = $1 AND c.at >= $2 AND c.at < $3
+	rows, err := s.r.QueryContext(ctx, `SELECT c.result, c.measured, COUNT(*) FROM checks c WHERE (c.site = $1 OR $1 = '*') AND c.at >= $2 AND c.at < $3
 		AND NOT EXISTS (SELECT 1 FROM checks k WHERE k.corrects = c.id AND k.site = c.site) GROUP BY c.result, c.measured`, site, micro(from), micro(to))
 	if err != nil {
 		return CheckCounts{}, fmt.Errorf("store: count checks: %w", err)

@@ -39,7 +39,7 @@ func (s *Store) AddConcernNote(ctx context.Context, by Actor, id int64, text str
 	n := ConcernNote{At: s.now().Truncate(time.Microsecond).UTC(), By: by.Name, Text: text}
 	err := s.write(ctx, by, func(t *tx) error {
 		var one int
-		err := t.QueryRowContext(ctx, `SELECT 1 FROM concerns WHERE id = $1`, id).Scan(&one)
+		err := t.QueryRowContext(ctx, `SELECT 1 FROM concerns WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, by.scope()).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
 		}
@@ -85,7 +85,7 @@ func (s *Store) SetConcernProgress(ctx context.Context, by Actor, id int64, stat
 	}
 	return s.write(ctx, by, func(t *tx) error {
 		var old string
-		err := t.QueryRowContext(ctx, `SELECT status FROM concerns WHERE id = $1`, id).Scan(&old)
+		err := t.QueryRowContext(ctx, `SELECT status FROM concerns WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, by.scope()).Scan(&old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
 		}
@@ -102,9 +102,9 @@ func (s *Store) SetConcernProgress(ctx context.Context, by Actor, id int64, stat
 
 // CountOpenConcerns counts the concerns not closed (new or in progress):
 // a number, naming nobody.
-func (s *Store) CountOpenConcerns(ctx context.Context) (int64, error) {
+func (s *Store) CountOpenConcerns(ctx context.Context, scope string) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM concerns WHERE status <> 'closed'`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM concerns WHERE status <> 'closed' AND (site = $1 OR $1 = '*')`, scope).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count concerns: %w", err)
 	}

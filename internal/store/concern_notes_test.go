@@ -49,7 +49,7 @@ func TestConcernNotes(t *testing.T) {
 		if err := s.SetConcernProgress(ctx, by, c.ID, ConcernInProgress); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.CountOpenConcerns(ctx); err != nil || n != 1 {
+		if n, err := s.CountOpenConcerns(ctx, AllSites); err != nil || n != 1 {
 			t.Errorf("open while in progress: %d, %v", n, err)
 		}
 		if err := s.SetConcernProgress(ctx, by, c.ID, "gone"); !errors.Is(err, ErrInvalid) {
@@ -58,7 +58,7 @@ func TestConcernNotes(t *testing.T) {
 		if err := s.SetConcernProgress(ctx, by, c.ID, ConcernClosed); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := s.CountOpenConcerns(ctx); n != 0 {
+		if n, _ := s.CountOpenConcerns(ctx, AllSites); n != 0 {
 			t.Errorf("open after closing: %d", n)
 		}
 	})

@@ -35,6 +35,8 @@ type Concern struct {
 	// Fold is what makes two concerns the same (default: Text); it is
 	// not shown.
 	Fold string `json:"-"`
+	// Site is the school the concern was reported in (the node's).
+	Site string `json:"site,omitempty"`
 }
 
 // concernFold is how long after the last of them a repeated concern is
@@ -46,7 +48,13 @@ const concernFold = time.Hour
 // the last) is folded into the open one: its Repeats and LastSeen are
 // bumped, nothing new is stored or audited, and it is returned.
 func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
-	by := Actor{Name: c.User, From: c.Client}
+	if c.Site == "" {
+		c.Site = DefaultSite
+	}
+	if _, err := siteFor(c.Site); err != nil {
+		return c, err
+	}
+	by := Actor{Name: c.User, From: c.Client, Site: c.Site}
 	if by.Name == "" {
 		by.Name = "client:" + c.Client
 	}
@@ -57,7 +65,7 @@ func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
 	err := s.write(ctx, by, func(t *tx) error {
 		var id int64
 		err := t.QueryRowContext(ctx, `SELECT id FROM concerns WHERE status = 'open' AND fold = $1 AND last_seen >= $2
-			AND username = $3 AND ($3 <> '' OR client = $4) ORDER BY id LIMIT 1`, c.Fold, micro(now.Add(-concernFold)), c.User, c.Client).Scan(&id)
+			AND username = $3 AND ($3 <> '' OR client = $4) AND site = $5 ORDER BY id LIMIT 1`, c.Fold, micro(now.Add(-concernFold)), c.User, c.Client, c.Site).Scan(&id)
 		switch {
 		case err == nil:
 			if _, err := t.ExecContext(ctx, `UPDATE concerns SET repeats = repeats + 1, last_seen = $1 WHERE id = $2`, micro(now), id); err != nil {
@@ -72,9 +80,9 @@ func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
 			return fmt.Errorf("store: find concern: %w", err)
 		}
 		c.Created, c.LastSeen, c.Status = now, now, ConcernOpen
-		err = t.QueryRowContext(ctx, `INSERT INTO concerns (created, username, client, host, url, categories, text, status, last_seen, fold)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $1, $9) RETURNING id`,
-			micro(c.Created), c.User, c.Client, c.Host, c.URL, joinList(c.Categories), c.Text, c.Status, c.Fold).Scan(&c.ID)
+		err = t.QueryRowContext(ctx, `INSERT INTO concerns (created, username, client, host, url, categories, text, status, last_seen, fold, site)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $1, $9, $10) RETURNING id`,
+			micro(c.Created), c.User, c.Client, c.Host, c.URL, joinList(c.Categories), c.Text, c.Status, c.Fold, c.Site).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("store: insert concern: %w", err)
 		}
@@ -85,20 +93,20 @@ func (s *Store) CreateConcern(ctx context.Context, c Concern) (Concern, error) {
 	return c, err
 }
 
-const concernCols = `id, created, username, client, host, url, categories, text, status, repeats, last_seen`
+const concernCols = `id, created, username, client, host, url, categories, text, status, repeats, last_seen, site`
 
 func scanConcern(sc rowScanner) (Concern, error) {
 	var c Concern
 	var created, seen int64
 	var cats string
-	err := sc.Scan(&c.ID, &created, &c.User, &c.Client, &c.Host, &c.URL, &cats, &c.Text, &c.Status, &c.Repeats, &seen)
+	err := sc.Scan(&c.ID, &created, &c.User, &c.Client, &c.Host, &c.URL, &cats, &c.Text, &c.Status, &c.Repeats, &seen, &c.Site)
 	c.Created, c.Categories, c.LastSeen = fromMicro(created), splitList(cats), fromMicro(seen)
 	return c, err
 }
 
 // GetConcern returns one concern; the read is audited as by's.
 func (s *Store) GetConcern(ctx context.Context, by Actor, id int64) (Concern, error) {
-	c, err := scanConcern(s.r.QueryRowContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE id = $1`, id))
+	c, err := scanConcern(s.r.QueryRowContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, by.scope()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
 	}
@@ -111,7 +119,7 @@ func (s *Store) GetConcern(ctx context.Context, by Actor, id int64) (Concern, er
 // ListConcerns returns concerns with the given status ("" for all), newest
 // first; the read is audited as by's.
 func (s *Store) ListConcerns(ctx context.Context, by Actor, status string) ([]Concern, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE ($1 = '' OR status = $1) ORDER BY id DESC`, status)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+concernCols+` FROM concerns WHERE ($1 = '' OR status = $1) AND (site = $2 OR $2 = '*') ORDER BY id DESC`, status, by.scope())
 	if err != nil {
 		return nil, fmt.Errorf("store: concerns: %w", err)
 	}
@@ -137,7 +145,7 @@ func (s *Store) SetConcernStatus(ctx context.Context, by Actor, id int64, status
 	}
 	return s.write(ctx, by, func(t *tx) error {
 		var old string
-		err := t.QueryRowContext(ctx, `SELECT status FROM concerns WHERE id = $1`, id).Scan(&old)
+		err := t.QueryRowContext(ctx, `SELECT status FROM concerns WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, by.scope()).Scan(&old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: concern %d: %w", id, ErrNotFound)
 		}

@@ -35,7 +35,8 @@ func (s *Store) CreateConsoleSession(ctx context.Context, cs ConsoleSession) err
 	if cs.IDHash == "" || cs.Username == "" || cs.CSRF == "" {
 		return fmt.Errorf("store: console session: %w: id, user and token required", ErrInvalid)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO console_sessions (`+consoleSessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO console_sessions (`+consoleSessionCols+`, site)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, COALESCE((SELECT site FROM users WHERE username = $2), 'school'))`,
 		cs.IDHash, cs.Username, micro(cs.Created), micro(cs.Seen), micro(cs.Verified), cs.CSRF, s.sealPending(cs.PendingSecret, cs.IDHash), cs.Address, cs.UserAgent)
 	if err != nil {
 		return fmt.Errorf("store: console session: %w", err)

@@ -20,7 +20,11 @@ type OverrideSetter interface {
 type OverrideFeed struct {
 	Store  *Store
 	Engine OverrideSetter
-	Log    *slog.Logger
+	// Site is the node's school: only its overrides are loaded (a grant
+	// in one school is never enforced in another). Required: a feed with
+	// no site loads nothing and says so.
+	Site string
+	Log  *slog.Logger
 	// Published, when set, is called after every publish with the number
 	// of active overrides (tests and metrics).
 	Published func(n int)
@@ -28,7 +32,7 @@ type OverrideFeed struct {
 
 // Load publishes the active overrides once.
 func (f *OverrideFeed) Load(ctx context.Context) error {
-	list, err := f.Store.ActiveOverrides(ctx, f.Store.now())
+	list, err := f.Store.ActiveOverrides(ctx, f.Site, f.Store.now())
 	if err != nil {
 		return err
 	}

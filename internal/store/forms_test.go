@@ -84,7 +84,7 @@ func TestRepeatsFolded(t *testing.T) {
 		if after, _ := s.CreateRequest(ctx, req); after.ID == first.ID {
 			t.Error("a request folded into a decided one")
 		}
-		if all, _ := s.ListRequests(ctx, "", 0); len(all) != 6 {
+		if all, _ := s.ListRequests(ctx, AllSites, "", 0); len(all) != 6 {
 			t.Errorf("%d requests stored, want 6", len(all))
 		}
 
@@ -141,10 +141,10 @@ func TestRetentionRequestsConcerns(t *testing.T) {
 		if err != nil || rep.Expired != 1 || rep.Concerns != 0 {
 			t.Fatalf("purge at 35 days: %+v %v", rep, err)
 		}
-		if got, _ := s.GetRequest(ctx, old.ID); got.Status != StatusExpired || got.DecidedBy != "schoolgate" {
+		if got, _ := s.GetRequest(ctx, AllSites, old.ID); got.Status != StatusExpired || got.DecidedBy != "schoolgate" {
 			t.Errorf("old pending request: %+v", got)
 		}
-		if got, _ := s.GetRequest(ctx, kept.ID); got.Status != StatusPending {
+		if got, _ := s.GetRequest(ctx, AllSites, kept.ID); got.Status != StatusPending {
 			t.Errorf("recent request: %+v", got)
 		}
 		clk.Add(60 * day)
@@ -152,7 +152,7 @@ func TestRetentionRequestsConcerns(t *testing.T) {
 		if err != nil || rep.Requests != 1 || rep.Expired != 1 || rep.Concerns != 1 {
 			t.Fatalf("purge at 95 days: %+v %v", rep, err)
 		}
-		if _, err := s.GetRequest(ctx, old.ID); err == nil {
+		if _, err := s.GetRequest(ctx, AllSites, old.ID); err == nil {
 			t.Error("the expired request outlived retention.requests")
 		}
 		left, err := s.ListConcerns(ctx, staff, "")

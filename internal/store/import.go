@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"schoolgate/internal/identity"
@@ -33,6 +34,10 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFil
 	var sum ImportSummary
 	err := s.write(ctx, by, func(t *tx) error {
 		sum = ImportSummary{}
+		site := f.Site
+		if site == "" {
+			site = DefaultSite
+		}
 		existing := map[string]identity.User{}
 		rs, err := t.QueryContext(ctx, `SELECT `+userCols+` FROM users`)
 		if err != nil {
@@ -57,7 +62,12 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFil
 				return errors.Join(err, errors.New("the CSV parser let a bad username through"))
 			}
 			inFile[u.Username] = true
+			u.Site = site
 			old, ok := existing[u.Username]
+			if ok && old.Site != site {
+				// Usernames are unique across the trust.
+				return fmt.Errorf("store: user %s: %w: the username belongs to another school (%s)", u.Username, ErrExists, old.Site)
+			}
 			if ok {
 				keepAbsent(f, &old, &u)
 			}
@@ -90,7 +100,7 @@ func (s *Store) ImportUsers(ctx context.Context, by Actor, f *identity.ImportFil
 			for _, name := range names {
 				old := existing[name]
 				// Shared class log-ons are made by hand, not by the MIS.
-				if inFile[name] || old.Disabled || old.Shared {
+				if inFile[name] || old.Disabled || old.Shared || old.Site != site {
 					continue
 				}
 				u := old

@@ -98,6 +98,9 @@ const (
 // audit record (which names the category and how many people, never the
 // summary or who).
 func (s *Store) CreateIncident(ctx context.Context, by Actor, in Incident) (Incident, error) {
+	if _, err := siteFor(in.Site); err != nil {
+		return Incident{}, err
+	}
 	if in.Site == "" || in.Category == "" || strings.TrimSpace(in.Summary) == "" {
 		return Incident{}, fmt.Errorf("store: %w: an incident needs a site, a category and a summary", ErrInvalid)
 	}
@@ -158,7 +161,7 @@ func scanIncident(sc interface{ Scan(...any) error }) (Incident, error) {
 // GetIncident returns one incident of site with its people. An incident
 // of another site is ErrNotFound, as if it did not exist.
 func (s *Store) GetIncident(ctx context.Context, site string, id int64) (Incident, error) {
-	in, err := scanIncident(s.r.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1 AND site = $2`, id, site))
+	in, err := scanIncident(s.r.QueryRowContext(ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Incident{}, fmt.Errorf("store: incident %d: %w", id, ErrNotFound)
 	}
@@ -192,7 +195,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident
 	if f.Site == "" {
 		return nil, fmt.Errorf("store: %w: incidents of which site?", ErrInvalid)
 	}
-	q := `SELECT ` + incidentColumns + ` FROM incidents WHERE site = $1`
+	q := `SELECT ` + incidentColumns + ` FROM incidents WHERE (site = $1 OR $1 = '*')`
 	args := []any{f.Site}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -262,7 +265,7 @@ func (s *Store) AppendIncidentEntry(ctx context.Context, by Actor, site string, 
 	e.By = by.Name
 	err := s.write(ctx, by, func(t *tx) error {
 		var status string
-		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND site = $2`, id, site).Scan(&status)
+		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: incident %d: %w", id, ErrNotFound)
 		}
@@ -296,7 +299,7 @@ func (s *Store) AppendIncidentEntry(ctx context.Context, by Actor, site string, 
 // IncidentEntries returns an incident's history, oldest first.
 func (s *Store) IncidentEntries(ctx context.Context, site string, id int64) ([]IncidentEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.at, e.by_user, e.kind, e.text, e.reason, e.data FROM incident_entries e
-		JOIN incidents i ON i.id = e.incident_id WHERE e.incident_id = $1 AND i.site = $2 ORDER BY e.id`, id, site)
+		JOIN incidents i ON i.id = e.incident_id WHERE e.incident_id = $1 AND (i.site = $2 OR $2 = '*') ORDER BY e.id`, id, site)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident %d: entries: %w", id, err)
 	}
@@ -324,7 +327,7 @@ func (s *Store) AddIncidentEvidence(ctx context.Context, by Actor, site string, 
 	ev.AddedAt = s.now().Truncate(time.Microsecond).UTC()
 	err := s.write(ctx, by, func(t *tx) error {
 		var one int
-		err := t.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = $1 AND site = $2`, id, site).Scan(&one)
+		err := t.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: incident %d: %w", id, ErrNotFound)
 		}
@@ -355,7 +358,7 @@ func (s *Store) AddIncidentEvidence(ctx context.Context, by Actor, site string, 
 // IncidentEvidenceOf returns an incident's evidence, oldest first.
 func (s *Store) IncidentEvidenceOf(ctx context.Context, site string, id int64) ([]IncidentEvidence, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT v.id, v.kind, v.ref, v.copied, v.added_by, v.added_at FROM incident_evidence v
-		JOIN incidents i ON i.id = v.incident_id WHERE v.incident_id = $1 AND i.site = $2 ORDER BY v.id`, id, site)
+		JOIN incidents i ON i.id = v.incident_id WHERE v.incident_id = $1 AND (i.site = $2 OR $2 = '*') ORDER BY v.id`, id, site)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident %d: evidence: %w", id, err)
 	}

@@ -130,6 +130,9 @@ func investigationObject(id int64) string { return "investigation:" + strconv.Fo
 // reason itself is a police matter). An incident already investigated is
 // ErrExists; a closed one ErrInvalid.
 func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigation) (Investigation, error) {
+	if _, err := siteFor(in.Site); err != nil {
+		return Investigation{}, err
+	}
 	if in.Site == "" || in.IncidentID == 0 || in.ReasonKind == "" || in.ComputerName == "" || in.ComputerLocation == "" {
 		return Investigation{}, fmt.Errorf("store: %w: an investigation needs a site, an incident, a reason and the review computer", ErrInvalid)
 	}
@@ -142,7 +145,7 @@ func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigatio
 	}
 	err := s.write(ctx, by, func(t *tx) error {
 		var status string
-		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND site = $2`, in.IncidentID, in.Site).Scan(&status)
+		err := t.QueryRowContext(ctx, `SELECT status FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, in.IncidentID, in.Site).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: incident %d: %w", in.IncidentID, ErrNotFound)
 		}
@@ -153,7 +156,7 @@ func (s *Store) OpenInvestigation(ctx context.Context, by Actor, in Investigatio
 			return fmt.Errorf("store: %w: incident %d is closed", ErrInvalid, in.IncidentID)
 		}
 		var dup int64
-		err = t.QueryRowContext(ctx, `SELECT id FROM investigations WHERE site = $1 AND incident_id = $2`, in.Site, in.IncidentID).Scan(&dup)
+		err = t.QueryRowContext(ctx, `SELECT id FROM investigations WHERE (site = $1 OR $1 = '*') AND incident_id = $2`, in.Site, in.IncidentID).Scan(&dup)
 		if err == nil {
 			return fmt.Errorf("store: incident %d has investigation %d: %w", in.IncidentID, dup, ErrExists)
 		}
@@ -209,7 +212,7 @@ func timeOrZero(v int64) time.Time {
 // racing a stop (or a third signature racing the second) waits for it
 // and then sees it; SQLite has one writer at a time anyway.
 func investigationState(ctx context.Context, t *tx, site string, id int64) (state string, stopped int64, incident int64, err error) {
-	q := `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND site = $2`
+	q := `SELECT state, stopped_at, incident_id FROM investigations WHERE id = $1 AND (site = $2 OR $2 = '*')`
 	if t.s.dialect == Postgres {
 		q += ` FOR UPDATE`
 	}
@@ -238,6 +241,9 @@ func reviewable(id int64, state string, stopped int64) error {
 // A police entry stops the review in the same transaction: from then on
 // nothing re-opens it.
 func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string, id int64, e InvestigationSite, stopReason string) (InvestigationSite, error) {
+	if _, err := siteFor(site); err != nil {
+		return InvestigationSite{}, err
+	}
 	if strings.TrimSpace(e.Address) == "" || e.ConcernKind == "" || strings.TrimSpace(e.Concern) == "" {
 		return InvestigationSite{}, fmt.Errorf("store: %w: a site entry needs the address, the kind of concern and the reason", ErrInvalid)
 	}
@@ -256,7 +262,7 @@ func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string,
 		}
 		t.audit("investigation.site", investigationObject(id), nil, map[string]any{"entry": e.ID, "concern": e.ConcernKind, "police": e.Police})
 		if e.Police {
-			if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, stopped_at = $2, stopped_by = $3, stop_reason = $4 WHERE id = $5 AND site = $6`,
+			if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, stopped_at = $2, stopped_by = $3, stop_reason = $4 WHERE id = $5 AND (site = $6 OR $6 = '*')`,
 				InvestigationStopped, micro(e.AddedAt), by.Name, stopReason, id, site); err != nil {
 				return fmt.Errorf("store: investigation %d: stop: %w", id, err)
 			}
@@ -274,6 +280,9 @@ func (s *Store) AddInvestigationSite(ctx context.Context, by Actor, site string,
 // SHA-256, type and size. Refused once the review is stopped or the
 // record concluded.
 func (s *Store) AddInvestigationScreenshot(ctx context.Context, by Actor, site string, id, entry int64, mime string, content []byte) (Screenshot, error) {
+	if _, err := siteFor(site); err != nil {
+		return Screenshot{}, err
+	}
 	if len(content) == 0 || mime == "" {
 		return Screenshot{}, fmt.Errorf("store: %w: an empty screenshot", ErrInvalid)
 	}
@@ -289,7 +298,7 @@ func (s *Store) AddInvestigationScreenshot(ctx context.Context, by Actor, site s
 			return err
 		}
 		var police bool
-		err = t.QueryRowContext(ctx, `SELECT police FROM investigation_sites WHERE id = $1 AND investigation_id = $2 AND site = $3`, entry, id, site).Scan(&police)
+		err = t.QueryRowContext(ctx, `SELECT police FROM investigation_sites WHERE id = $1 AND investigation_id = $2 AND (site = $3 OR $3 = '*')`, entry, id, site).Scan(&police)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: investigation %d: site entry %d: %w", id, entry, ErrNotFound)
 		}
@@ -327,7 +336,7 @@ func (s *Store) InvestigationScreenshot(ctx context.Context, by Actor, site stri
 		}
 		var at int64
 		err = t.QueryRowContext(ctx, `SELECT id, entry_id, sha256, mime, size, added_by, added_at, content FROM investigation_screenshots
-			WHERE id = $1 AND investigation_id = $2 AND site = $3`, shot, id, site).Scan(&sh.ID, &sh.EntryID, &sh.SHA256, &sh.MIME, &sh.Size, &sh.AddedBy, &at, &sh.Content)
+			WHERE id = $1 AND investigation_id = $2 AND (site = $3 OR $3 = '*')`, shot, id, site).Scan(&sh.ID, &sh.EntryID, &sh.SHA256, &sh.MIME, &sh.Size, &sh.AddedBy, &at, &sh.Content)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: investigation %d: screenshot %d: %w", id, shot, ErrNotFound)
 		}
@@ -348,6 +357,9 @@ func (s *Store) InvestigationScreenshot(ctx context.Context, by Actor, site stri
 // checked their password or code). The same person twice is ErrExists; a
 // third signature or a concluded record is refused.
 func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id int64, sg Signature) (Signature, error) {
+	if _, err := siteFor(site); err != nil {
+		return Signature{}, err
+	}
 	if sg.Username == "" || sg.Method == "" || strings.TrimSpace(sg.Position) == "" {
 		return Signature{}, fmt.Errorf("store: %w: a signature needs the person, their position and how they confirmed", ErrInvalid)
 	}
@@ -362,7 +374,7 @@ func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id
 		}
 		var n, mine int
 		if err := t.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN username = $3 THEN 1 ELSE 0 END), 0) FROM investigation_signatures
-			WHERE investigation_id = $1 AND site = $2`, id, site, sg.Username).Scan(&n, &mine); err != nil {
+			WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site, sg.Username).Scan(&n, &mine); err != nil {
 			return fmt.Errorf("store: investigation %d: signatures: %w", id, err)
 		}
 		if mine > 0 {
@@ -388,6 +400,9 @@ func (s *Store) SignInvestigation(ctx context.Context, by Actor, site string, id
 // RecordInvestigationReferral records a referral on the investigation
 // and, as a referral entry, on its incident, in one transaction.
 func (s *Store) RecordInvestigationReferral(ctx context.Context, by Actor, site string, id int64, r Referral) (Referral, error) {
+	if _, err := siteFor(site); err != nil {
+		return Referral{}, err
+	}
 	if strings.TrimSpace(r.To) == "" || r.ReferredAt.IsZero() {
 		return Referral{}, fmt.Errorf("store: %w: a referral needs to whom and when", ErrInvalid)
 	}
@@ -425,6 +440,9 @@ func (s *Store) RecordInvestigationReferral(ctx context.Context, by Actor, site 
 // action proposed or taken, copying in the investigators' browsing. It
 // needs two signatures by two people, and a stopped review a referral.
 func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string, id int64, conclusion, action string, browsing []BrowsingRow) error {
+	if _, err := siteFor(site); err != nil {
+		return err
+	}
 	if strings.TrimSpace(conclusion) == "" || strings.TrimSpace(action) == "" {
 		return fmt.Errorf("store: %w: concluding needs the conclusion and the action proposed or taken", ErrInvalid)
 	}
@@ -438,13 +456,13 @@ func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string
 			return fmt.Errorf("store: investigation %d: %w", id, ErrConcluded)
 		}
 		var signers, referrals int
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(DISTINCT username) FROM investigation_signatures WHERE investigation_id = $1 AND site = $2`, id, site).Scan(&signers); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(DISTINCT username) FROM investigation_signatures WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&signers); err != nil {
 			return fmt.Errorf("store: investigation %d: signatures: %w", id, err)
 		}
 		if signers < 2 {
 			return fmt.Errorf("store: investigation %d has %d: %w", id, signers, ErrNotSigned)
 		}
-		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM investigation_referrals WHERE investigation_id = $1 AND site = $2`, id, site).Scan(&referrals); err != nil {
+		if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM investigation_referrals WHERE investigation_id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&referrals); err != nil {
 			return fmt.Errorf("store: investigation %d: referrals: %w", id, err)
 		}
 		if stopped != 0 && referrals == 0 {
@@ -456,7 +474,7 @@ func (s *Store) ConcludeInvestigation(ctx context.Context, by Actor, site string
 				return fmt.Errorf("store: investigation %d: browsing: %w", id, err)
 			}
 		}
-		if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, conclusion = $2, action = $3, concluded_by = $4, concluded_at = $5 WHERE id = $6 AND site = $7`,
+		if _, err := t.ExecContext(ctx, `UPDATE investigations SET state = $1, conclusion = $2, action = $3, concluded_by = $4, concluded_at = $5 WHERE id = $6 AND (site = $7 OR $7 = '*')`,
 			InvestigationConcluded, conclusion, action, by.Name, micro(now), id, site); err != nil {
 			return fmt.Errorf("store: investigation %d: conclude: %w", id, err)
 		}

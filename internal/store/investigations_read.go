@@ -16,7 +16,7 @@ const investigationColumns = `id, site, incident_id, grp, review_date, reason_ki
 func (s *Store) GetInvestigation(ctx context.Context, site string, id int64) (Investigation, error) {
 	var in Investigation
 	var opened, stopped, concluded int64
-	err := s.r.QueryRowContext(ctx, `SELECT `+investigationColumns+` FROM investigations WHERE id = $1 AND site = $2`, id, site).Scan(
+	err := s.r.QueryRowContext(ctx, `SELECT `+investigationColumns+` FROM investigations WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(
 		&in.ID, &in.Site, &in.IncidentID, &in.Group, &in.Date, &in.ReasonKind, &in.Reason, &in.ComputerName, &in.ComputerLocation, &in.OpenedBy, &opened,
 		&in.State, &stopped, &in.StoppedBy, &in.StopReason, &in.Conclusion, &in.Action, &in.ConcludedBy, &concluded)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -36,7 +36,7 @@ func (s *Store) GetInvestigation(ctx context.Context, site string, id int64) (In
 // ErrNotFound when there is none.
 func (s *Store) InvestigationOfIncident(ctx context.Context, site string, incident int64) (int64, error) {
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT id FROM investigations WHERE site = $1 AND incident_id = $2`, site, incident).Scan(&id)
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM investigations WHERE (site = $1 OR $1 = '*') AND incident_id = $2`, site, incident).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("store: investigation of incident %d: %w", incident, ErrNotFound)
 	}
@@ -64,7 +64,7 @@ func (s *Store) each(ctx context.Context, q string, site string, id int64, scan 
 
 func (s *Store) investigationChildren(ctx context.Context, in *Investigation) error {
 	if err := s.each(ctx, `SELECT id, address, concern_kind, concern, police, added_by, added_at FROM investigation_sites
-		WHERE site = $1 AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
+		WHERE (site = $1 OR $1 = '*') AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
 		var e InvestigationSite
 		var at int64
 		if err := r.Scan(&e.ID, &e.Address, &e.ConcernKind, &e.Concern, &e.Police, &e.AddedBy, &at); err != nil {
@@ -77,7 +77,7 @@ func (s *Store) investigationChildren(ctx context.Context, in *Investigation) er
 		return fmt.Errorf("sites: %w", err)
 	}
 	if err := s.each(ctx, `SELECT id, entry_id, sha256, mime, size, added_by, added_at FROM investigation_screenshots
-		WHERE site = $1 AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
+		WHERE (site = $1 OR $1 = '*') AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
 		var sh Screenshot
 		var at int64
 		if err := r.Scan(&sh.ID, &sh.EntryID, &sh.SHA256, &sh.MIME, &sh.Size, &sh.AddedBy, &at); err != nil {
@@ -90,7 +90,7 @@ func (s *Store) investigationChildren(ctx context.Context, in *Investigation) er
 		return fmt.Errorf("screenshots: %w", err)
 	}
 	if err := s.each(ctx, `SELECT username, name, position, method, address, signed_at FROM investigation_signatures
-		WHERE site = $1 AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
+		WHERE (site = $1 OR $1 = '*') AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
 		var sg Signature
 		var at int64
 		if err := r.Scan(&sg.Username, &sg.Name, &sg.Position, &sg.Method, &sg.Address, &at); err != nil {
@@ -103,7 +103,7 @@ func (s *Store) investigationChildren(ctx context.Context, in *Investigation) er
 		return fmt.Errorf("signatures: %w", err)
 	}
 	if err := s.each(ctx, `SELECT to_whom, reference, referred_at, recorded_by, recorded_at FROM investigation_referrals
-		WHERE site = $1 AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
+		WHERE (site = $1 OR $1 = '*') AND investigation_id = $2 ORDER BY id`, in.Site, in.ID, func(r *sql.Rows) error {
 		var rf Referral
 		var at, rec int64
 		if err := r.Scan(&rf.To, &rf.Reference, &at, &rf.RecordedBy, &rec); err != nil {
@@ -116,7 +116,7 @@ func (s *Store) investigationChildren(ctx context.Context, in *Investigation) er
 		return fmt.Errorf("referrals: %w", err)
 	}
 	if err := s.each(ctx, `SELECT at, username, client, host, url, verdict, categories FROM investigation_browsing
-		WHERE site = $1 AND investigation_id = $2 ORDER BY at, id`, in.Site, in.ID, func(r *sql.Rows) error {
+		WHERE (site = $1 OR $1 = '*') AND investigation_id = $2 ORDER BY at, id`, in.Site, in.ID, func(r *sql.Rows) error {
 		var b BrowsingRow
 		var at int64
 		if err := r.Scan(&at, &b.User, &b.Client, &b.Host, &b.URL, &b.Verdict, &b.Categories); err != nil {

@@ -77,6 +77,12 @@ func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID in
 	if o.By == "" {
 		o.By = t.actor.Name
 	}
+	if o.Site == "" {
+		o.Site = DefaultSite
+	}
+	if _, err := siteFor(o.Site); err != nil {
+		return o, err
+	}
 	now := t.s.now()
 	o.Created = now.Truncate(time.Microsecond).UTC()
 	o.Until = o.Until.Truncate(time.Microsecond).UTC()
@@ -86,9 +92,9 @@ func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID in
 	if !o.Until.After(now) {
 		return o, fmt.Errorf("store: %w: override ends at %s, which is not in the future", ErrInvalid, o.Until.Format(time.RFC3339))
 	}
-	err := t.QueryRowContext(ctx, `INSERT INTO overrides (kind, username, grp, client, category, target, verdict, created, until, by_user, reason, request_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		o.Kind, o.User, o.Group, clientText(o.Client), o.Category, o.Target, o.Verdict.String(), micro(o.Created), micro(o.Until), o.By, o.Reason, requestID).Scan(&o.ID)
+	err := t.QueryRowContext(ctx, `INSERT INTO overrides (kind, username, grp, client, category, target, verdict, created, until, by_user, reason, request_id, site)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		o.Kind, o.User, o.Group, clientText(o.Client), o.Category, o.Target, o.Verdict.String(), micro(o.Created), micro(o.Until), o.By, o.Reason, requestID, o.Site).Scan(&o.ID)
 	if err != nil {
 		return o, fmt.Errorf("store: insert override: %w", err)
 	}
@@ -102,8 +108,8 @@ func (t *tx) insertOverride(ctx context.Context, o policy.Override, requestID in
 // unidentified device, its address client) may continue to target until
 // until. It is the visitor's own action, so it goes to the activity log,
 // not the audit trail.
-func (s *Store) RecordContinue(ctx context.Context, user string, client netip.Addr, target string, until time.Time) (policy.Override, error) {
-	o := policy.Override{Kind: KindContinue, User: user, Target: target, Verdict: policy.Allow, Until: until, Reason: "warning page: continue"}
+func (s *Store) RecordContinue(ctx context.Context, site, user string, client netip.Addr, target string, until time.Time) (policy.Override, error) {
+	o := policy.Override{Kind: KindContinue, User: user, Target: target, Verdict: policy.Allow, Until: until, Reason: "warning page: continue", Site: site}
 	by := user
 	if user == "" {
 		o.Client = client
@@ -112,10 +118,10 @@ func (s *Store) RecordContinue(ctx context.Context, user string, client netip.Ad
 	return s.CreateOverride(ctx, Actor{Name: by}, o)
 }
 
-// RevokeOverride ends an override now.
-func (s *Store) RevokeOverride(ctx context.Context, by Actor, id int64, reason string) error {
+// RevokeOverride ends an override now; one outside scope is ErrNotFound.
+func (s *Store) RevokeOverride(ctx context.Context, by Actor, scope string, id int64, reason string) error {
 	return s.write(ctx, by, func(t *tx) error {
-		o, revoked, err := getOverride(ctx, t, id)
+		o, revoked, err := getOverride(ctx, t, scope, id)
 		if err != nil {
 			return err
 		}
@@ -131,7 +137,7 @@ func (s *Store) RevokeOverride(ctx context.Context, by Actor, id int64, reason s
 	})
 }
 
-const overrideCols = `id, kind, username, grp, client, category, target, verdict, created, until, by_user, reason, revoked_at`
+const overrideCols = `id, kind, username, grp, client, category, target, verdict, created, until, by_user, reason, revoked_at, site`
 
 type rowScanner interface{ Scan(...any) error }
 
@@ -139,7 +145,7 @@ func scanOverride(r rowScanner) (policy.Override, bool, error) {
 	var o policy.Override
 	var verdict, client string
 	var created, until, revoked int64
-	if err := r.Scan(&o.ID, &o.Kind, &o.User, &o.Group, &client, &o.Category, &o.Target, &verdict, &created, &until, &o.By, &o.Reason, &revoked); err != nil {
+	if err := r.Scan(&o.ID, &o.Kind, &o.User, &o.Group, &client, &o.Category, &o.Target, &verdict, &created, &until, &o.By, &o.Reason, &revoked, &o.Site); err != nil {
 		return o, false, err
 	}
 	if client != "" {
@@ -157,8 +163,12 @@ func scanOverride(r rowScanner) (policy.Override, bool, error) {
 	return o, revoked != 0, nil
 }
 
-func getOverride(ctx context.Context, q queryer, id int64) (policy.Override, bool, error) {
-	o, revoked, err := scanOverride(q.QueryRowContext(ctx, `SELECT `+overrideCols+` FROM overrides WHERE id = $1`, id))
+func getOverride(ctx context.Context, q queryer, scope string, id int64) (policy.Override, bool, error) {
+	cond, args, err := siteScope(scope, "site", 2)
+	if err != nil {
+		return policy.Override{}, false, fmt.Errorf("store: override %d: %w", id, err)
+	}
+	o, revoked, err := scanOverride(q.QueryRowContext(ctx, `SELECT `+overrideCols+` FROM overrides WHERE id = $1 AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, false, fmt.Errorf("store: override %d: %w", id, ErrNotFound)
 	}
@@ -168,26 +178,37 @@ func getOverride(ctx context.Context, q queryer, id int64) (policy.Override, boo
 	return o, revoked, nil
 }
 
-// GetOverride returns one override and whether it was revoked.
-func (s *Store) GetOverride(ctx context.Context, id int64) (policy.Override, bool, error) {
-	return getOverride(ctx, s.r, id)
+// GetOverride returns one override in scope and whether it was revoked.
+func (s *Store) GetOverride(ctx context.Context, scope string, id int64) (policy.Override, bool, error) {
+	return getOverride(ctx, s.r, scope, id)
 }
 
 // ActiveOverrides are the overrides in force at now: not revoked, not yet
 // expired. The engine checks each one's Until itself, so a set published
 // now stays right until the next change.
-func (s *Store) ActiveOverrides(ctx context.Context, now time.Time) ([]policy.Override, error) {
-	return s.listOverrides(ctx, `WHERE revoked_at = 0 AND until > $1 ORDER BY id`, micro(now))
+//
+// scope is a site (a node loads only its own school's: a grant in one
+// school is never enforced in another) or AllSites.
+func (s *Store) ActiveOverrides(ctx context.Context, scope string, now time.Time) ([]policy.Override, error) {
+	cond, args, err := siteScope(scope, "site", 2)
+	if err != nil {
+		return nil, fmt.Errorf("store: overrides: %w", err)
+	}
+	return s.listOverrides(ctx, `WHERE revoked_at = 0 AND until > $1 AND `+cond+` ORDER BY id`, append([]any{micro(now)}, args...)...)
 }
 
 // ListOverrides returns overrides created since since (zero: all), newest
 // first, at most limit (0: no limit), revoked ones included.
-func (s *Store) ListOverrides(ctx context.Context, since time.Time, limit int) ([]policy.Override, error) {
-	q := `WHERE created >= $1 ORDER BY id DESC`
+func (s *Store) ListOverrides(ctx context.Context, scope string, since time.Time, limit int) ([]policy.Override, error) {
+	cond, args, err := siteScope(scope, "site", 2)
+	if err != nil {
+		return nil, fmt.Errorf("store: overrides: %w", err)
+	}
+	q := `WHERE created >= $1 AND ` + cond + ` ORDER BY id DESC`
 	if limit > 0 {
 		q += " LIMIT " + strconv.Itoa(limit)
 	}
-	return s.listOverrides(ctx, q, micro(since))
+	return s.listOverrides(ctx, q, append([]any{micro(since)}, args...)...)
 }
 
 func (s *Store) listOverrides(ctx context.Context, where string, args ...any) ([]policy.Override, error) {

@@ -39,7 +39,7 @@ func TestOverridesLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		act, err := s.ActiveOverrides(ctx, clk.Now())
+		act, err := s.ActiveOverrides(ctx, AllSites, clk.Now())
 		if err != nil || len(act) != 2 {
 			t.Fatalf("active = %v, %v; want 2", act, err)
 		}
@@ -48,41 +48,41 @@ func TestOverridesLifecycle(t *testing.T) {
 			t.Fatalf("round trip: %+v, want %+v", got, o)
 		}
 		// Expiry is exact: in force one microsecond before Until, gone at Until.
-		if act, _ := s.ActiveOverrides(ctx, o.Until.Add(-time.Microsecond)); len(act) != 2 {
+		if act, _ := s.ActiveOverrides(ctx, AllSites, o.Until.Add(-time.Microsecond)); len(act) != 2 {
 			t.Fatalf("just before expiry: %d active", len(act))
 		}
-		if act, _ := s.ActiveOverrides(ctx, o.Until); len(act) != 1 || act[0].ID != sus.ID {
+		if act, _ := s.ActiveOverrides(ctx, AllSites, o.Until); len(act) != 1 || act[0].ID != sus.ID {
 			t.Fatalf("at expiry: %+v", act)
 		}
-		if err := s.RevokeOverride(ctx, staff, sus.ID, "lifted"); err != nil {
+		if err := s.RevokeOverride(ctx, staff, AllSites, sus.ID, "lifted"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RevokeOverride(ctx, staff, sus.ID, "again"); !errors.Is(err, ErrInvalid) {
+		if err := s.RevokeOverride(ctx, staff, AllSites, sus.ID, "again"); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("revoke twice: %v", err)
 		}
-		if err := s.RevokeOverride(ctx, staff, 999, "x"); !errors.Is(err, ErrNotFound) {
+		if err := s.RevokeOverride(ctx, staff, AllSites, 999, "x"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("revoke missing: %v", err)
 		}
-		if act, _ := s.ActiveOverrides(ctx, clk.Now()); len(act) != 1 || act[0].ID != o.ID {
+		if act, _ := s.ActiveOverrides(ctx, AllSites, clk.Now()); len(act) != 1 || act[0].ID != o.ID {
 			t.Fatalf("after revoke: %+v", act)
 		}
-		c, err := s.RecordContinue(ctx, "amy", netip.Addr{}, "games.example", clk.Now().Add(10*time.Minute))
+		c, err := s.RecordContinue(ctx, DefaultSite, "amy", netip.Addr{}, "games.example", clk.Now().Add(10*time.Minute))
 		if err != nil || c.Kind != KindContinue || c.Verdict != policy.Allow {
 			t.Fatalf("continue: %+v %v", c, err)
 		}
 		// An unidentified device's Continue belongs to its address.
 		ip := netip.MustParseAddr("10.20.3.4")
-		dev, err := s.RecordContinue(ctx, "", ip, "games.example", clk.Now().Add(10*time.Minute))
+		dev, err := s.RecordContinue(ctx, DefaultSite, "", ip, "games.example", clk.Now().Add(10*time.Minute))
 		if err != nil || dev.Client != ip || dev.User != "" || dev.By != "ip:10.20.3.4" {
 			t.Fatalf("device continue: %+v %v", dev, err)
 		}
-		if got, _, err := s.GetOverride(ctx, dev.ID); err != nil || got.Client != ip {
+		if got, _, err := s.GetOverride(ctx, AllSites, dev.ID); err != nil || got.Client != ip {
 			t.Fatalf("device continue read back: %+v %v", got, err)
 		}
 		if ovs := policy.NewOverrides(mustActive(t, s, clk.Now())); ovs.Len() != 3 {
 			t.Fatalf("%d live overrides, want 3 (one for the device)", ovs.Len())
 		}
-		all, err := s.ListOverrides(ctx, time.Time{}, 0)
+		all, err := s.ListOverrides(ctx, AllSites, time.Time{}, 0)
 		if err != nil || len(all) != 4 {
 			t.Fatalf("list: %d %v", len(all), err)
 		}
@@ -109,7 +109,7 @@ func TestOverridesLifecycle(t *testing.T) {
 
 func mustActive(t *testing.T, s *Store, now time.Time) []policy.Override {
 	t.Helper()
-	act, err := s.ActiveOverrides(ctx0, now)
+	act, err := s.ActiveOverrides(ctx0, AllSites, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,8 @@ type Request struct {
 	// LastSeen is the latest of them.
 	Repeats  int64     `json:"repeats,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Site is the school the request was made in (the node's).
+	Site string `json:"site,omitempty"`
 }
 
 // CreateRequest stores a new pending request. The requester (the user, or
@@ -59,7 +61,13 @@ func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	if r.Host == "" {
 		return r, fmt.Errorf("store: %w: request: host is required", ErrInvalid)
 	}
-	by := Actor{Name: r.User, From: r.Client}
+	if r.Site == "" {
+		r.Site = DefaultSite
+	}
+	if _, err := siteFor(r.Site); err != nil {
+		return r, err
+	}
+	by := Actor{Name: r.User, From: r.Client, Site: r.Site}
 	if by.Name == "" {
 		by.Name = "client:" + r.Client
 	}
@@ -67,21 +75,21 @@ func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	err := s.write(ctx, by, func(t *tx) error {
 		var id int64
 		err := t.QueryRowContext(ctx, `SELECT id FROM requests WHERE status = 'pending' AND host = $1 AND url = $2
-			AND username = $3 AND ($3 <> '' OR client = $4) ORDER BY id LIMIT 1`, r.Host, r.URL, r.User, r.Client).Scan(&id)
+			AND username = $3 AND ($3 <> '' OR client = $4) AND site = $5 ORDER BY id LIMIT 1`, r.Host, r.URL, r.User, r.Client, r.Site).Scan(&id)
 		switch {
 		case err == nil:
 			if _, err := t.ExecContext(ctx, `UPDATE requests SET repeats = repeats + 1, last_seen = $1 WHERE id = $2`, micro(now), id); err != nil {
 				return fmt.Errorf("store: fold request %d: %w", id, err)
 			}
-			r, err = getRequest(ctx, t, id)
+			r, err = getRequest(ctx, t, r.Site, id)
 			return err
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("store: find request: %w", err)
 		}
 		r.Created, r.LastSeen, r.Status = now, now, StatusPending
-		err = t.QueryRowContext(ctx, `INSERT INTO requests (created, username, client, groups, host, url, categories, reason, status, last_seen)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1) RETURNING id`,
-			micro(r.Created), r.User, r.Client, joinList(r.Groups), r.Host, r.URL, joinList(r.Categories), r.Reason, r.Status).Scan(&r.ID)
+		err = t.QueryRowContext(ctx, `INSERT INTO requests (created, username, client, groups, host, url, categories, reason, status, last_seen, site)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1, $10) RETURNING id`,
+			micro(r.Created), r.User, r.Client, joinList(r.Groups), r.Host, r.URL, joinList(r.Categories), r.Reason, r.Status, r.Site).Scan(&r.ID)
 		if err != nil {
 			return fmt.Errorf("store: insert request: %w", err)
 		}
@@ -91,21 +99,25 @@ func (s *Store) CreateRequest(ctx context.Context, r Request) (Request, error) {
 	return r, err
 }
 
-const requestCols = `id, created, username, client, groups, host, url, categories, reason, status, decided_by, decided_at, decision_reason, for_us, override_id, repeats, last_seen`
+const requestCols = `id, created, username, client, groups, host, url, categories, reason, status, decided_by, decided_at, decision_reason, for_us, override_id, repeats, last_seen, site`
 
 func scanRequest(sc rowScanner) (Request, error) {
 	var r Request
 	var created, decided, forUS, seen int64
 	var groups, cats string
 	err := sc.Scan(&r.ID, &created, &r.User, &r.Client, &groups, &r.Host, &r.URL, &cats, &r.Reason, &r.Status,
-		&r.DecidedBy, &decided, &r.DecisionReason, &forUS, &r.OverrideID, &r.Repeats, &seen)
+		&r.DecidedBy, &decided, &r.DecisionReason, &forUS, &r.OverrideID, &r.Repeats, &seen, &r.Site)
 	r.Created, r.DecidedAt, r.For, r.LastSeen = fromMicro(created), fromMicro(decided), time.Duration(forUS)*time.Microsecond, fromMicro(seen)
 	r.Groups, r.Categories = splitList(groups), splitList(cats)
 	return r, err
 }
 
-func getRequest(ctx context.Context, q queryer, id int64) (Request, error) {
-	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM requests WHERE id = $1`, id))
+func getRequest(ctx context.Context, q queryer, scope string, id int64) (Request, error) {
+	cond, args, err := siteScope(scope, "site", 2)
+	if err != nil {
+		return Request{}, fmt.Errorf("store: request %d: %w", id, err)
+	}
+	r, err := scanRequest(q.QueryRowContext(ctx, `SELECT `+requestCols+` FROM requests WHERE id = $1 AND `+cond, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("store: request %d: %w", id, ErrNotFound)
 	}
@@ -115,19 +127,23 @@ func getRequest(ctx context.Context, q queryer, id int64) (Request, error) {
 	return r, nil
 }
 
-// GetRequest returns one request.
-func (s *Store) GetRequest(ctx context.Context, id int64) (Request, error) {
-	return getRequest(ctx, s.r, id)
+// GetRequest returns one request in scope (a site, or AllSites).
+func (s *Store) GetRequest(ctx context.Context, scope string, id int64) (Request, error) {
+	return getRequest(ctx, s.r, scope, id)
 }
 
-// ListRequests returns requests with the given status ("" for all),
-// newest first, at most limit (0: no limit).
-func (s *Store) ListRequests(ctx context.Context, status string, limit int) ([]Request, error) {
-	q := `SELECT ` + requestCols + ` FROM requests WHERE ($1 = '' OR status = $1) ORDER BY id DESC`
+// ListRequests returns the requests in scope with the given status (""
+// for all), newest first, at most limit (0: no limit).
+func (s *Store) ListRequests(ctx context.Context, scope, status string, limit int) ([]Request, error) {
+	cond, args, err := siteScope(scope, "site", 2)
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	q := `SELECT ` + requestCols + ` FROM requests WHERE ($1 = '' OR status = $1) AND ` + cond + ` ORDER BY id DESC`
 	if limit > 0 {
 		q += " LIMIT " + strconv.Itoa(limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, status)
+	rows, err := s.r.QueryContext(ctx, q, append([]any{status}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: requests: %w", err)
 	}
@@ -180,7 +196,7 @@ func (s *Store) ApproveRequest(ctx context.Context, by Actor, id int64, a Approv
 	}
 	err := s.write(ctx, by, func(t *tx) error {
 		var err error
-		r, err = getRequest(ctx, t, id)
+		r, err = getRequest(ctx, t, by.scope(), id)
 		if err != nil {
 			return err
 		}
@@ -189,7 +205,7 @@ func (s *Store) ApproveRequest(ctx context.Context, by Actor, id int64, a Approv
 		}
 		before := r
 		now := s.now().Truncate(time.Microsecond).UTC()
-		o = policy.Override{Kind: KindUnblock, Verdict: policy.Allow, Until: now.Add(a.For), By: by.Name,
+		o = policy.Override{Kind: KindUnblock, Verdict: policy.Allow, Until: now.Add(a.For), By: by.Name, Site: r.Site,
 			Reason: fmt.Sprintf("request %d: %s", id, a.Reason)}
 		switch {
 		case a.Group != "" && a.Device:
@@ -245,7 +261,7 @@ func (s *Store) DenyRequest(ctx context.Context, by Actor, id int64, reason stri
 	}
 	err := s.write(ctx, by, func(t *tx) error {
 		var err error
-		r, err = getRequest(ctx, t, id)
+		r, err = getRequest(ctx, t, by.scope(), id)
 		if err != nil {
 			return err
 		}

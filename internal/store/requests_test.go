@@ -57,15 +57,15 @@ func TestRequestsConcernsAUA(t *testing.T) {
 		if d, err := s.DenyRequest(ctx, staff, r3.ID, "not for school"); err != nil || d.Status != StatusDenied {
 			t.Fatalf("deny: %+v %v", d, err)
 		}
-		if _, err := s.GetRequest(ctx, 999); !errors.Is(err, ErrNotFound) {
+		if _, err := s.GetRequest(ctx, AllSites, 999); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("missing: %v", err)
 		}
-		pending, _ := s.ListRequests(ctx, StatusPending, 0)
-		all, _ := s.ListRequests(ctx, "", 0)
+		pending, _ := s.ListRequests(ctx, AllSites, StatusPending, 0)
+		all, _ := s.ListRequests(ctx, AllSites, "", 0)
 		if len(pending) != 0 || len(all) != 3 || all[0].ID != r3.ID {
 			t.Fatalf("list: %d pending, %d all", len(pending), len(all))
 		}
-		if act, _ := s.ActiveOverrides(ctx, clk.Now()); len(act) != 2 {
+		if act, _ := s.ActiveOverrides(ctx, AllSites, clk.Now()); len(act) != 2 {
 			t.Fatalf("active after approvals: %d", len(act))
 		}
 
@@ -102,7 +102,7 @@ func TestRequestsConcernsAUA(t *testing.T) {
 		if ok, _ := s.HasAccepted(ctx, "bob", "2026-1"); ok {
 			t.Fatal("bob has not accepted")
 		}
-		missing, err := s.NotAccepted(ctx, m, "pupils-ks2", "2026-1")
+		missing, err := s.NotAccepted(ctx, DefaultSite, m, "pupils-ks2", "2026-1")
 		if err != nil || len(missing) != 1 || missing[0].Username != "bob" {
 			t.Fatalf("not accepted: %+v %v", missing, err)
 		}

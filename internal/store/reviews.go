@@ -64,6 +64,9 @@ func (r *Review) validate() error {
 
 // AddReview records a review with its audit record.
 func (s *Store) AddReview(ctx context.Context, by Actor, r Review) (Review, error) {
+	if _, err := siteFor(r.Site); err != nil {
+		return Review{}, err
+	}
 	r.RecordedAt = s.now().Truncate(time.Microsecond).UTC()
 	r.By = by.Name
 	r.CorrectedBy = 0
@@ -113,7 +116,7 @@ func scanReview(sc interface{ Scan(...any) error }) (Review, error) {
 
 // ListReviews returns a site's reviews, latest held first.
 func (s *Store) ListReviews(ctx context.Context, site string, limit int) ([]Review, error) {
-	q := `SELECT ` + reviewCols + ` FROM reviews r WHERE r.site = $1 ORDER BY r.held_on DESC, r.id DESC`
+	q := `SELECT ` + reviewCols + ` FROM reviews r WHERE (r.site = $1 OR $1 = '*') ORDER BY r.held_on DESC, r.id DESC`
 	if limit > 0 {
 		q += " LIMIT " + strconv.Itoa(limit)
 	}
@@ -136,7 +139,7 @@ func (s *Store) ListReviews(ctx context.Context, site string, limit int) ([]Revi
 // LastReview is the site's latest review that no later one corrects
 // (ErrNotFound: none yet).
 func (s *Store) LastReview(ctx context.Context, site string) (Review, error) {
-	r, err := scanReview(s.r.QueryRowContext(ctx, `SELECT `+reviewCols+` FROM reviews r WHERE r.site = $1
+	r, err := scanReview(s.r.QueryRowContext(ctx, `SELECT `+reviewCols+` FROM reviews r WHERE (r.site = $1 OR $1 = '*')
 		AND NOT EXISTS (SELECT 1 FROM reviews k WHERE k.corrects = r.id AND k.site = r.site)
 		ORDER BY r.held_on DESC, r.id DESC LIMIT 1`, site))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -145,7 +145,7 @@ func TestApproveForDevice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		active, _ := s.ActiveOverrides(ctx, clk.Now())
+		active, _ := s.ActiveOverrides(ctx, AllSites, clk.Now())
 		if len(active) != 1 || active[0].Client.String() != "10.20.0.7" || active[0].User != "" || active[0].Target != "game.example" || active[0].ID != o.ID {
 			t.Fatalf("overrides: %+v", active)
 		}

@@ -65,6 +65,9 @@ func sanctionObject(id int64) string { return "sanction:" + strconv.FormatInt(id
 // once) and its task, and their audit records, in one transaction: all
 // of them or none.
 func (s *Store) RecordSanctions(ctx context.Context, by Actor, site string, incidentID int64, list []NewSanction) ([]Sanction, error) {
+	if _, err := siteFor(site); err != nil {
+		return nil, err
+	}
 	if site == "" || len(list) == 0 {
 		return nil, fmt.Errorf("store: %w: sanctions need a site and at least one sanction", ErrInvalid)
 	}
@@ -72,7 +75,7 @@ func (s *Store) RecordSanctions(ctx context.Context, by Actor, site string, inci
 	out := make([]Sanction, 0, len(list))
 	err := s.write(ctx, by, func(t *tx) error {
 		var one int
-		err := t.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = $1 AND site = $2`, incidentID, site).Scan(&one)
+		err := t.QueryRowContext(ctx, `SELECT 1 FROM incidents WHERE id = $1 AND (site = $2 OR $2 = '*')`, incidentID, site).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: incident %d: %w", incidentID, ErrNotFound)
 		}
@@ -89,7 +92,9 @@ func (s *Store) RecordSanctions(ctx context.Context, by Actor, site string, inci
 			}
 			sc.Site, sc.IncidentID, sc.By, sc.At = site, incidentID, by.Name, now
 			if n.Suspension != nil {
-				o, err := t.insertOverride(ctx, *n.Suspension, 0)
+				susp := *n.Suspension
+				susp.Site = site // enforced in the sanction's school only
+				o, err := t.insertOverride(ctx, susp, 0)
 				if err != nil {
 					return err
 				}
@@ -136,7 +141,7 @@ func (s *Store) RevokeSanction(ctx context.Context, by Actor, site string, id in
 		}
 		now := t.s.now()
 		sc.RevokedAt, sc.RevokedBy, sc.RevokeReason = now.Truncate(time.Microsecond).UTC(), by.Name, reason
-		if _, err := t.ExecContext(ctx, `UPDATE sanctions SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND site = $5`,
+		if _, err := t.ExecContext(ctx, `UPDATE sanctions SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND (site = $5 OR $5 = '*')`,
 			micro(sc.RevokedAt), sc.RevokedBy, reason, id, site); err != nil {
 			return fmt.Errorf("store: revoke sanction %d: %w", id, err)
 		}
@@ -144,7 +149,7 @@ func (s *Store) RevokeSanction(ctx context.Context, by Actor, site string, id in
 		if sc.OverrideID == 0 {
 			return nil
 		}
-		o, revoked, err := getOverride(ctx, t, sc.OverrideID)
+		o, revoked, err := getOverride(ctx, t, site, sc.OverrideID)
 		if err != nil {
 			return err
 		}
@@ -176,7 +181,7 @@ func scanSanction(r rowScanner) (Sanction, error) {
 }
 
 func getSanction(ctx context.Context, q queryer, site string, id int64) (Sanction, error) {
-	sc, err := scanSanction(q.QueryRowContext(ctx, `SELECT `+sanctionCols+` FROM sanctions WHERE id = $1 AND site = $2`, id, site))
+	sc, err := scanSanction(q.QueryRowContext(ctx, `SELECT `+sanctionCols+` FROM sanctions WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site))
 	if errors.Is(err, sql.ErrNoRows) {
 		return sc, fmt.Errorf("store: sanction %d: %w", id, ErrNotFound)
 	}
@@ -194,12 +199,12 @@ func (s *Store) GetSanction(ctx context.Context, site string, id int64) (Sanctio
 
 // IncidentSanctions are an incident's sanctions, oldest first.
 func (s *Store) IncidentSanctions(ctx context.Context, site string, incidentID int64) ([]Sanction, error) {
-	return s.listSanctions(ctx, `WHERE site = $1 AND incident_id = $2 ORDER BY id`, site, incidentID)
+	return s.listSanctions(ctx, `WHERE (site = $1 OR $1 = '*') AND incident_id = $2 ORDER BY id`, site, incidentID)
 }
 
 // SanctionsOf are a person's sanctions, newest first.
 func (s *Store) SanctionsOf(ctx context.Context, site, username string) ([]Sanction, error) {
-	return s.listSanctions(ctx, `WHERE site = $1 AND username = $2 ORDER BY id DESC`, site, username)
+	return s.listSanctions(ctx, `WHERE (site = $1 OR $1 = '*') AND username = $2 ORDER BY id DESC`, site, username)
 }
 
 func (s *Store) listSanctions(ctx context.Context, where string, args ...any) ([]Sanction, error) {
@@ -227,7 +232,7 @@ func (s *Store) SanctionCounts(ctx context.Context, site string, from, to time.T
 	if !to.IsZero() {
 		end = micro(to)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT action, COUNT(*) FROM sanctions WHERE site = $1 AND at >= $2 AND at < $3 GROUP BY action`,
+	rows, err := s.r.QueryContext(ctx, `SELECT action, COUNT(*) FROM sanctions WHERE (site = $1 OR $1 = '*') AND at >= $2 AND at < $3 GROUP BY action`,
 		site, micro(from), end)
 	if err != nil {
 		return nil, fmt.Errorf("store: sanction counts: %w", err)
@@ -249,7 +254,7 @@ func (s *Store) SanctionCounts(ctx context.Context, site string, from, to time.T
 // the open ones only, or all.
 func (s *Store) SanctionTasks(ctx context.Context, site string, openOnly bool) ([]SanctionTask, error) {
 	q := `SELECT t.id, t.site, t.sanction_id, t.incident_id, s.username, s.details, t.created_at, t.done_at, t.done_by, t.notes
-		FROM sanction_tasks t JOIN sanctions s ON s.id = t.sanction_id WHERE t.site = $1`
+		FROM sanction_tasks t JOIN sanctions s ON s.id = t.sanction_id WHERE (t.site = $1 OR $1 = '*')`
 	if openOnly {
 		q += ` AND t.done_at = 0`
 	}
@@ -279,7 +284,7 @@ func (s *Store) SanctionTasks(ctx context.Context, site string, openOnly bool) (
 func (s *Store) CompleteSanctionTask(ctx context.Context, by Actor, site string, id int64, notes string) error {
 	return s.write(ctx, by, func(t *tx) error {
 		var done int64
-		err := t.QueryRowContext(ctx, `SELECT done_at FROM sanction_tasks WHERE id = $1 AND site = $2`, id, site).Scan(&done)
+		err := t.QueryRowContext(ctx, `SELECT done_at FROM sanction_tasks WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&done)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: task %d: %w", id, ErrNotFound)
 		}

@@ -37,7 +37,7 @@ func TestSanctionsAllOrNone(t *testing.T) {
 			t.Fatalf("invalid suspension: %v", err)
 		}
 		list, _ := s.IncidentSanctions(ctx, "school", in.ID)
-		ovs, _ := s.ActiveOverrides(ctx, clk.Now())
+		ovs, _ := s.ActiveOverrides(ctx, AllSites, clk.Now())
 		tasks, _ := s.SanctionTasks(ctx, "school", false)
 		recs, _ := s.ListAudit(ctx, AuditFilter{Action: "sanction.record"})
 		if len(list)+len(ovs)+len(tasks)+len(recs) != 0 {
@@ -64,7 +64,7 @@ func TestSanctionsAllOrNone(t *testing.T) {
 		if err != nil || !r.Revoked() || r.RevokedBy != "ms.dsl" {
 			t.Fatalf("revoke: %+v %v", r, err)
 		}
-		if ovs, _ := s.ActiveOverrides(ctx, clk.Now()); len(ovs) != 0 {
+		if ovs, _ := s.ActiveOverrides(ctx, AllSites, clk.Now()); len(ovs) != 0 {
 			t.Errorf("the suspension outlived the revoke: %+v", ovs)
 		}
 		if _, err := s.RevokeSanction(ctx, Actor{Name: "ms.dsl"}, "school", got[0].ID, "again"); !errors.Is(err, ErrInvalid) {

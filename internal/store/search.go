@@ -26,12 +26,16 @@ type ActivityFilter struct {
 	// Limit caps the events returned, newest first (default 1000; a
 	// negative limit returns everything).
 	Limit int
+	// site is the searcher's scope, set by SearchActivity from the actor
+	// (never from the request): a school, or AllSites.
+	site string
 }
 
 // SearchActivity streams matching events, newest first, to fn. Reading
 // the activity log is reading safeguarding data: the search itself (not
 // its results) is recorded in the audit trail as by's.
 func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, fn func(activity.Event) error) error {
+	f.site = by.scope()
 	q, args, err := searchQuery(f)
 	if err != nil {
 		return err
@@ -110,6 +114,9 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 	}
 	if f.Group != "" {
 		arg(`(',' || groups || ',') LIKE $? ESCAPE '\'`, "%,"+escapeLike(f.Group)+",%")
+	}
+	if f.site != "" && f.site != AllSites {
+		arg("site = $?", f.site)
 	}
 	if f.Verdict != "" {
 		arg("verdict = $?", f.Verdict)

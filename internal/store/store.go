@@ -138,6 +138,9 @@ type Actor struct {
 	// command (os/user, not $USER). Both go into the audit record.
 	Roles  string
 	OSUser string
+	// Site is the actor's site scope (a school, or "*" for the trust's
+	// staff); the audit record is kept under it ("school" when unset).
+	Site string
 }
 
 // Open connects, applies any pending migrations and returns the Store.

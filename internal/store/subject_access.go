@@ -58,6 +58,9 @@ func subjectObject(id int64) string { return "subject-request:" + strconv.Format
 // CreateSubjectRequest logs a request received at receivedAt, due one
 // calendar month later.
 func (s *Store) CreateSubjectRequest(ctx context.Context, by Actor, site, username string, receivedAt time.Time) (SubjectRequest, error) {
+	if _, err := siteFor(site); err != nil {
+		return SubjectRequest{}, err
+	}
 	r := SubjectRequest{Site: site, Username: username, ReceivedAt: receivedAt.Truncate(time.Microsecond).UTC(), LoggedBy: by.Name, Status: SubjectOpen}
 	r.DueAt = r.ReceivedAt.AddDate(0, 1, 0)
 	err := s.write(ctx, by, func(t *tx) error {
@@ -74,7 +77,7 @@ func (s *Store) CreateSubjectRequest(ctx context.Context, by Actor, site, userna
 // GetSubjectRequest returns one request of site (another site's is
 // ErrNotFound).
 func (s *Store) GetSubjectRequest(ctx context.Context, site string, id int64) (SubjectRequest, error) {
-	r, err := scanSubject(s.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subject_requests WHERE id = $1 AND site = $2`, id, site))
+	r, err := scanSubject(s.r.QueryRowContext(ctx, `SELECT `+subjectCols+` FROM subject_requests WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("store: subject request %d: %w", id, ErrNotFound)
 	}
@@ -86,7 +89,7 @@ func (s *Store) GetSubjectRequest(ctx context.Context, site string, id int64) (S
 
 // ListSubjectRequests returns site's requests, open ones first by due date.
 func (s *Store) ListSubjectRequests(ctx context.Context, site string) ([]SubjectRequest, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+subjectCols+` FROM subject_requests WHERE site = $1
+	rows, err := s.r.QueryContext(ctx, `SELECT `+subjectCols+` FROM subject_requests WHERE (site = $1 OR $1 = '*')
 		ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, due_at, id`, site)
 	if err != nil {
 		return nil, fmt.Errorf("store: subject requests: %w", err)
@@ -112,7 +115,7 @@ func (s *Store) WithholdSubjectItem(ctx context.Context, by Actor, site string, 
 	}
 	return s.write(ctx, by, func(t *tx) error {
 		var status string
-		err := t.QueryRowContext(ctx, `SELECT status FROM subject_requests WHERE id = $1 AND site = $2`, id, site).Scan(&status)
+		err := t.QueryRowContext(ctx, `SELECT status FROM subject_requests WHERE id = $1 AND (site = $2 OR $2 = '*')`, id, site).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: subject request %d: %w", id, ErrNotFound)
 		}
@@ -163,7 +166,7 @@ func (s *Store) SubjectWithheld(ctx context.Context, id int64) ([]Withholding, e
 // counted) went to the person.
 func (s *Store) ReleaseSubjectRequest(ctx context.Context, by Actor, site string, id int64, items, withheld int) error {
 	return s.write(ctx, by, func(t *tx) error {
-		res, err := t.ExecContext(ctx, `UPDATE subject_requests SET status = $1, released_at = $2, released_by = $3 WHERE id = $4 AND site = $5 AND status = $6`,
+		res, err := t.ExecContext(ctx, `UPDATE subject_requests SET status = $1, released_at = $2, released_by = $3 WHERE id = $4 AND (site = $5 OR $5 = '*') AND status = $6`,
 			SubjectReleased, micro(s.now()), by.Name, id, site, SubjectOpen)
 		if err != nil {
 			return fmt.Errorf("store: subject request %d: release: %w", id, err)

@@ -65,10 +65,18 @@ func (s *Store) CreateUser(ctx context.Context, by Actor, u identity.User, hash 
 }
 
 func (t *tx) insertUser(ctx context.Context, u *identity.User, hash string) error {
+	if u.Site == "" {
+		// A single school's callers (imports, directory sync, set-up)
+		// name no site: the person is the school's.
+		u.Site = DefaultSite
+	}
+	if err := CheckPersonSite(u.Site, u.Roles); err != nil {
+		return fmt.Errorf("store: user %s: %w", u.Username, err)
+	}
 	now := micro(t.s.now())
-	_, err := t.ExecContext(ctx, `INSERT INTO users (username, display_name, role, year_group, email, groups, password_hash, disabled, shared, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-		u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), hash, u.Disabled, u.Shared, now)
+	_, err := t.ExecContext(ctx, `INSERT INTO users (username, display_name, role, year_group, email, groups, password_hash, disabled, shared, created, updated, site)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)`,
+		u.Username, u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), hash, u.Disabled, u.Shared, now, u.Site)
 	if err != nil {
 		return fmt.Errorf("store: insert user %s: %w", u.Username, err)
 	}
@@ -89,6 +97,11 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, u identity.User) error
 }
 
 func (t *tx) updateUser(ctx context.Context, old, u *identity.User) error {
+	// A person's school is not changed by editing their profile.
+	u.Site = old.Site
+	if err := CheckPersonSite(u.Site, u.Roles); err != nil {
+		return fmt.Errorf("store: user %s: %w", u.Username, err)
+	}
 	if _, err := t.ExecContext(ctx, `UPDATE users SET display_name = $1, role = $2, year_group = $3, email = $4, groups = $5, shared = $6, disabled = $7, updated = $8 WHERE username = $9`,
 		u.DisplayName, identity.JoinRoles(u.Roles), u.YearGroup, u.Email, joinList(u.Groups), u.Shared, u.Disabled, micro(t.s.now()), u.Username); err != nil {
 		return fmt.Errorf("store: update user %s: %w", u.Username, err)
@@ -140,12 +153,12 @@ func (s *Store) SetDisabled(ctx context.Context, by Actor, username string, disa
 	})
 }
 
-const userCols = `username, display_name, role, year_group, email, groups, disabled, shared, password_hash`
+const userCols = `username, display_name, role, year_group, email, groups, disabled, shared, password_hash, site`
 
 func scanUser(sc rowScanner) (identity.User, string, error) {
 	var u identity.User
 	var roles, groups, hash string
-	err := sc.Scan(&u.Username, &u.DisplayName, &roles, &u.YearGroup, &u.Email, &groups, &u.Disabled, &u.Shared, &hash)
+	err := sc.Scan(&u.Username, &u.DisplayName, &roles, &u.YearGroup, &u.Email, &groups, &u.Disabled, &u.Shared, &hash, &u.Site)
 	// The role column holds a sorted, comma-separated list of roles
 	// (identity.JoinRoles); a single old value is a list of one. A name
 	// outside the fixed set, left by an older version, is dropped: it
@@ -183,9 +196,31 @@ func (s *Store) userWithHash(ctx context.Context, username string) (identity.Use
 	return userIn(ctx, s.r, username)
 }
 
-// ListUsers returns every user, by username.
-func (s *Store) ListUsers(ctx context.Context) ([]identity.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+// GetUserIn is GetUser inside a site scope: a person of another school is
+// ErrNotFound (trust staff, site "*", are found from every scope that
+// names a school they work for: every one).
+func (s *Store) GetUserIn(ctx context.Context, scope, username string) (identity.User, error) {
+	u, err := s.GetUser(ctx, username)
+	if err != nil {
+		return u, err
+	}
+	if scope == "" {
+		return identity.User{}, fmt.Errorf("store: user %s: %w", username, ErrNoSite)
+	}
+	if scope != AllSites && u.Site != scope {
+		return identity.User{}, fmt.Errorf("store: user %s: %w", username, ErrNotFound)
+	}
+	return u, nil
+}
+
+// ListUsers returns the users in scope (a site, or AllSites), by username.
+// A school's list does not include the trust's staff.
+func (s *Store) ListUsers(ctx context.Context, scope string) ([]identity.User, error) {
+	cond, args, err := siteScope(scope, "site", 1)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE `+cond+` ORDER BY username`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}

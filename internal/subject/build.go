@@ -18,7 +18,7 @@ import (
 // Sources is what an export reads.
 type Sources interface {
 	GetUser(ctx context.Context, username string) (identity.User, error)
-	ListUsers(ctx context.Context) ([]identity.User, error)
+	ListUsers(ctx context.Context, scope string) ([]identity.User, error)
 	DateOfBirth(ctx context.Context, username string) (string, error)
 	SearchActivity(ctx context.Context, by store.Actor, f store.ActivityFilter, fn func(activity.Event) error) error
 	SubjectRequests(ctx context.Context, username string) ([]store.Request, error)
@@ -103,7 +103,8 @@ func Build(ctx context.Context, src Sources, username string, opt Options) (*Exp
 	if err != nil {
 		return nil, fmt.Errorf("subject export: %w", err)
 	}
-	users, err := src.ListUsers(ctx)
+	// Everyone, every school: the anonymiser removes any name it knows.
+	users, err := src.ListUsers(ctx, store.AllSites)
 	if err != nil {
 		return nil, fmt.Errorf("subject export: %w", err)
 	}

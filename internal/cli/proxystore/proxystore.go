@@ -16,13 +16,17 @@ import (
 	"schoolgate/internal/store"
 )
 
-// Backends adapts the store to what the pages need.
-func Backends(st *store.Store) (pages.Requests, pages.Concerns, pages.Continues, pages.Agreements) {
-	b := &backend{st: st}
+// Backends adapts the store to what the pages need; what the pages store
+// (requests, concerns, click-throughs) belongs to site, the node's school.
+func Backends(st *store.Store, site string) (pages.Requests, pages.Concerns, pages.Continues, pages.Agreements) {
+	b := &backend{st: st, site: site}
 	return b, b, b, b
 }
 
-type backend struct{ st *store.Store }
+type backend struct {
+	st   *store.Store
+	site string
+}
 
 var (
 	_ pages.Requests   = (*backend)(nil)
@@ -38,7 +42,7 @@ func (b *backend) CreateRequest(ctx context.Context, r pages.Request) (int64, er
 	}
 	got, err := b.st.CreateRequest(ctx, store.Request{
 		User: r.User, Client: r.Client.String(), Groups: r.Groups, Host: r.Host, URL: r.URL,
-		Categories: r.Categories, Reason: reason,
+		Categories: r.Categories, Reason: reason, Site: b.site,
 	})
 	return got.ID, err
 }
@@ -56,12 +60,12 @@ func (b *backend) CreateConcern(ctx context.Context, c pages.Concern) (int64, er
 	}
 	// The same report again (another page's reference) is a repeat.
 	fold := fmt.Sprintf("[%s] %s\n%s", c.Kind, c.URL, c.Details)
-	got, err := b.st.CreateConcern(ctx, store.Concern{User: c.User, Client: c.Client.String(), Host: host, URL: c.URL, Text: text, Fold: fold})
+	got, err := b.st.CreateConcern(ctx, store.Concern{User: c.User, Client: c.Client.String(), Host: host, URL: c.URL, Text: text, Fold: fold, Site: b.site})
 	return got.ID, err
 }
 
 func (b *backend) RecordContinue(ctx context.Context, user string, client netip.Addr, host, url string, until time.Time) error {
-	_, err := b.st.RecordContinue(ctx, user, client, host, until)
+	_, err := b.st.RecordContinue(ctx, b.site, user, client, host, until)
 	return err
 }
 

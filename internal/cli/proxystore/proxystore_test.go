@@ -38,13 +38,13 @@ func stores(t *testing.T, f func(t *testing.T, st *store.Store)) {
 func TestBackends(t *testing.T) {
 	stores(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		reqs, concerns, continues, agreements := Backends(st)
+		reqs, concerns, continues, agreements := Backends(st, store.DefaultSite)
 		client := netip.MustParseAddr("10.1.2.3")
 		id, err := reqs.CreateRequest(ctx, pages.Request{User: "ann", Client: client, Groups: []string{"pupils"}, URL: "http://bet.test/spin", Host: "bet.test", Categories: []string{"gambling"}, Reason: "for my project", Ref: "SG-0000abcd"})
 		if err != nil || id == 0 {
 			t.Fatalf("request: %d %v", id, err)
 		}
-		got, err := st.ListRequests(ctx, "", 0)
+		got, err := st.ListRequests(ctx, store.AllSites, "", 0)
 		if err != nil || len(got) != 1 {
 			t.Fatalf("requests: %+v %v", got, err)
 		}
@@ -77,7 +77,7 @@ func TestBackends(t *testing.T) {
 		if err := continues.RecordContinue(ctx, "ann", client, "game.test", "http://game.test/", now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if ovs, err := st.ActiveOverrides(ctx, now); err != nil || len(ovs) != 1 {
+		if ovs, err := st.ActiveOverrides(ctx, store.AllSites, now); err != nil || len(ovs) != 1 {
 			t.Errorf("overrides after a Continue: %+v %v", ovs, err)
 		}
 		if ok, err := agreements.HasAccepted(ctx, "ann", "pupils", "v2"); err != nil || ok {

@@ -1,0 +1,25 @@
+package console
+
+import (
+	"context"
+	"time"
+)
+
+// NodeHealth is what the trust dashboard reads about the nodes: each
+// node's last report (the heartbeats the nodes write fill it). The
+// console owns the interface; a nil one, or a school with no node in the
+// list, shows "no report".
+type NodeHealth interface {
+	Nodes(ctx context.Context) ([]NodeStatus, error)
+}
+
+// NodeStatus is one node's last report.
+type NodeStatus struct {
+	Site     string    `json:"site"`
+	Node     string    `json:"node"`
+	LastSeen time.Time `json:"last_seen"`
+	// Stale says the node has not reported for longer than it should.
+	Stale bool `json:"stale"`
+	// Error is the node's last error ("" for none).
+	Error string `json:"error,omitempty"`
+}
