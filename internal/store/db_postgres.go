@@ -18,11 +18,10 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(4)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return fmt.Errorf("store: connect to PostgreSQL %s/%s: %w", cfg.Host, cfg.Database, err)
-	}
 	s.w, s.r = db, db
+	if err := db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: connect to PostgreSQL %s/%s: %w: %w", cfg.Host, cfg.Database, ErrUnavailable, err)
+	}
 	return nil
 }
 
