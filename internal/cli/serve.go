@@ -199,6 +199,10 @@ func (d *serveDeps) adminService(cfg config.Admin) (service, error) {
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-d.ready:
+			if why := d.degraded(); why != "" {
+				fmt.Fprintln(w, "degraded:", why) // still filtering: 200
+				return
+			}
 			fmt.Fprintln(w, "ok")
 		default:
 			http.Error(w, "starting", http.StatusServiceUnavailable)

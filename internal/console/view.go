@@ -64,7 +64,10 @@ type page struct {
 	// NewAlerts is the live count of new alerts, for a visitor who
 	// sees alerts (nil: none shown).
 	NewAlerts *int64
-	Body      any
+	// Degraded says the database does not answer (the node filters from
+	// its local copy): a banner on every page the console can still show.
+	Degraded string
+	Body     any
 }
 
 type navItem struct {
@@ -103,7 +106,7 @@ type errorView struct {
 // render writes a page with its status. Templates run into a buffer, so
 // a template error is a clean 500 rather than half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, body any) {
-	p := page{Template: name, Site: c.snap().Config().Site.Name, Body: body}
+	p := page{Template: name, Site: c.snap().Config().Site.Name, Body: body, Degraded: c.degraded()}
 	if p.Site == "" {
 		p.Site = "Schoolgate"
 	}
