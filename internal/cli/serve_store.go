@@ -39,7 +39,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opt.MakeSecretKey = true // serve makes the at-rest key; commands only use it
+	opt.MakeSecretKey = true             // serve makes the at-rest key; commands only use it
 	opt.Deferred = opt.PostgresDSN != "" // a trust's node starts without its database (serve_offline.go)
 	st, err := store.Open(ctx, opt)
 	if err != nil {
