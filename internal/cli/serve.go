@@ -62,6 +62,8 @@ type serveDeps struct {
 	reload *reloads   // serve_reload.go
 	// notifier delivers alerts (serve_notify.go); nil without contacts.
 	notifier *notify.Dispatcher
+	// nodeName is --node-name, the node's name in its heartbeats.
+	nodeName string
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -71,6 +73,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	cf.register(a, fs)
 	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	nodeName := fs.String("node-name", "", "this node's name in the nodes list (default: the host name and the first listen address)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +82,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return fmt.Errorf("%w: --log-level: %v", ErrUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
-	d := &serveDeps{dataDir: cf.data, stdout: a.Stdout, log: log, now: time.Now, ready: make(chan struct{})}
+	d := &serveDeps{dataDir: cf.data, stdout: a.Stdout, log: log, now: time.Now, ready: make(chan struct{}), nodeName: *nodeName}
 	d.raiseFileLimit()
 	if *fakeNow != "" {
 		t0, err := time.Parse(time.RFC3339, *fakeNow)

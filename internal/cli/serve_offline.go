@@ -70,8 +70,9 @@ func (d *serveDeps) startOffline(ctx context.Context, feed *store.OverrideFeed) 
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); st.RunHealth(bg, healthEvery) }()
+	go func() { defer wg.Done(); d.runHeartbeat(bg) }()
 	go func() { defer wg.Done(); d.keepLocalCopy(bg, path, saved) }()
 	d.closers = append(d.closers, func() error { cancel(); wg.Wait(); return nil })
 	return nil

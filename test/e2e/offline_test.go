@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 
 	"schoolgate/internal/dnsfilter/dnstest"
+	"schoolgate/internal/store"
 	"schoolgate/internal/store/storetest"
 )
 
@@ -28,7 +30,8 @@ import (
 // degraded, and the node recovers. Then the node is restarted while the
 // database is unreachable: it starts from its local copy and filters the
 // same (the grant), refuses a log-in it never verified, and comes back
-// whole when the database returns.
+// whole when the database returns. Each node's heartbeat appears in
+// `schoolgate nodes`, and the stopped one goes stale after a minute.
 func TestOfflineNode(t *testing.T) {
 	needTool(t, "curl", "curl")
 	dsn := storetest.PostgresDSN(t)
@@ -55,7 +58,7 @@ func TestOfflineNode(t *testing.T) {
 	dnsWrite(t, dir, "policy.yaml", policy)
 	env := append(os.Environ(), "SCHOOLGATE_DATA="+data, "SCHOOLGATE_POSTGRES="+relay.dsn(t, dsn))
 
-	in := offlineServe(t, dir, data, env)
+	in := offlineServe(t, dir, data, "gate-1", env)
 	const password = "Volcano-Lava-Magma-42"
 	in.cli(t, password+"\n", "users", "add", "quinby", "--groups", "staff", "--password-stdin", "--by", "admin")
 	in.cli(t, "", "users", "add", "mrsmith", "--role", "teacher", "--by", "admin")
@@ -92,6 +95,20 @@ func TestOfflineNode(t *testing.T) {
 	})
 	if fi, err := os.Stat(copyPath); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("local copy: %v %v, want mode 0600", fi.Mode(), err)
+	}
+	node := func(in *offlineNode, name string) (store.NodeHealth, bool) {
+		out := in.cli(t, "", "nodes", "--json")
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var n store.NodeHealth
+			if json.Unmarshal([]byte(l), &n) == nil && n.Name == name {
+				return n, true
+			}
+		}
+		return store.NodeHealth{}, false
+	}
+	waitFor(t, 15*time.Second, "gate-1's heartbeat", func() bool { _, ok := node(in, "gate-1"); return ok })
+	if n, _ := node(in, "gate-1"); n.Stale || n.Site != "school" || len(n.PolicyHash) != 64 || n.ListsAge <= 0 {
+		t.Errorf("gate-1's heartbeat: %+v", n)
 	}
 	social := "http://social.test:" + origins.http + "/"
 	asAna := func(in *offlineNode) (int, string, error) {
@@ -186,7 +203,7 @@ func TestOfflineNode(t *testing.T) {
 	// Restarted while the database is unreachable: from the local copy.
 	relay.close()
 	in.stop()
-	in2 := offlineServe(t, dir, data, env)
+	in2 := offlineServe(t, dir, data, "gate-2", env)
 	waitFor(t, 5*time.Second, "the local copy loaded", func() bool {
 		return strings.Contains(in2.logText(), "filtering from the local copy")
 	})
@@ -207,6 +224,11 @@ func TestOfflineNode(t *testing.T) {
 	if code, body, err := asAna(in2); err != nil || code != 200 || !strings.Contains(body, "origin says hello") {
 		t.Errorf("ana once the database is back: %d %v %.80q", code, err, body)
 	}
+	waitFor(t, 15*time.Second, "gate-2's heartbeat once the database is back", func() bool { n, ok := node(in2, "gate-2"); return ok && !n.Stale })
+	waitFor(t, 75*time.Second, "gate-1 stale, a minute after its last heartbeat", func() bool { n, ok := node(in2, "gate-1"); return ok && n.Stale })
+	if out := in2.cli(t, "", "nodes", "--site", "school"); !strings.Contains(out, "gate-1") || !strings.Contains(out, "stale") {
+		t.Errorf("schoolgate nodes --site school:\n%s", out)
+	}
 	for _, l := range []string{in.logText(), in2.logText()} {
 		if strings.Contains(l, "quinby") {
 			t.Errorf("a person's name in the system log")
@@ -220,10 +242,10 @@ type offlineNode struct {
 	dns string
 }
 
-func offlineServe(t *testing.T, dir, data string, env []string) *offlineNode {
+func offlineServe(t *testing.T, dir, data, name string, env []string) *offlineNode {
 	t.Helper()
 	in := &proxyInstance{bin: dnsBinary(t), dir: dir, data: data, env: env, serveProcess: newServeProcess()}
-	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(dir, "policy.yaml"), "--data", data)
+	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(dir, "policy.yaml"), "--data", data, "--node-name", name)
 	cmd.Env = env
 	addrs := in.start(t, cmd, proxyListenRe, proxyPageRe, dnsListenRe, proxyAdminRe)
 	in.proxy, in.page, in.admin = addrs[0], addrs[1], addrs[3]
