@@ -50,7 +50,7 @@ var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
 	"sanctions", "tasks", "incidents", "incident_new", "incident",
-	"checks", "check", "reviews", "findings", "alerts", "alert"}
+	"checks", "check", "reviews", "findings", "alerts", "alert", "nodes"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -96,6 +96,7 @@ var nav = []struct {
 	{"/tasks", "Tasks", need(safeguarding.DecideRequests)},
 	{"/checks", "Checks", need(safeguarding.ReadChecks)},
 	{"/alerts", "Alerts", needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)},
+	{"/nodes", "Nodes", need(safeguarding.ReadNodes)},
 }
 
 // errorView is the error page's model.

@@ -43,6 +43,9 @@ const (
 	ReadPupilAlerts         Capability = "read-pupil-alerts"         // alerts about pupils, with names
 	ReadStaffAlerts         Capability = "read-staff-alerts"         // alerts about staff
 	ReadCircumventionAlerts Capability = "read-circumvention-alerts" // circumvention alerts (technical)
+
+	// Trusts (issue 14).
+	ReadNodes Capability = "read-nodes" // the serve nodes' heartbeats
 )
 
 // Capabilities is every capability, in order (a new slice each call).
@@ -50,7 +53,7 @@ func Capabilities() []Capability {
 	return []Capability{GrantPermission, DecideRequests, Suspend, ViewNamedPupilActivity, ViewNamedStaffActivity,
 		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard,
 		RecordIncident, ReadPupilIncidents, ReadStaffIncidents, Investigate, Sanction, RecordChecks, ReadChecks,
-		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts}
+		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts, ReadNodes}
 }
 
 const (
@@ -94,6 +97,8 @@ var permissions = map[Capability][]identity.Role{
 	ReadPupilAlerts:         {esafety, dsl},
 	ReadStaffAlerts:         {dsl, slt},
 	ReadCircumventionAlerts: {technical},
+
+	ReadNodes: {technical, slt},
 }
 
 // Can reports whether any of roles has the capability. Unknown

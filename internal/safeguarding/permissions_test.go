@@ -38,6 +38,8 @@ func TestPermissionTable(t *testing.T) {
 		ReadPupilAlerts:         "esafety-lead dsl",
 		ReadStaffAlerts:         "dsl slt",
 		ReadCircumventionAlerts: "technical",
+
+		ReadNodes: "technical slt",
 	}
 	if len(want) != len(Capabilities()) {
 		t.Fatalf("%d capabilities, %d in the expected table", len(Capabilities()), len(want))
