@@ -30,7 +30,8 @@ import (
 // degraded, and the node recovers. Then the node is restarted while the
 // database is unreachable: it starts from its local copy and filters the
 // same (the grant), refuses a log-in it never verified, and comes back
-// whole when the database returns. Each node's heartbeat appears in
+// whole when the database returns. An alert fired while cut off is
+// raised once the database answers. Each node's heartbeat appears in
 // `schoolgate nodes`, and the stopped one goes stale after a minute.
 func TestOfflineNode(t *testing.T) {
 	needTool(t, "curl", "curl")
@@ -62,6 +63,7 @@ func TestOfflineNode(t *testing.T) {
 	const password = "Volcano-Lava-Magma-42"
 	in.cli(t, password+"\n", "users", "add", "quinby", "--groups", "staff", "--password-stdin", "--by", "admin")
 	in.cli(t, "", "users", "add", "mrsmith", "--role", "teacher", "--by", "admin")
+	in.cli(t, "", "users", "add", "dsl1", "--role", "dsl", "--by", "admin")
 	in.cli(t, "", "grant", "--to", "pupils", "--target", "game.test", "--for", "2h", "--by", "mrsmith", "--reason", "offline test")
 
 	dnsA := func(in *offlineNode, name string) (string, error) {
@@ -183,10 +185,17 @@ func TestOfflineNode(t *testing.T) {
 	if body := healthz(t, in.admin); !strings.Contains(body, "degraded: database") {
 		t.Errorf("/healthz while cut off: %q", body)
 	}
+	// An alert that fires while cut off (the built-in rule for illegal
+	// categories) is kept, and raised once the database answers.
+	if a, err := dnsA(in, "bad.test"); err != nil || a == dnstest.AddrFor("bad.test").String() {
+		t.Errorf("bad.test while cut off: %q %v, want blocked", a, err)
+	}
 	time.Sleep(30*time.Second - time.Since(cut))
 	relay.open(t)
 	waitFor(t, 15*time.Second, "recovered in /metrics", func() bool { return degraded(in) == 0 })
-	time.Sleep(2 * time.Second)
+	waitFor(t, 30*time.Second, "the alert raised while cut off stored once the database answers", func() bool {
+		return strings.Contains(in.cli(t, "", "alerts", "list", "--by", "dsl1", "--json"), "illegal-content")
+	})
 	close(stop)
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
