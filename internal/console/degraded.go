@@ -16,3 +16,10 @@ func (c *Console) degraded() string {
 	return "Degraded: the database has not answered since " + h.Since.Format(time.TimeOnly) +
 		". Filtering goes on with the last policy, users and overrides; changes made here cannot be saved until it returns."
 }
+
+// unavailableMessage answers what needs the database while it does not
+// answer (503).
+const unavailableMessage = "The database is not answering, so this cannot be done now; filtering goes on. Try again once it is back."
+
+// unavailable reports whether the database does not answer.
+func (c *Console) unavailable() bool { return c.st != nil && !c.st.Reachable() }

@@ -148,6 +148,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // the route's pattern, never the page's data nor the path (a path such as
 // /people/ada/chronology names a person).
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	if c.unavailable() {
+		c.log.Warn("console: the database does not answer", "route", r.Pattern)
+		c.render(w, r, http.StatusServiceUnavailable, "error", v, errorView{Title: "Database unavailable", Message: unavailableMessage})
+		return
+	}
 	c.log.Error("console: request failed", "route", r.Pattern, "err", err)
 	c.render(w, r, http.StatusInternalServerError, "error", v, errorView{Title: "Something went wrong", Message: "The console could not do that. Try again; if it keeps happening, tell the technical team the time it happened."})
 }

@@ -55,7 +55,8 @@ func TestOfflineNode(t *testing.T) {
 	}
 	policy := strings.Replace(proxyPolicyBase, "dns: {listen: []}",
 		fmt.Sprintf("dns: {listen: [\"127.0.0.1:0\"], upstreams: [%q], timeout: 1s}", up.Addr()), 1) +
-		"  auth: basic\n  realm: E2E School\n  allow_destinations: [127.0.0.0/8]\n"
+		"  auth: basic\n  realm: E2E School\n  allow_destinations: [127.0.0.0/8]\n" +
+		"console: {listen: 127.0.0.1:0, tls: off}\n"
 	dnsWrite(t, dir, "policy.yaml", policy)
 	env := append(os.Environ(), "SCHOOLGATE_DATA="+data, "SCHOOLGATE_POSTGRES="+relay.dsn(t, dsn))
 
@@ -185,6 +186,15 @@ func TestOfflineNode(t *testing.T) {
 	if body := healthz(t, in.admin); !strings.Contains(body, "degraded: database") {
 		t.Errorf("/healthz while cut off: %q", body)
 	}
+	// The console says so on the pages it can still show, and answers
+	// 503 for what needs the database.
+	if code, body := httpGet(t, in.console+"/login"); code != 200 || !strings.Contains(body, "Degraded: the database has not answered") {
+		t.Errorf("the console's sign-in page while cut off: %d\n%.400s", code, body)
+	}
+	if code, body := httpGet(t, in.console+"/api/v1/me", "Authorization", "Bearer sg_nosuchtoken"); code != http.StatusServiceUnavailable ||
+		!strings.Contains(body, "database is not answering") {
+		t.Errorf("the API while cut off: %d %s", code, body)
+	}
 	// An alert that fires while cut off (the built-in rule for illegal
 	// categories) is kept, and raised once the database answers.
 	if a, err := dnsA(in, "bad.test"); err != nil || a == dnstest.AddrFor("bad.test").String() {
@@ -248,7 +258,7 @@ func TestOfflineNode(t *testing.T) {
 // offlineNode is a running serve with DNS and the proxy.
 type offlineNode struct {
 	*proxyInstance
-	dns string
+	dns, console string
 }
 
 func offlineServe(t *testing.T, dir, data, name string, env []string) *offlineNode {
@@ -256,10 +266,10 @@ func offlineServe(t *testing.T, dir, data, name string, env []string) *offlineNo
 	in := &proxyInstance{bin: dnsBinary(t), dir: dir, data: data, env: env, serveProcess: newServeProcess()}
 	cmd := exec.Command(in.bin, "serve", "-c", filepath.Join(dir, "policy.yaml"), "--data", data, "--node-name", name)
 	cmd.Env = env
-	addrs := in.start(t, cmd, proxyListenRe, proxyPageRe, dnsListenRe, proxyAdminRe)
+	addrs := in.start(t, cmd, proxyListenRe, proxyPageRe, dnsListenRe, proxyAdminRe, consoleListenRe)
 	in.proxy, in.page, in.admin = addrs[0], addrs[1], addrs[3]
 	waitFor(t, 30*time.Second, "serve ready", func() bool { return strings.Contains(in.logText(), "schoolgate ready") })
-	return &offlineNode{proxyInstance: in, dns: addrs[2]}
+	return &offlineNode{proxyInstance: in, dns: addrs[2], console: addrs[4]}
 }
 
 func healthz(t *testing.T, admin string) string {
@@ -271,4 +281,23 @@ func healthz(t *testing.T, admin string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return fmt.Sprintf("%d %s", resp.StatusCode, b)
+}
+
+func httpGet(t *testing.T, u string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
