@@ -102,7 +102,8 @@ func (s *Store) RunHealth(ctx context.Context, interval time.Duration) {
 }
 
 func (s *Store) checkHealth(ctx context.Context, timeout time.Duration) {
-	pctx, cancel := context.WithTimeout(ctx, max(timeout, time.Second))
+	// A database slow under load is not an unreachable one: seconds.
+	pctx, cancel := context.WithTimeout(ctx, max(3*timeout, 3*time.Second))
 	defer cancel()
 	err := s.w.PingContext(pctx)
 	if err == nil {
