@@ -23,7 +23,13 @@ func (e *Engine) keepCursor(ctx context.Context) {
 	rs := e.current()
 	cur, ok, err := e.opt.Store.ClaimAlertCursor(ctx, rs.Site, e.opt.Holder, leaseFor)
 	if err != nil {
-		e.log.Error("alerts: the rules' cursor", "err", err)
+		// The database does not answer (a node cut off from it): judge
+		// the live events here, keeping the hits until it answers; a
+		// repeat another node raises too folds into the same alert.
+		if !e.owner {
+			e.log.Warn("alerts: the rules' lease cannot be checked: judging this node's events meanwhile", "err", err)
+		}
+		e.owner = true
 		return
 	}
 	if !ok {

@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"reload":    {"ask the running serve to reload its policy (--force: even one much smaller)", runReload},
 		"users":     {"users import|add|passwd|disable|enable|show|list: the user directory", runUsers},
 		"grant":     {"grant a time-limited override to a user or group (grant list, grant revoke ID)", runGrant},
+		"nodes":     {"nodes [--site S]: each serve node's last heartbeat, stale ones flagged", runNodes},
 		"audit":     {"audit verify|head|list: the hash-chained audit trail", runAudit},
 		"activity":  {"activity search|purge: the activity log", runActivity},
 		"requests":  {"requests list|approve|deny: filter-change requests from the block page", runRequests},

@@ -63,6 +63,8 @@ type serveDeps struct {
 	// notifier delivers alerts (serve_notify.go); nil without contacts.
 	notifier *notify.Dispatcher
 	node     *nodePolicy // serve_node.go; nil unless --site --node
+	// nodeName is --node-name, the node's name in its heartbeats.
+	nodeName string
 }
 
 func runServe(ctx context.Context, a *App, args []string) error {
@@ -73,6 +75,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 	fakeNow := fs.String("now", "", "testing: start the clock at this RFC 3339 time (it then runs normally)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	nf := registerNodeFlags(fs)
+	nodeName := fs.String("node-name", "", "this node's name in the nodes list (default: the host name and the first listen address)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func runServe(ctx context.Context, a *App, args []string) error {
 		return fmt.Errorf("%w: --log-level: %v", ErrUsage, err)
 	}
 	log := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: level}))
-	d := &serveDeps{dataDir: cf.data, stdout: a.Stdout, log: log, now: time.Now, ready: make(chan struct{})}
+	d := &serveDeps{dataDir: cf.data, stdout: a.Stdout, log: log, now: time.Now, ready: make(chan struct{}), nodeName: *nodeName}
 	d.raiseFileLimit()
 	if *fakeNow != "" {
 		t0, err := time.Parse(time.RFC3339, *fakeNow)
@@ -201,6 +204,10 @@ func (d *serveDeps) adminService(cfg config.Admin) (service, error) {
 	d.adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-d.ready:
+			if why := d.degraded(); why != "" {
+				fmt.Fprintln(w, "degraded:", why) // still filtering: 200
+				return
+			}
 			fmt.Fprintln(w, "ok")
 		default:
 			http.Error(w, "starting", http.StatusServiceUnavailable)

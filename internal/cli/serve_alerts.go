@@ -32,8 +32,11 @@ func (d *serveDeps) alertServices() ([]service, error) {
 	eng, err := alerts.New(rs, alerts.Options{
 		Store: d.st.store,
 		Roles: func(ctx context.Context, user string) ([]identity.Role, error) {
-			u, err := d.st.store.GetUser(ctx, user)
-			return u.Roles, err
+			u, err := d.st.dir.Lookup(ctx, user) // the local copy while the database does not answer
+			if err != nil {
+				return nil, err
+			}
+			return u.Roles, nil
 		},
 		Now:        d.now,
 		Holder:     fmt.Sprintf("%s/%d", host, os.Getpid()),

@@ -61,9 +61,11 @@ func (d *serveDeps) consoleServices() ([]service, error) {
 	fmt.Fprintf(d.stdout, "Safeguarding console: %s/\n", base)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	link, err := c.SetupLink(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("console: %w", err)
+	var link string
+	if d.st.store.Reachable() { // else no set-up link: a node without its database cannot tell (serve_offline.go)
+		if link, err = c.SetupLink(ctx); err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
 	}
 	if link != "" {
 		d.log.Warn("nobody can sign in to the console yet: the one-time set-up link is on standard output")

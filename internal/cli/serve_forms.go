@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net"
 	"time"
@@ -14,6 +15,13 @@ import (
 // the store (made on first use) so that every node sharing the database
 // accepts the forms the others showed, and never in the policy file.
 func formTokenKey(st *store.Store) ([]byte, error) {
+	if !st.Reachable() {
+		// A node started without its database: a key of its own, so its
+		// block page's forms work (until a restart with the database).
+		key := make([]byte, 32)
+		rand.Read(key)
+		return key, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	key, err := st.Secret(ctx, pages.TokenKeyName, 32)

@@ -146,13 +146,10 @@ func (p *nodePolicy) close() error {
 	return err
 }
 
-// storeOptions points serve's store at the node's database; a node started
-// without it keeps its activity in a local SQLite file meanwhile.
+// storeOptions points serve's store at the node's database. A node started
+// without it runs on its local copies (serve_offline.go) and spools its
+// activity until the database answers.
 func (p *nodePolicy) storeOptions(opt *store.Options) {
-	if p.offline {
-		opt.PostgresDSN, opt.SQLitePath = "", filepath.Join(p.dir, "offline.db")
-		return
-	}
 	opt.PostgresDSN, opt.SQLitePath = p.dsn, ""
 }
 

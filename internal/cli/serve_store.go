@@ -42,7 +42,8 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	if d.node != nil {
 		d.node.storeOptions(&opt)
 	}
-	opt.MakeSecretKey = true // serve makes the at-rest key; commands only use it
+	opt.MakeSecretKey = true             // serve makes the at-rest key; commands only use it
+	opt.Deferred = opt.PostgresDSN != "" // a trust's node starts without its database (serve_offline.go)
 	st, err := store.Open(ctx, opt)
 	if err != nil {
 		return err
@@ -67,8 +68,8 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}
 
 	feed := &store.OverrideFeed{Store: st, Engine: d.engine, Log: d.log, Site: d.nodeSite()}
-	if err := feed.Load(ctx); err != nil {
-		return fmt.Errorf("live overrides: %w", err)
+	if err := d.startOffline(ctx, feed); err != nil {
+		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -79,9 +80,7 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	}()
 	go func() {
 		defer wg.Done()
-		if err := feed.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			d.log.Error("live overrides feed stopped", "err", err)
-		}
+		d.runOverrideFeed(bg, feed)
 	}()
 	go func() {
 		defer wg.Done()
@@ -109,6 +108,9 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
+			if !st.Reachable() {
+				return 0
+			}
 			t, err := st.RolledUpTo(ctx)
 			if err != nil || t.IsZero() {
 				return 0

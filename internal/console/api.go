@@ -133,6 +133,10 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // apiFail is a 500: the detail goes to the system log, not the caller.
 // The log gets the route's pattern, not the path, which may name a person.
 func (c *Console) apiFail(w http.ResponseWriter, r *http.Request, err error) {
+	if c.unavailable() {
+		writeJSON(w, http.StatusServiceUnavailable, apiErr{Error: unavailableMessage})
+		return
+	}
 	c.log.Error("console: API call failed", "route", r.Pattern, "err", err)
 	writeJSON(w, http.StatusInternalServerError, apiErr{Error: "the console could not do that; try again, and tell the technical team the time if it keeps happening"})
 }

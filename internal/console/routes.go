@@ -119,6 +119,7 @@ func (c *Console) routes() []route {
 		{"POST /alerts/{id}/close", seeAlerts, c.alertClose},
 		{"POST /alerts/{id}/assign", seeAlerts, c.alertAssign},
 		{"POST /alerts/{id}/notes", seeAlerts, c.alertNote},
+		{"GET /nodes", need(safeguarding.ReadNodes), c.nodesShow},
 
 		// The JSON API (api.go): a bearer token or the session; 401 for
 		// any path under /api/v1 without one.
@@ -151,6 +152,7 @@ func (c *Console) routes() []route {
 		{"GET /api/v1/alerts/count", seeAlerts, c.apiAlertsCount},
 		{"POST /api/v1/alerts/{id}/ack", seeAlerts, c.apiAlertAck},
 		{"POST /api/v1/alerts/{id}/close", seeAlerts, c.apiAlertClose},
+		{"GET /api/v1/nodes", need(safeguarding.ReadNodes), c.apiNodes},
 		{"/api/v1/", signedIn(), c.apiNotFound},
 	}
 }

@@ -50,7 +50,7 @@ var pageNames = []string{"error", "login", "setup", "setup_done", "totp", "enrol
 	"activity", "activity_code", "chronology", "concerns", "concern", "policy", "audit", "people", "person", "aua", "devices",
 	"subject_access", "subject_request", "reports_governors", "investigation_new", "investigation", "investigation_print",
 	"sanctions", "tasks", "incidents", "incident_new", "incident",
-	"checks", "check", "reviews", "findings", "alerts", "alert", "policy_history", "trust"}
+	"checks", "check", "reviews", "findings", "alerts", "alert", "policy_history", "trust", "nodes"}
 
 // page is what the layout sees: the view model of the page in Body.
 type page struct {
@@ -64,7 +64,10 @@ type page struct {
 	// NewAlerts is the live count of new alerts, for a visitor who
 	// sees alerts (nil: none shown).
 	NewAlerts *int64
-	Body      any
+	// Degraded says the database does not answer (the node filters from
+	// its local copy): a banner on every page the console can still show.
+	Degraded string
+	Body     any
 }
 
 type navItem struct {
@@ -94,6 +97,7 @@ var nav = []struct {
 	{"/tasks", "Tasks", need(safeguarding.DecideRequests)},
 	{"/checks", "Checks", need(safeguarding.ReadChecks)},
 	{"/alerts", "Alerts", needAny(safeguarding.ReadPupilAlerts, safeguarding.ReadStaffAlerts, safeguarding.ReadCircumventionAlerts)},
+	{"/nodes", "Nodes", need(safeguarding.ReadNodes)},
 }
 
 // errorView is the error page's model.
@@ -104,7 +108,7 @@ type errorView struct {
 // render writes a page with its status. Templates run into a buffer, so
 // a template error is a clean 500 rather than half a page.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v *visit, body any) {
-	p := page{Template: name, Site: c.snap().Config().Site.Name, Body: body}
+	p := page{Template: name, Site: c.snap().Config().Site.Name, Body: body, Degraded: c.degraded()}
 	if p.Site == "" {
 		p.Site = "Schoolgate"
 	}
@@ -145,6 +149,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 // the route's pattern, never the page's data nor the path (a path such as
 // /people/ada/chronology names a person).
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	if c.unavailable() {
+		c.log.Warn("console: the database does not answer", "route", r.Pattern)
+		c.render(w, r, http.StatusServiceUnavailable, "error", v, errorView{Title: "Database unavailable", Message: unavailableMessage})
+		return
+	}
 	c.log.Error("console: request failed", "route", r.Pattern, "err", err)
 	c.render(w, r, http.StatusInternalServerError, "error", v, errorView{Title: "Something went wrong", Message: "The console could not do that. Try again; if it keeps happening, tell the technical team the time it happened."})
 }

@@ -48,6 +48,8 @@ const (
 	RollbackPolicy Capability = "rollback-policy" // store an earlier policy version as the newest
 	// Trusts (issue 14).
 	TrustDashboard Capability = "trust-dashboard" // every school at a glance (the trust's staff)
+	// Trusts (issue 14).
+	ReadNodes Capability = "read-nodes" // the serve nodes' heartbeats
 )
 
 // Capabilities is every capability, in order (a new slice each call).
@@ -56,7 +58,7 @@ func Capabilities() []Capability {
 		ReadConcerns, ManageAUA, ManagePeople, ReadAudit, EndDeviceSignIn, ReadPolicy, ViewCounts, Dashboard,
 		RecordIncident, ReadPupilIncidents, ReadStaffIncidents, Investigate, Sanction, RecordChecks, ReadChecks,
 		GovernorsReport, SubjectAccess, ReadPupilAlerts, ReadStaffAlerts, ReadCircumventionAlerts, RollbackPolicy,
-		TrustDashboard}
+		TrustDashboard, ReadNodes}
 }
 
 const (
@@ -103,6 +105,7 @@ var permissions = map[Capability][]identity.Role{
 
 	RollbackPolicy: {technical},
 	TrustDashboard: {identity.RoleTrustDSL, identity.RoleTrustTechnical, identity.RoleTrustSLT},
+	ReadNodes:      {technical, slt},
 }
 
 // Can reports whether any of roles has the capability. Unknown

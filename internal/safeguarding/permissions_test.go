@@ -40,6 +40,7 @@ func TestPermissionTable(t *testing.T) {
 		ReadCircumventionAlerts: "technical trust-technical",
 		RollbackPolicy:          "technical trust-technical",
 		TrustDashboard:          "trust-dsl trust-technical trust-slt",
+		ReadNodes:               "technical slt trust-technical trust-slt",
 	}
 	if len(want) != len(Capabilities()) {
 		t.Fatalf("%d capabilities, %d in the expected table", len(Capabilities()), len(want))

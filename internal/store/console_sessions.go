@@ -58,7 +58,7 @@ func (s *Store) GetConsoleSession(ctx context.Context, idHash string) (ConsoleSe
 		return cs, fmt.Errorf("store: console session: %w", err)
 	}
 	cs.Created, cs.Seen, cs.Verified = fromMicro(created), fromMicro(seen), fromMicro(verified)
-	if cs.PendingSecret, err = s.seal.open(cs.PendingSecret, pendingAD(cs.IDHash)); err != nil {
+	if cs.PendingSecret, err = s.sealer().open(cs.PendingSecret, pendingAD(cs.IDHash)); err != nil {
 		return cs, fmt.Errorf("store: console session: %w", err)
 	}
 	return cs, nil
@@ -69,7 +69,7 @@ func (s *Store) sealPending(secret, idHash string) string {
 	if secret == "" {
 		return ""
 	}
-	return s.seal.seal(secret, pendingAD(idHash))
+	return s.sealer().seal(secret, pendingAD(idHash))
 }
 
 // updateConsoleSession runs one UPDATE on a session; ErrNotFound when it
@@ -172,7 +172,7 @@ func (s *Store) GetConsoleTOTP(ctx context.Context, username string) (ConsoleTOT
 		return t, fmt.Errorf("store: second factor of %s: %w", username, err)
 	}
 	t.Recovery, t.Enrolled = strings.Fields(rec), fromMicro(enrolled)
-	if t.Secret, err = s.seal.open(t.Secret, totpAD(username)); err != nil {
+	if t.Secret, err = s.sealer().open(t.Secret, totpAD(username)); err != nil {
 		return t, fmt.Errorf("store: second factor of %s: %w", username, err)
 	}
 	return t, nil
@@ -187,7 +187,7 @@ func (s *Store) EnrolConsoleTOTP(ctx context.Context, by Actor, username, secret
 			return fmt.Errorf("store: enrol %s: %w", username, err)
 		}
 		if _, err := t.ExecContext(ctx, `INSERT INTO console_totp (username, secret, last_step, recovery, enrolled) VALUES ($1,$2,$3,$4,$5)`,
-			username, s.seal.seal(secret, totpAD(username)), step, strings.Join(recovery, "\n"), micro(s.now())); err != nil {
+			username, s.sealer().seal(secret, totpAD(username)), step, strings.Join(recovery, "\n"), micro(s.now())); err != nil {
 			return fmt.Errorf("store: enrol %s: %w", username, err)
 		}
 		t.audit("console.totp.enrol", "user:"+username, nil, map[string]int{"recovery_codes": len(recovery)})

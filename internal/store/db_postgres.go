@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -18,12 +19,15 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(4)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return fmt.Errorf("store: connect to PostgreSQL %s/%s: %w", cfg.Host, cfg.Database, err)
-	}
 	s.w, s.r = db, db
 	s.pgConfig = cfg
+	// A database behind a link that drops packets would otherwise hold
+	// start-up for the system's TCP timeout (minutes).
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		return fmt.Errorf("store: connect to PostgreSQL %s/%s: %w: %w", cfg.Host, cfg.Database, ErrUnavailable, err)
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"schoolgate/internal/config"
@@ -35,6 +36,11 @@ type DirectoryOptions struct {
 	// minute; negative disables). This is the only credentials cache:
 	// the proxy and every other sign-in share it.
 	CacheTTL time.Duration
+	// StaleFor keeps answering from a credential verified within that
+	// long when the database cannot be asked (default 12 hours): a node
+	// cut off from its database still lets in the people it let in before,
+	// and nobody else.
+	StaleFor time.Duration
 	Now      func() time.Time
 	// CheckPassword, when set, checks passwords instead of the stored
 	// hashes (identity.password: ldap: a bind to the school's directory).
@@ -55,11 +61,15 @@ type Directory struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached
+	// local is the local copy's users by name (SetLocal), answering
+	// Lookup while the database is unreachable.
+	local atomic.Pointer[map[string]identity.User]
 }
 
 type cached struct {
-	user  identity.User
-	until time.Time
+	user     identity.User
+	until    time.Time
+	verified time.Time
 	// row is the stored person the credential was checked against
 	// (rowPrint): Refresh drops the entry when the row has changed.
 	row [32]byte
@@ -90,6 +100,9 @@ func NewDirectory(s *Store, opt DirectoryOptions) (*Directory, error) {
 	if opt.CacheTTL == 0 {
 		opt.CacheTTL = time.Minute
 	}
+	if opt.StaleFor == 0 {
+		opt.StaleFor = 12 * time.Hour
+	}
 	if opt.Now == nil {
 		opt.Now = s.now
 	}
@@ -107,12 +120,20 @@ func NewDirectory(s *Store, opt DirectoryOptions) (*Directory, error) {
 
 // Lookup returns an enabled or disabled user with all their groups.
 func (d *Directory) Lookup(ctx context.Context, username string) (*identity.User, error) {
-	u, err := d.st.GetUser(ctx, username)
+	var u identity.User
+	err := ErrUnavailable
+	if d.st.Reachable() {
+		u, err = d.st.GetUser(ctx, username)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, identity.ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		lu, ok := d.localUser(username)
+		if !ok {
+			return nil, err // not cached by the resolver: the policy's lists and networks only
+		}
+		u = lu
 	}
 	u.Groups = identity.ResolveGroups(u.Groups, u.YearGroup, u.Roles, d.opt.Mapping())
 	return &u, nil
@@ -132,8 +153,17 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string,
 	if u, ok := d.cachedUser(key, username); ok {
 		return u, nil
 	}
-	u, hash, err := d.st.userWithHash(ctx, username)
+	u, hash, err := identity.User{}, "", error(ErrUnavailable)
+	if d.st.Reachable() {
+		u, hash, err = d.st.userWithHash(ctx, username)
+	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
+		if u, ok := d.staleUser(key, username); ok {
+			if lu, ok := d.localUser(username); ok && lu.Disabled {
+				return nil, identity.ErrDisabled
+			}
+			return u, nil
+		}
 		return nil, err
 	}
 	known := err == nil && hash != ""
@@ -196,8 +226,49 @@ func (d *Directory) cachedUser(key [32]byte, user string) (*identity.User, bool)
 		u.Groups = slices.Clone(u.Groups)
 		return &u, true
 	}
-	delete(d.cache, key)
+	if !ok || c.user.Username != user || d.opt.Now().Sub(c.verified) > d.opt.StaleFor {
+		delete(d.cache, key) // kept a while otherwise, for staleUser
+	}
 	return nil, false
+}
+
+// staleUser is a credential verified within StaleFor, for when the
+// database cannot be asked.
+func (d *Directory) staleUser(key [32]byte, user string) (*identity.User, bool) {
+	if d.opt.CacheTTL < 0 {
+		return nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.cache[key]
+	if !ok || c.user.Username != user || d.opt.Now().Sub(c.verified) > d.opt.StaleFor {
+		return nil, false
+	}
+	u := c.user
+	u.Groups = slices.Clone(u.Groups)
+	return &u, true
+}
+
+// SetLocal gives the local copy's users, who answer Lookup while the
+// database is unreachable.
+func (d *Directory) SetLocal(users []identity.User) {
+	m := make(map[string]identity.User, len(users))
+	for _, u := range users {
+		m[u.Username] = u
+	}
+	d.local.Store(&m)
+}
+
+func (d *Directory) localUser(name string) (identity.User, bool) {
+	m := d.local.Load()
+	if m == nil {
+		return identity.User{}, false
+	}
+	u, ok := (*m)[name]
+	if ok {
+		u.Groups = slices.Clone(u.Groups)
+	}
+	return u, ok
 }
 
 // Forget drops every cached credential of user (after a password change,
@@ -222,5 +293,6 @@ func (d *Directory) remember(key [32]byte, u identity.User, row [32]byte) {
 		clear(d.cache)
 	}
 	u.Groups = slices.Clone(u.Groups)
-	d.cache[key] = cached{user: u, until: d.opt.Now().Add(d.opt.CacheTTL), row: row}
+	now := d.opt.Now()
+	d.cache[key] = cached{user: u, until: now.Add(d.opt.CacheTTL), verified: now, row: row}
 }

@@ -42,6 +42,7 @@ var migrations = []migration{
 	{name: "changes: counters every node watches (LISTEN/NOTIFY on PostgreSQL); ended device sign-ins", sqlite: sqliteChanges, postgres: postgresChanges},
 	{name: "policy: versions pushed to the database, and their lists", sqlite: sqlitePolicyVersions, postgres: postgresPolicyVersions},
 	{name: "sites: the schools of a trust; the older tables carry their site", sqlite: sqliteSites, postgres: postgresSites},
+	{name: "nodes: each serve process's heartbeat", sqlite: sqliteNodes, postgres: postgresNodes},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

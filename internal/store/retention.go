@@ -178,6 +178,9 @@ func (s *Store) RunRetention(ctx context.Context, retention func() config.Retent
 		log = s.log
 	}
 	every(ctx, interval, func() {
+		if !s.Reachable() {
+			return // the database does not answer: the next run catches up
+		}
 		rep, err := s.Purge(ctx, Actor{Name: "schoolgate", From: "retention"}, retention(), s.now(), false)
 		switch {
 		case ctx.Err() != nil:

@@ -334,6 +334,9 @@ func (s *Store) RunRollups(ctx context.Context, interval time.Duration, log *slo
 		log = s.log
 	}
 	every(ctx, interval, func() {
+		if !s.Reachable() {
+			return // the database does not answer: the next run catches up
+		}
 		rep, err := s.Rollup(ctx, s.now())
 		if err == nil {
 			var n int

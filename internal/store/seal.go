@@ -59,6 +59,9 @@ func newSealer(key []byte) (*sealer, error) {
 // seal encrypts plain, bound to where it is kept (ad: the table and row),
 // so a sealed value copied to another row does not open.
 func (s *sealer) seal(plain, ad string) string {
+	if s.aead == nil {
+		return sealPrefix // the key is not checked yet: opens as damaged, never in clear
+	}
 	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
 	rand.Read(nonce)
 	return sealPrefix + base64.RawStdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, []byte(plain), []byte(ad)))
@@ -68,6 +71,9 @@ func (s *sealer) seal(plain, ad string) string {
 func (s *sealer) open(sealed, ad string) (string, error) {
 	if sealed == "" {
 		return "", nil
+	}
+	if s.aead == nil {
+		return "", fmt.Errorf("store: %w: the at-rest key is not checked yet: %w", ErrSealKey, ErrUnavailable)
 	}
 	b64, ok := strings.CutPrefix(sealed, sealPrefix)
 	if !ok {
@@ -196,12 +202,12 @@ func (s *Store) sealClearSecrets(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: sealing secrets: %w", err)
 	}
 	for _, r := range totp {
-		if _, err := tx.ExecContext(ctx, `UPDATE console_totp SET secret = $1 WHERE username = $2`, s.seal.seal(r.secret, totpAD(r.key)), r.key); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE console_totp SET secret = $1 WHERE username = $2`, s.sealer().seal(r.secret, totpAD(r.key)), r.key); err != nil {
 			return 0, fmt.Errorf("store: sealing secrets: %w", err)
 		}
 	}
 	for _, r := range pending {
-		if _, err := tx.ExecContext(ctx, `UPDATE console_sessions SET pending_secret = $1 WHERE id_hash = $2`, s.seal.seal(r.secret, pendingAD(r.key)), r.key); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE console_sessions SET pending_secret = $1 WHERE id_hash = $2`, s.sealer().seal(r.secret, pendingAD(r.key)), r.key); err != nil {
 			return 0, fmt.Errorf("store: sealing secrets: %w", err)
 		}
 	}
@@ -230,9 +236,11 @@ func (s *Store) setupSeal(ctx context.Context, keyFile string, makeKey bool) err
 	case err != nil:
 		return err
 	}
-	if s.seal, err = newSealer(key); err != nil {
+	sl, err := newSealer(key)
+	if err != nil {
 		return err
 	}
+	s.seal.Store(sl)
 	if ephemeral {
 		return nil // a key for this process must not seal what the real one should
 	}

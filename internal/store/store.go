@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,6 +90,10 @@ type Options struct {
 	// opens no sealed secret.
 	SecretKeyFile string
 	MakeSecretKey bool
+	// Deferred (serve on PostgreSQL): a database that does not answer at
+	// Open is no error; the Store comes back unreachable and RunHealth
+	// connects, migrates and checks the key when it answers (offline.go).
+	Deferred bool
 	// schemaVersion stops the migrations at that version (tests of the
 	// migrations; 0 means all of them).
 	schemaVersion int
@@ -118,8 +123,11 @@ type Store struct {
 	// insAct is SQLite's prepared activity statement (activityStmt).
 	insMu  sync.Mutex
 	insAct *sql.Stmt
-	// seal keeps the second-factor secrets encrypted at rest.
-	seal *sealer
+	// seal keeps the second-factor secrets encrypted at rest (set once
+	// the key is checked; sealer() reads it).
+	seal atomic.Pointer[sealer]
+	// health is whether the database answers (offline.go).
+	health health
 	// counts keeps the console's anonymous counts a few seconds
 	// (console_counts.go).
 	counts countsCache
@@ -159,6 +167,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	case opt.PostgresDSN != "":
 		s.dialect = Postgres
 		err = s.openPostgres(ctx, opt.PostgresDSN)
+		if err != nil && opt.Deferred && s.w != nil {
+			return s.deferOpen(opt, err), nil
+		}
+		if err != nil && s.w != nil {
+			s.w.Close()
+		}
 	case opt.SQLitePath != "":
 		s.dialect = SQLite
 		err = s.openSQLite(ctx, opt.SQLitePath)
@@ -182,6 +196,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	s.health.set(true, nil)
 	if s.ckpt != nil {
 		bg, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
