@@ -136,6 +136,9 @@ func New(opt Options) (*Console, error) {
 	if opt.Reports == nil {
 		opt.Reports = report.New(report.Options{Sources: report.FromStore(opt.Store), Snapshot: opt.Snapshot, Now: opt.Now})
 	}
+	if opt.Nodes == nil && opt.Store != nil {
+		opt.Nodes = storeNodes{st: opt.Store, now: opt.Now}
+	}
 	if opt.Incidents == nil {
 		opt.Incidents = safeguarding.NewIncidents(safeguarding.IncidentsOptions{Store: opt.Store, Directory: opt.Directory,
 			Config: func() *config.Config { return opt.Snapshot().Config() }, Now: opt.Now})

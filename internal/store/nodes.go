@@ -10,7 +10,6 @@ import (
 // (heartbeats come every 10 seconds).
 const NodeStaleAfter = 60 * time.Second
 
-
 // NodeHealth is one node's last heartbeat: what the trust dashboard and
 // the nodes page show per school.
 type NodeHealth struct {
