@@ -39,6 +39,9 @@ type Event struct {
 	// Ref is the reference number shown on a block or warning page, so
 	// that staff can find this event from what a pupil reads out.
 	Ref string
+	// ID is the event's unique id; the Writer gives one to an event
+	// queued without.
+	ID EventID
 }
 
 // Sink takes events. Log must never block: an overloaded sink drops and

@@ -124,6 +124,9 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 
 // Log queues e; it never blocks. Events logged after Close are dropped.
 func (w *Writer) Log(e Event) {
+	if e.ID.IsZero() {
+		e.ID = NewEventID(e.Time)
+	}
 	if !w.q.push(&e) {
 		w.drop(1)
 	}

@@ -39,6 +39,7 @@ var migrations = []migration{
 	{name: "alerts: alerts, their events and notes, the rules' cursor", sqlite: sqliteAlerts, postgres: postgresAlerts},
 	{name: "activity: hourly aggregates by group", sqlite: sqliteGroupHourly, postgres: postgresGroupHourly},
 	{name: "acceptable use: versions published from the console", sqlite: sqliteAUAVersions, postgres: postgresAUAVersions},
+	{name: "activity: event ids; PostgreSQL partitioned by day", sqlite: sqliteActivityDays, postgres: postgresActivityDays},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop
