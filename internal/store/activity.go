@@ -202,6 +202,14 @@ func pgBlock(at int64) int64 {
 }
 
 func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) error {
+	first, last := int64(1<<63-1), int64(-1<<63)
+	for i := range events {
+		day := dayOf(micro(events[i].Time))
+		first, last = min(first, day), max(last, day)
+	}
+	if err := s.ensureDays(ctx, first, last); err != nil {
+		return err
+	}
 	return withPgx(ctx, s.w, func(c *pgx.Conn) error {
 		tx, err := c.Begin(ctx)
 		if err != nil {

@@ -116,6 +116,9 @@ type Store struct {
 	// counts keeps the console's anonymous counts a few seconds
 	// (console_counts.go).
 	counts countsCache
+	// days are PostgreSQL's activity partitions known to exist
+	// (activity_days.go).
+	days dayPartitions
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
