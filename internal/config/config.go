@@ -43,6 +43,7 @@ type Config struct {
 	Incidents    Incidents            `yaml:"incidents"`
 	Sanctions    Sanctions            `yaml:"sanctions"`
 	Selftest     Selftest             `yaml:"selftest"`
+	Activity     Activity             `yaml:"activity"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.
