@@ -45,7 +45,8 @@ type segment struct {
 	seq    uint64
 	size   int64 // bytes of whole records
 	events int64 // events not yet replayed
-	read   int64 // offset of the next record to replay
+	read   int64 // offset of the first record not yet replayed
+	peek   int64 // offset of the next record to hand out (read ≤ peek)
 }
 
 // spool is safe for concurrent use: the writing goroutines append, the
@@ -233,40 +234,59 @@ type spoolMark struct {
 	events    int64
 }
 
-// next reads the oldest record not yet replayed; ok is false when the
-// spool is empty. A segment still being appended to is closed first, so
-// that the reader never races a write. A corrupt record ends its segment,
-// whose rest is dropped and counted in lost.
+// next reads the oldest record not yet handed out since the last rewind;
+// ok is false when there is none. A segment still being appended to is
+// closed first, so that the reader never races a write. A corrupt record
+// ends its segment, whose events not yet replayed are dropped and counted
+// in lost.
 func (sp *spool) next() (batch []Event, m spoolMark, ok bool, lost int64, err error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	for len(sp.segs) > 0 {
-		seg := sp.segs[0]
-		if seg.read >= seg.size {
-			if len(sp.segs) == 1 {
-				sp.closeCur()
+	for i := 0; i < len(sp.segs); i++ {
+		seg := sp.segs[i]
+		if seg.peek >= seg.size {
+			if seg.read >= seg.size && !sp.appending(seg) {
+				sp.remove(seg)
+				i--
 			}
-			sp.remove(seg)
 			continue
 		}
-		if len(sp.segs) == 1 && sp.cur != nil {
+		if sp.appending(seg) {
 			sp.closeCur()
 		}
 		batch, end, err := sp.read(seg)
 		if err != nil {
 			lost += seg.events
 			sp.remove(seg)
+			i--
 			if errors.Is(err, errSpoolCorrupt) {
 				continue
 			}
 			return nil, m, false, lost, err
 		}
-		return batch, spoolMark{seq: seg.seq, from: seg.read, end: end, events: int64(len(batch))}, true, lost, nil
+		m = spoolMark{seq: seg.seq, from: seg.peek, end: end, events: int64(len(batch))}
+		seg.peek = end
+		return batch, m, true, lost, nil
 	}
 	return nil, m, false, lost, nil
 }
 
-// read decodes the record at seg.read.
+// appending reports whether seg is the segment open for appending.
+func (sp *spool) appending(seg *segment) bool {
+	return sp.cur != nil && seg == sp.segs[len(sp.segs)-1]
+}
+
+// rewind hands out again the records handed out but not marked done (their
+// write failed).
+func (sp *spool) rewind() {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for _, seg := range sp.segs {
+		seg.peek = seg.read
+	}
+}
+
+// read decodes the record at seg.peek.
 func (sp *spool) read(seg *segment) ([]Event, int64, error) {
 	f, err := os.Open(sp.path(seg.seq))
 	if err != nil {
@@ -274,27 +294,28 @@ func (sp *spool) read(seg *segment) ([]Event, int64, error) {
 	}
 	defer f.Close()
 	var h [spoolHeader]byte
-	if _, err := f.ReadAt(h[:], seg.read); err != nil {
+	if _, err := f.ReadAt(h[:], seg.peek); err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", errSpoolCorrupt, err)
 	}
 	n := int64(binary.BigEndian.Uint32(h[0:4]))
 	payload := make([]byte, n)
-	if _, err := f.ReadAt(payload, seg.read+spoolHeader); err != nil && !(errors.Is(err, io.EOF) && int64(len(payload)) == n) {
+	if _, err := f.ReadAt(payload, seg.peek+spoolHeader); err != nil && !(errors.Is(err, io.EOF) && int64(len(payload)) == n) {
 		return nil, 0, fmt.Errorf("%w: %w", errSpoolCorrupt, err)
 	}
 	if crc32.Checksum(payload, crcTable) != binary.BigEndian.Uint32(h[8:12]) {
-		return nil, 0, fmt.Errorf("%w: checksum in %s at %d", errSpoolCorrupt, sp.path(seg.seq), seg.read)
+		return nil, 0, fmt.Errorf("%w: checksum in %s at %d", errSpoolCorrupt, sp.path(seg.seq), seg.peek)
 	}
 	var batch []Event
 	if err := json.Unmarshal(payload, &batch); err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", errSpoolCorrupt, err)
 	}
-	return batch, seg.read + spoolHeader + n, nil
+	return batch, seg.peek + spoolHeader + n, nil
 }
 
-// done marks a record read by next as stored: the segment moves on, and
-// goes once it has all been replayed. A segment dropped meanwhile (the
-// spool was full) is left alone.
+// done marks a record handed out by next as stored, records being marked
+// in the order handed out: the segment moves on, and goes once it has all
+// been replayed. A segment dropped meanwhile (the spool was full) is left
+// alone.
 func (sp *spool) done(m spoolMark) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
@@ -303,10 +324,10 @@ func (sp *spool) done(m spoolMark) {
 			continue
 		}
 		seg.read = m.end
+		seg.peek = max(seg.peek, seg.read)
 		seg.events -= m.events
 		sp.events -= m.events
-		appending := sp.cur != nil && seg == sp.segs[len(sp.segs)-1]
-		if seg.read >= seg.size && !appending {
+		if seg.read >= seg.size && !sp.appending(seg) {
 			sp.remove(seg)
 		}
 		return

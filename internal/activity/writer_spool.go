@@ -119,36 +119,53 @@ func (w *Writer) replayLoop() {
 }
 
 // replay writes spooled batches, oldest first, until the spool is empty
-// or the store fails. The first batch stored sends new batches to the
-// store again, while the backlog is replayed beside them.
+// or the store fails; records are joined up to BatchSize events a write.
+// The first write stored sends new batches to the store again, while the
+// backlog is replayed beside them.
 func (w *Writer) replay(ctx context.Context) {
+	var batch []Event
+	var marks []spoolMark
 	for ctx.Err() == nil {
-		batch, mark, ok, lost, err := w.sp.next()
-		if lost > 0 {
-			w.log.Error("activity log: unreadable spool records dropped", "events", lost)
-			w.spoolDrop(lost)
+		batch, marks = batch[:0], marks[:0]
+		w.sp.rewind()
+		for len(batch) < w.opt.BatchSize {
+			b, mark, ok, lost, err := w.sp.next()
+			if lost > 0 {
+				w.log.Error("activity log: unreadable spool records dropped", "events", lost)
+				w.spoolDrop(lost)
+			}
+			if err != nil {
+				w.log.Error("activity log: spool read failed", "err", err)
+				return
+			}
+			if !ok {
+				break
+			}
+			batch = append(batch, b...)
+			marks = append(marks, mark)
 		}
-		if err != nil {
-			w.log.Error("activity log: spool read failed", "err", err)
-			return
-		}
-		if !ok {
+		if len(batch) == 0 {
 			return
 		}
 		c, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = w.st.InsertEvents(c, batch)
+		err := w.st.InsertEvents(c, batch)
 		cancel()
 		if err != nil {
 			w.mErrors.Inc()
 			w.storeDown(err)
 			return
 		}
-		w.sp.done(mark)
+		for _, m := range marks {
+			w.sp.done(m)
+		}
 		w.replayed.Add(uint64(len(batch)))
 		w.mReplayed.Add(float64(len(batch)))
 		if w.down.CompareAndSwap(true, false) {
 			_, left := w.sp.stats()
 			w.log.Info("activity log: the database takes events again; replaying the spool", "events_waiting", left)
+		}
+		if len(marks) == 0 {
+			return
 		}
 	}
 }
