@@ -50,7 +50,7 @@ var postgresActivityDays = []string{
 		DROP TABLE activity;
 		ALTER TABLE activity_p RENAME TO activity;
 		FOREACH def IN ARRAY defs LOOP
-			EXECUTE def;
+			EXECUTE replace(def, ' ON ONLY ', ' ON ');
 		END LOOP;
 	END $$`,
 	// The new identity sequence goes on from the old one's rows (the
