@@ -229,6 +229,12 @@ func TestMigrationPartitionsActivity(t *testing.T) {
 					t.Fatalf("index %s lost in the conversion", idx)
 				}
 			}
+			// Each partition has every index (not the parent alone).
+			var onDay int
+			s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'activity_20260310'`).Scan(&onDay)
+			if onDay != 6 {
+				t.Fatalf("partition activity_20260310 has %d indexes, want the 6 of activity", onDay)
+			}
 			var newMin int64
 			s.r.QueryRowContext(ctx, `SELECT MIN(id) FROM activity WHERE eid IS NOT NULL`).Scan(&newMin)
 			if newMin <= maxID {
