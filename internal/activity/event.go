@@ -42,6 +42,9 @@ type Event struct {
 	// Site is the school the event happened in (the node's site id;
 	// serve stamps it).
 	Site string
+	// ID is the event's unique id; the Writer gives one to an event
+	// queued without.
+	ID EventID
 }
 
 // Sink takes events. Log must never block: an overloaded sink drops and

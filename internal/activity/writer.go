@@ -30,6 +30,15 @@ type WriterOptions struct {
 	// (PostgreSQL's backend per connection) writes faster with two; the
 	// goroutine that fills batches always works one batch ahead.
 	Writers int
+	// SpoolDir, when set, is the folder of the local spool: batches the
+	// store refuses are kept there, at most SpoolMax bytes (default
+	// 1 GiB; when full the oldest go first, counted), and replayed into
+	// the store once it takes them again, tried every ReplayInterval
+	// (default 1s). A spool left by a stopped process is replayed by the
+	// next. Without it a batch the store refuses is dropped.
+	SpoolDir       string
+	SpoolMax       int64
+	ReplayInterval time.Duration
 	// Registerer receives the writer's metrics (nil: not registered).
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -63,6 +72,8 @@ type Writer struct {
 	errMu   sync.Mutex
 	err     error // the last batch lost
 
+	sp *spool // nil without SpoolDir (writer_spool.go)
+	spoolState
 	mWritten prometheus.Counter
 	mDropped prometheus.Counter
 	mErrors  prometheus.Counter
@@ -107,8 +118,15 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 		Help: "Time to write one activity batch.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)})
 	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "schoolgate_activity_queue_length",
 		Help: "Activity events waiting to be written."}, func() float64 { return float64(w.q.len()) })
+	metrics := []prometheus.Collector{w.mWritten, w.mDropped, w.mErrors, w.mBatch, queue}
+	if opt.SpoolDir != "" {
+		if err := w.openSpool(); err != nil {
+			return nil, err
+		}
+		metrics = append(metrics, w.spoolMetrics()...)
+	}
 	if opt.Registerer != nil {
-		for _, c := range []prometheus.Collector{w.mWritten, w.mDropped, w.mErrors, w.mBatch, queue} {
+		for _, c := range metrics {
 			if err := opt.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("activity metrics: %w", err)
 			}
@@ -119,11 +137,17 @@ func NewWriter(st Store, opt WriterOptions) (*Writer, error) {
 		go w.writeBatches()
 	}
 	go w.run()
+	if w.sp != nil {
+		go w.replayLoop()
+	}
 	return w, nil
 }
 
 // Log queues e; it never blocks. Events logged after Close are dropped.
 func (w *Writer) Log(e Event) {
+	if e.ID.IsZero() {
+		e.ID = NewEventID(e.Time)
+	}
 	if !w.q.push(&e) {
 		w.drop(1)
 	}
@@ -149,6 +173,7 @@ func (w *Writer) Close() error {
 		w.q.close()
 		close(w.stop)
 		<-w.done
+		w.closeSpool()
 		w.errMu.Lock()
 		err = w.err
 		w.errMu.Unlock()
@@ -268,15 +293,25 @@ func (w *Writer) writeBatches() {
 }
 
 // write writes a batch, retrying a failed write a few times; a batch that
-// still fails is dropped and counted (the queue must keep moving).
+// still fails goes to the spool, or without one is dropped and counted
+// (the queue must keep moving). While the store is down batches go
+// straight to the spool.
 func (w *Writer) write(batch []Event) {
+	attempts, timeout := 4, 30*time.Second
+	if w.sp != nil {
+		if w.down.Load() {
+			w.toSpool(batch)
+			return
+		}
+		attempts, timeout = 2, 10*time.Second
+	}
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 100 * time.Millisecond)
 		}
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		err = w.st.InsertEvents(ctx, batch)
 		cancel()
 		if err == nil {
@@ -286,6 +321,11 @@ func (w *Writer) write(batch []Event) {
 			return
 		}
 		w.mErrors.Inc()
+	}
+	if w.sp != nil {
+		w.storeDown(err)
+		w.toSpool(batch)
+		return
 	}
 	w.log.Error("activity log: batch lost after retries", "events", len(batch), "err", err)
 	w.drop(len(batch))

@@ -121,14 +121,14 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 		return err
 	}
 	w, err := activity.NewWriter(st, activity.WriterOptions{Registerer: d.registry, Logger: d.log,
-		Writers: st.WriteConcurrency()})
+		Writers: st.WriteConcurrency(), SpoolDir: activitySpoolDir(d.dataDir), SpoolMax: int64(cfg.Activity.SpoolMax)})
 	if err != nil {
 		return err
 	}
 	d.activity = siteSink{next: w, site: d.nodeSite()}
 	d.closers = append(d.closers, func() error {
 		err := w.Close()
-		d.log.Info("activity log drained", "written", w.Written(), "dropped", w.Dropped())
+		d.log.Info("activity log drained", "written", w.Written(), "dropped", w.Dropped(), "spooled", w.Spooled())
 		return err
 	})
 	d.log.Info("storage open", "dialect", string(st.Dialect()))

@@ -49,6 +49,7 @@ type Config struct {
 	Sites        Ordered[SiteEntry]   `yaml:"sites"`        // a trust's file: its schools
 	Composed     *Composition         `yaml:"-"`            // set by Compose: what the school changed
 	keys         map[string]int       // top-level keys given, with their lines
+	Activity     Activity             `yaml:"activity"`
 
 	// File is the absolute path the config was read from; Dir its folder,
 	// against which relative paths are resolved.

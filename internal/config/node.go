@@ -30,6 +30,7 @@ var nodeKeys = map[string][]string{
 	"console":   {"*"},
 	"admin":     {"*"},
 	"storage":   {"postgres_file"},
+	"activity":  {"spool_max"},
 }
 
 // nodePaths are the node settings that name files, resolved against the
@@ -89,7 +90,7 @@ func LoadNode(path string) (*Node, error) {
 }
 
 func nodeKeyList() string {
-	return "dns.listen, dns.upstreams, dns.upstream_ca, proxy.listen, blockpage.listen, console.*, admin.* and storage.postgres_file"
+	return "dns.listen, dns.upstreams, dns.upstream_ca, proxy.listen, blockpage.listen, console.*, admin.*, activity.spool_max and storage.postgres_file"
 }
 
 // lookup finds the value at a path of keys in a mapping's content.

@@ -13,9 +13,9 @@ import (
 )
 
 // activityCols are the activity table's columns, in insert order.
-var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref", "blk", "site"}
+var activityCols = []string{"at", "client", "username", "groups", "host", "rhost", "url", "categories", "verdict", "illegal", "rule", "point", "search", "action", "ref", "blk", "site", "eid"}
 
-// sqliteChunk is the rows per multi-row INSERT on SQLite (17 parameters a
+// sqliteChunk is the rows per multi-row INSERT on SQLite (18 parameters a
 // row, well under SQLite's 32766-parameter limit); the statement for a
 // full chunk is prepared once and reused by every batch.
 const sqliteChunk = 256
@@ -30,15 +30,33 @@ const blockShift = 16
 // touches so that it alone can be undone, which was a third of the
 // writer's time. A failed statement fails the whole batch anyway (its
 // transaction is rolled back).
-const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk, site) VALUES "
+const sqliteInsertActivity = "INSERT OR FAIL INTO activity (at, client, username, groups, host, rhost, url, categories, verdict, illegal, rule, point, search, action, ref, blk, site, eid) VALUES "
 
-func appendEventRow(args []any, e *activity.Event, blk int64) []any {
+// appendEventRow appends an event's columns; eid is the event's id as the
+// driver takes it (eidSQLite or eidPG).
+func appendEventRow(args []any, e *activity.Event, blk int64, eid func(activity.EventID) any) []any {
 	site := e.Site
 	if site == "" {
 		site = DefaultSite // a single school's writer names none
 	}
 	return append(args, micro(e.Time), clientText(e.Client), e.User, joinList(e.Groups), e.Host, reverseHost(e.Host), e.URL, joinList(e.Categories),
-		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk, site)
+		e.Verdict, e.Illegal, e.Rule, string(e.Point), e.Search, e.Action, e.Ref, blk, site, eid(e.ID))
+}
+
+// eidSQLite is an event id as SQLite stores it (a blob; NULL when unset).
+func eidSQLite(id activity.EventID) any {
+	if id.IsZero() {
+		return nil
+	}
+	return id[:]
+}
+
+// eidPG is an event id as PostgreSQL stores it (a uuid; NULL when unset).
+func eidPG(id activity.EventID) any {
+	if id.IsZero() {
+		return nil
+	}
+	return [16]byte(id)
 }
 
 // blockSpan is what a batch adds to one block's entry in activity_blocks.
@@ -75,9 +93,21 @@ func addToBlocks(spans []blockSpan, blk, at int64) []blockSpan {
 // InsertEvents writes a batch of events and widens their blocks' time
 // ranges, in one transaction: reused multi-row INSERTs on SQLite, COPY on
 // PostgreSQL. The hourly aggregates are not touched: Rollup makes them
-// from the events once an hour has ended (rollup.go). It implements
-// activity.Store.
+// from the events once an hour has ended (rollup.go). A batch holding
+// events already stored (by their ids: a replayed spool, a retried batch
+// whose first commit went through) is written again without them
+// (activity_once.go). It implements activity.Store.
 func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error {
+	err := s.insertEvents(ctx, events)
+	if err != nil && isUniqueViolation(err) {
+		return s.insertNewEvents(ctx, events)
+	}
+	return err
+}
+
+// insertEvents writes a batch in one transaction; an event id already
+// stored fails it whole.
+func (s *Store) insertEvents(ctx context.Context, events []activity.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -108,7 +138,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []activity.Event) error
 		args = args[:0]
 		for i := start; i < end; i++ {
 			blk := (last + 1 + int64(i)) >> blockShift
-			args = appendEventRow(args, &events[i], blk)
+			args = appendEventRow(args, &events[i], blk, eidSQLite)
 			spans = addToBlocks(spans, blk, micro(events[i].Time))
 		}
 		if end-start == sqliteChunk {
@@ -177,6 +207,14 @@ func pgBlock(at int64) int64 {
 }
 
 func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) error {
+	first, last := int64(1<<63-1), int64(-1<<63)
+	for i := range events {
+		day := dayOf(micro(events[i].Time))
+		first, last = min(first, day), max(last, day)
+	}
+	if err := s.ensureDays(ctx, first, last); err != nil {
+		return err
+	}
 	return withPgx(ctx, s.w, func(c *pgx.Conn) error {
 		tx, err := c.Begin(ctx)
 		if err != nil {
@@ -193,7 +231,7 @@ func (s *Store) insertEventsPG(ctx context.Context, events []activity.Event) err
 			}
 			at := micro(events[i].Time)
 			blk := pgBlock(at)
-			row = appendEventRow(row[:0], &events[i], blk)
+			row = appendEventRow(row[:0], &events[i], blk, eidPG)
 			spans = addToBlocks(spans, blk, at)
 			i++
 			return row, nil

@@ -43,6 +43,7 @@ var migrations = []migration{
 	{name: "policy: versions pushed to the database, and their lists", sqlite: sqlitePolicyVersions, postgres: postgresPolicyVersions},
 	{name: "sites: the schools of a trust; the older tables carry their site", sqlite: sqliteSites, postgres: postgresSites},
 	{name: "nodes: each serve process's heartbeat", sqlite: sqliteNodes, postgres: postgresNodes},
+	{name: "activity: event ids; PostgreSQL partitioned by day", sqlite: sqliteActivityDays, postgres: postgresActivityDays},
 }
 
 // migrate applies the pending migrations, up to version upTo (tests stop

@@ -53,7 +53,9 @@ const purgeChunk = 20_000
 // other activity events and the hourly aggregates after Activity (rolling
 // up the ended hours first, so no event goes uncounted), decided
 // requests after Requests, ended overrides after Overrides, closed
-// concerns after Concerns from their closing (open ones never). Requests
+// concerns after Concerns from their closing (open ones never). On
+// PostgreSQL whole days of events go by dropping their partitions, the
+// rest row by row. Requests
 // pending longer than PendingRequests are first marked expired, so they
 // go with the decided ones. The audit trail is never purged. dryRun only counts. A purge that removed anything is
 // recorded in the audit trail as by's.
@@ -104,6 +106,13 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 		{"overrides", "until < $1", micro(now.Add(-r.Overrides.D())), &rep.Overrides},
 		{"concerns", "status = 'closed' AND closed_at < $1", concernsBefore, &rep.Concerns},
 	}
+	if s.dialect == Postgres && !dryRun {
+		// Whole days go with their partitions (activity_days.go); a dry
+		// run counts their rows below with the rest.
+		if err := s.dropDays(ctx, min(eventsBefore(rep.DNSBefore), eventsBefore(rep.ActivityBefore)), false, &rep.DNSEvents, &rep.Activity); err != nil {
+			return rep, err
+		}
+	}
 	for _, t := range targets {
 		if dryRun {
 			if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.table+` WHERE `+t.where, t.before).Scan(t.count); err != nil {
@@ -112,11 +121,15 @@ func (s *Store) Purge(ctx context.Context, by Actor, r config.Retention, now tim
 			continue
 		}
 		id := "rowid"
-		if s.dialect == Postgres {
+		switch {
+		case s.dialect == Postgres && t.table == "activity":
+			// A ctid is unique within one partition only.
+			id = "tableoid, ctid"
+		case s.dialect == Postgres:
 			id = "ctid"
 		}
 		for {
-			res, err := s.w.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+id+` IN (SELECT `+id+` FROM `+t.table+` WHERE `+t.where+` LIMIT `+fmt.Sprint(purgeChunk)+`)`, t.before)
+			res, err := s.w.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE (`+id+`) IN (SELECT `+id+` FROM `+t.table+` WHERE `+t.where+` LIMIT `+fmt.Sprint(purgeChunk)+`)`, t.before)
 			if err != nil {
 				return rep, fmt.Errorf("store: purge %s: %w", t.table, err)
 			}

@@ -134,6 +134,9 @@ type Store struct {
 	// live keeps running counts of the hours not rolled up yet
 	// (live_counts.go).
 	live liveCounts
+	// days are PostgreSQL's activity partitions known to exist
+	// (activity_days.go).
+	days dayPartitions
 }
 
 // Actor says who made a change and from where (an IP, "cli@host").
