@@ -7,6 +7,8 @@
 # interleaved. Needs: go, dnsperf, dig, curl.
 #
 #   RUNS=3 DUR=10 LOADERS=4 bash bench/console/dnsload.sh
+#   CONTROL=1 ...   the same clients on /api/v1/me only (the load generator's own cost)
+#   PACE=1 ...      each client waits a second between calls (staff clicking, not a loop)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-3}
@@ -63,9 +65,16 @@ median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else prin
 loader() {
   local n=0 paths=("/api/v1/activity/counts?by=day,category,verdict" "/api/v1/activity/counts?by=group,verdict"
     "/api/v1/activity?user=bench-dsl&limit=100" "/api/v1/audit?limit=100")
+  if [ "${CONTROL:-}" = 1 ]; then
+    # The control: the same clients calling the cheapest endpoint, to
+    # tell the load generator's own cost (curl processes on the same
+    # CPUs) from the console's.
+    paths=("/api/v1/me" "/api/v1/me" "/api/v1/me" "/api/v1/me")
+  fi
   while :; do
     curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:5492${paths[$((n % 4))]}"
     n=$((n + 1))
+    if [ -n "${PACE:-}" ]; then sleep "$PACE"; fi
     echo "$n" >"$W/loader-$1"
   done
 }

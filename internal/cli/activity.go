@@ -131,7 +131,7 @@ func runActivity(ctx context.Context, a *App, args []string) error {
 		for i := range keys {
 			keys[i] = strings.TrimSpace(keys[i])
 		}
-		rows, err := st.Summarize(ctx, actor, f.Since, f.Until, keys)
+		rows, err := st.Summarize(ctx, actor, site, f.Since, f.Until, keys)
 		if err != nil {
 			return err
 		}

@@ -82,9 +82,9 @@ func (c *Console) apiCounts(w http.ResponseWriter, r *http.Request, v *visit) {
 	var rows []store.SummaryRow
 	var err error
 	if subject == "" {
-		rows, err = c.st.Counts(ctx, since, until, keys)
+		rows, err = c.st.Counts(ctx, v.actor.Site, since, until, keys)
 	} else {
-		rows, err = c.st.Summarize(ctx, v.actorStore(), since, until, keys)
+		rows, err = c.st.Summarize(ctx, v.actorStore(), v.actor.Site, since, until, keys)
 	}
 	if err != nil {
 		c.apiFail(w, r, err)

@@ -52,7 +52,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		{midnight, &view.Today, &view.BlocksToday, "Blocks by category today"},
 		{weekFrom, &view.Week, &view.BlocksWeek, "Blocks by category, last 7 days"},
 	} {
-		rows, err := c.st.Counts(ctx, p.since, until, []string{"category", "verdict"})
+		rows, err := c.st.Counts(ctx, v.actor.Site, p.since, until, []string{"category", "verdict"})
 		if err != nil {
 			c.fail(w, r, v, err)
 			return

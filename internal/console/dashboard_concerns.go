@@ -37,7 +37,7 @@ func (c *Console) safeguardingTiles(ctx context.Context, v *visit, since, until 
 			illegal[cat.Name] = true
 		}
 	}
-	rows, err := c.st.Counts(ctx, since, until, []string{"category"})
+	rows, err := c.st.Counts(ctx, v.actor.Site, since, until, []string{"category"})
 	if err != nil {
 		return t, err
 	}

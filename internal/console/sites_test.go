@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"schoolgate/internal/identity"
 	"schoolgate/internal/store"
@@ -15,16 +16,6 @@ import (
 // hosts of her request, concern and activity, the incidents' summaries.
 // None may reach school-a's staff.
 var schoolBMarks = []string{`"ada"`, "social.example", "games.example", "class chat", "Adult searches", "upsetting me"}
-
-// countsNotPerSchool are the anonymous count endpoints whose hourly
-// aggregates are not kept per school yet (the roll-up groups by hour, not
-// by site): they name nobody, but a school's staff read the whole
-// database's counts. Listed so that the gap is visible here and in the
-// README; every other route is walked below.
-var countsNotPerSchool = map[string]bool{
-	"GET /api/v1/activity/counts":   true,
-	"GET /api/v1/reports/governors": true,
-}
 
 // postBodies are well-formed bodies for the POST routes that name a
 // record, so that the record itself is looked up (and refused).
@@ -82,7 +73,7 @@ func TestCrossSchoolIsolation(t *testing.T) {
 		tok := f.token("a-dsl")
 		walked := 0
 		for _, rt := range f.c.routes() {
-			if !isAPI(rt.pattern) || countsNotPerSchool[rt.pattern] {
+			if !isAPI(rt.pattern) {
 				continue
 			}
 			walked++
@@ -153,6 +144,26 @@ func TestCrossSchoolIsolation(t *testing.T) {
 		}
 		if st, _ := f.api("GET", "/api/v1/trust/summary", tok, ""); st != http.StatusForbidden {
 			t.Errorf("school-a's dsl reads the trust summary: %d", st)
+		}
+
+		// Counts without names are per school too: school-b's events,
+		// live (not rolled up yet) and then rolled up, are in the trust's
+		// counts and never in school-a's.
+		for _, phase := range []string{"live", "rolled up"} {
+			if phase == "rolled up" {
+				f.clk.Add(3 * time.Hour)
+				if _, err := f.st.Rollup(ctx, f.clk.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.clk.Add(11 * time.Second) // past the counts' cache and their live lag
+			path := "/api/v1/activity/counts?by=verdict&since=" + f.clk.Now().Add(-48*time.Hour).UTC().Format(time.RFC3339)
+			if st, out := f.api("GET", path, tok, ""); st != http.StatusOK || !strings.Contains(out, `"rows": []`) {
+				t.Errorf("%s: school-a's dsl counts school-b's events: %d %.300s", phase, st, out)
+			}
+			if st, out := f.api("GET", path, trust, ""); st != http.StatusOK || !strings.Contains(out, `"count": `) {
+				t.Errorf("%s: the trust's dsl does not count school-b's events: %d %.300s", phase, st, out)
+			}
 		}
 	})
 }

@@ -73,7 +73,7 @@ func (r *Reporter) Governors(ctx context.Context, a safeguarding.Actor, p Period
 	if err := r.sanctions(ctx, rep, a.Site, p); err != nil {
 		return nil, err
 	}
-	if err := r.blocked(ctx, rep, p, snap, loc); err != nil {
+	if err := r.blocked(ctx, rep, a.Site, p, snap, loc); err != nil {
 		return nil, err
 	}
 	if err := r.changes(ctx, rep, p, snap); err != nil {

@@ -10,8 +10,8 @@ import (
 
 // The blocked attempts and filtering changes sections.
 
-func (r *Reporter) blocked(ctx context.Context, rep *Report, p Period, snap *policy.Snapshot, loc *time.Location) error {
-	list, err := r.src.Blocked(ctx, p.From, p.To)
+func (r *Reporter) blocked(ctx context.Context, rep *Report, site string, p Period, snap *policy.Snapshot, loc *time.Location) error {
+	list, err := r.src.Blocked(ctx, site, p.From, p.To)
 	if err != nil {
 		return fmt.Errorf("report: blocked attempts: %w", err)
 	}

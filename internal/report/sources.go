@@ -22,7 +22,7 @@ type Sources interface {
 	// People is site's directory (the enabled and the disabled).
 	People(ctx context.Context, site string) ([]identity.User, error)
 	// Blocked counts the blocked attempts by day and category.
-	Blocked(ctx context.Context, from, to time.Time) ([]Attempts, error)
+	Blocked(ctx context.Context, site string, from, to time.Time) ([]Attempts, error)
 	// Changes counts the filtering changes made in [from, to).
 	Changes(ctx context.Context, from, to time.Time) (Changes, error)
 	// Accepted is who accepted which version of which group's AUA.

@@ -94,9 +94,9 @@ func (s StoreSources) People(ctx context.Context, site string) ([]identity.User,
 	return s.Store.ListUsers(ctx, site)
 }
 
-// Blocked counts the blocked attempts from the hourly aggregates.
-func (s StoreSources) Blocked(ctx context.Context, from, to time.Time) ([]Attempts, error) {
-	rows, err := s.Store.Counts(ctx, from, to, []string{"day", "category", "verdict"})
+// Blocked counts one school's blocked attempts from the hourly aggregates.
+func (s StoreSources) Blocked(ctx context.Context, site string, from, to time.Time) ([]Attempts, error) {
+	rows, err := s.Store.Counts(ctx, site, from, to, []string{"day", "category", "verdict"})
 	if err != nil {
 		return nil, err
 	}

@@ -93,10 +93,10 @@ func TestConsoleSessions(t *testing.T) {
 		if err != nil || len(recs) != 1 || recs[0].Object != "user:dsl1" || recs[0].Actor != "dsl1" || recs[0].After != `{"recovery_codes":2}` {
 			t.Errorf("enrol audit: %+v %v", recs, err)
 		}
-		if _, err := s.Counts(ctx, now.Add(-time.Hour), now, []string{"subject"}); !errors.Is(err, ErrInvalid) {
+		if _, err := s.Counts(ctx, DefaultSite, now.Add(-time.Hour), now, []string{"subject"}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("counts by subject: %v", err)
 		}
-		if _, err := s.Counts(ctx, now.Add(-24*time.Hour), now, []string{"category", "verdict"}); err != nil {
+		if _, err := s.Counts(ctx, DefaultSite, now.Add(-24*time.Hour), now, []string{"category", "verdict"}); err != nil {
 			t.Errorf("counts: %v", err)
 		}
 	})

@@ -63,20 +63,25 @@ func (l *liveCounts) noteWritten(events []activity.Event) {
 		if subject == "" {
 			subject = clientText(e.Client)
 		}
+		site := e.Site
+		if site == "" {
+			site = DefaultSite // as appendEventRow stores it
+		}
 		l.lateMu.Lock()
 		if l.late == nil {
 			l.late = hourCounts{}
 		}
-		l.late.add(at-at%hourMicro, subject, joinList(e.Groups), joinList(e.Categories), e.Verdict, string(e.Point), 1)
+		l.late.add(at-at%hourMicro, site, subject, joinList(e.Groups), joinList(e.Categories), e.Verdict, string(e.Point), 1)
 		l.lateMu.Unlock()
 	}
 }
 
-// liveHours counts the events from upTo to `to` (microseconds): the part
-// up to now-liveLag from the running counts, brought up to date first,
-// and the rest afresh. The result is a new map the caller owns, holding
-// only the hours from `from` on.
-func (s *Store) liveHours(ctx context.Context, upTo, from, to int64) (hourCounts, error) {
+// liveHours counts one school's events (site; AllSites: every school's)
+// from upTo to `to` (microseconds): the part up to now-liveLag from the
+// running counts, brought up to date first, and, when fresh, the rest
+// afresh. The result is a new map the caller owns, holding only the hours
+// from `from` on.
+func (s *Store) liveHours(ctx context.Context, site string, upTo, from, to int64, fresh bool) (hourCounts, error) {
 	l := &s.live
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -118,16 +123,23 @@ func (s *Store) liveHours(ctx context.Context, upTo, from, to int64) (hourCounts
 
 	out := hourCounts{}
 	for k, n := range l.counts {
-		if k.hour >= from && k.hour < to {
+		if k.hour >= from && k.hour < to && (site == AllSites || k.site == site) {
 			out[k] = n
 		}
 	}
-	if tail := max(from, l.wm); tail < to {
+	if tail := max(from, l.wm); fresh && tail < to {
 		n, err := s.countEvents(ctx, tail, to, out)
 		if err != nil {
 			return nil, err
 		}
 		l.scanned.Add(n)
+		if site != AllSites {
+			for k := range out {
+				if k.site != site {
+					delete(out, k)
+				}
+			}
+		}
 	}
 	return out, nil
 }

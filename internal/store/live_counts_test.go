@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -17,7 +18,7 @@ func TestLiveCounts(t *testing.T) {
 		s := open(clk.Now)
 		total := func() int64 {
 			t.Helper()
-			rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, clk.Now().Add(-24*time.Hour), time.Time{}, []string{"verdict"})
+			rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, DefaultSite, clk.Now().Add(-24*time.Hour), time.Time{}, []string{"verdict"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,6 +70,33 @@ func TestLiveCounts(t *testing.T) {
 			t.Fatalf("fourth summary: %d events, scanned %d", got, scanned()-before)
 		}
 
+		// Another school's events are counted for it and for the trust,
+		// never for this school.
+		other := benchEvents(40, clk.Now().Add(-time.Minute))
+		for i := range other {
+			other[i].Site = "school-b"
+		}
+		if err := s.InsertEvents(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(5 * time.Second)
+		for site, want := range map[string]int64{DefaultSite: 3700, "school-b": 40, AllSites: 3740} {
+			rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, site, clk.Now().Add(-24*time.Hour), time.Time{}, []string{"verdict"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, r := range rows {
+				n += r.Count
+			}
+			if n != want {
+				t.Errorf("site %s: %d events, want %d", site, n, want)
+			}
+		}
+		if _, err := s.Summarize(ctx, Actor{Name: "esafety"}, "", clk.Now().Add(-time.Hour), time.Time{}, []string{"verdict"}); !errors.Is(err, ErrNoSite) {
+			t.Errorf("a summary with no site: %v", err)
+		}
+
 		// The next hour: the 09:00 hour rolled up drops out of the live
 		// counts, and the sum is the same.
 		clk.Add(time.Hour)
@@ -83,6 +111,15 @@ func TestLiveCounts(t *testing.T) {
 		}
 		if got := total(); got != 3800 {
 			t.Fatalf("after the roll-up: %d events, want 3800", got)
+		}
+		rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, "school-b", clk.Now().Add(-24*time.Hour), time.Time{}, []string{"verdict"})
+		if err != nil || len(rows) == 0 || rows[0].Count+func() int64 {
+			if len(rows) > 1 {
+				return rows[1].Count
+			}
+			return 0
+		}() != 40 {
+			t.Fatalf("school-b rolled up: %v %v", rows, err)
 		}
 		for k := range s.live.counts {
 			if k.hour < clk.Now().Truncate(time.Hour).UnixMicro() {

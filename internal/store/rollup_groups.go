@@ -11,8 +11,8 @@ import (
 // groupKey is one row of the hourly aggregates by group
 // (schema_group_hourly.go).
 type groupKey struct {
-	hour                            int64
-	group, category, verdict, point string
+	hour                                  int64
+	site, group, category, verdict, point string
 }
 
 // allGroups is the aggregates by group's row of every event, once each
@@ -25,7 +25,7 @@ const allGroups = "*"
 func (h hourCounts) byGroup(all bool) ([]groupKey, []int64) {
 	m := map[groupKey]int64{}
 	for k, n := range h {
-		g := groupKey{hour: k.hour, category: k.category, verdict: k.verdict, point: k.point}
+		g := groupKey{hour: k.hour, site: k.site, category: k.category, verdict: k.verdict, point: k.point}
 		if all {
 			g.group = allGroups
 			m[g] += n
@@ -45,7 +45,7 @@ func (h hourCounts) byGroup(all bool) ([]groupKey, []int64) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b groupKey) int {
-		return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.group, b.group), cmp.Compare(a.category, b.category),
+		return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.site, b.site), cmp.Compare(a.group, b.group), cmp.Compare(a.category, b.category),
 			cmp.Compare(a.verdict, b.verdict), cmp.Compare(a.point, b.point))
 	})
 	counts := make([]int64, len(keys))
@@ -60,15 +60,15 @@ func (s *Store) insertGroupHourly(hour int64, keys []groupKey, counts []int64, e
 	if err := exec(`DELETE FROM activity_group_hourly WHERE hour = $1`, hour); err != nil {
 		return fmt.Errorf("store: activity aggregates by group: %w", err)
 	}
-	args := make([]any, 0, hourlyChunk*6)
+	args := make([]any, 0, hourlyChunk*7)
 	for start := 0; start < len(keys); start += hourlyChunk {
 		end := min(start+hourlyChunk, len(keys))
 		args = args[:0]
 		for i := start; i < end; i++ {
 			k := keys[i]
-			args = append(args, k.hour, k.group, k.category, k.verdict, k.point, counts[i])
+			args = append(args, k.hour, k.site, k.group, k.category, k.verdict, k.point, counts[i])
 		}
-		if err := exec(`INSERT INTO activity_group_hourly (hour, grp, category, verdict, point, count) VALUES `+s.placeholders(end-start, 6), args...); err != nil {
+		if err := exec(`INSERT INTO activity_group_hourly (hour, site, grp, category, verdict, point, count) VALUES `+s.placeholders(end-start, 7), args...); err != nil {
 			return fmt.Errorf("store: activity aggregates by group: %w", err)
 		}
 	}

@@ -31,7 +31,7 @@ func hourlyCounts(t *testing.T, s *Store, since time.Time) []hourlyCount {
 	for i, k := range keys {
 		exprs[i] = summaryExpr[k]
 	}
-	rows, err := s.summarize(context.Background(), micro(since.Truncate(time.Hour)), 1<<62, keys, exprs)
+	rows, err := s.summarize(context.Background(), AllSites, micro(since.Truncate(time.Hour)), 1<<62, keys, exprs, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestSummarize(t *testing.T) {
 		if _, err := s.Rollup(ctx, start.Add(3*time.Hour)); err != nil { // the first day's hour only
 			t.Fatal(err)
 		}
-		rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, start, time.Time{}, []string{"day", "verdict"})
+		rows, err := s.Summarize(ctx, Actor{Name: "esafety"}, DefaultSite, start, time.Time{}, []string{"day", "verdict"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,12 +296,12 @@ func TestSummarize(t *testing.T) {
 		if want := "[{[2026-03-09 allow] 4500} {[2026-03-09 block] 500} {[2026-03-10 allow] 900} {[2026-03-10 block] 100}]"; got != want {
 			t.Fatalf("summary %s, want %s", got, want)
 		}
-		if rows, _ := s.Summarize(ctx, Actor{Name: "esafety"}, start, start.Add(24*time.Hour), []string{"point"}); fmt.Sprint(rows) != "[{[dns] 3333} {[proxy] 1667}]" {
+		if rows, _ := s.Summarize(ctx, Actor{Name: "esafety"}, DefaultSite, start, start.Add(24*time.Hour), []string{"point"}); fmt.Sprint(rows) != "[{[dns] 3333} {[proxy] 1667}]" {
 			t.Fatalf("until: %v", rows)
 		}
 		// Every key, over the rolled-up day: 2,000 clients and 500 users,
 		// a tenth of events in one of four categories.
-		rows, err = s.Summarize(ctx, Actor{Name: "esafety"}, start, start.Add(24*time.Hour), []string{"hour", "subject", "category", "verdict", "point"})
+		rows, err = s.Summarize(ctx, Actor{Name: "esafety"}, DefaultSite, start, start.Add(24*time.Hour), []string{"hour", "subject", "category", "verdict", "point"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +320,7 @@ func TestSummarize(t *testing.T) {
 		if total != 5000 || games != 125 || len(subjects) != 2000+500 {
 			t.Fatalf("by every key: %d events, %d games, %d subjects", total, games, len(subjects))
 		}
-		if _, err := s.Summarize(ctx, Actor{Name: "esafety"}, start, time.Time{}, []string{"colour"}); !errors.Is(err, ErrInvalid) {
+		if _, err := s.Summarize(ctx, Actor{Name: "esafety"}, DefaultSite, start, time.Time{}, []string{"colour"}); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("bad key: %v", err)
 		}
 		audits, err := s.ListAudit(ctx, AuditFilter{Action: "activity.summary"})

@@ -39,8 +39,12 @@ var summaryExpr = map[string]string{
 // aggregates costs memory for the answer's rows only; the hours not yet
 // rolled up are counted from their events. Counting by "subject" names
 // users and client addresses; every summary is recorded in the audit trail
-// as by's.
-func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time, keys []string) ([]SummaryRow, error) {
+// as by's. site is the school counted (AllSites: every school of the
+// trust), the actor's scope, never the request's.
+func (s *Store) Summarize(ctx context.Context, by Actor, site string, since, until time.Time, keys []string) ([]SummaryRow, error) {
+	if site == "" {
+		return nil, fmt.Errorf("store: summary: %w", ErrNoSite)
+	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("store: %w: nothing to count by", ErrInvalid)
 	}
@@ -55,20 +59,22 @@ func (s *Store) Summarize(ctx context.Context, by Actor, since, until time.Time,
 	if slices.Contains(keys, "group") && slices.Contains(keys, "subject") {
 		return nil, fmt.Errorf("store: %w: cannot count by group and subject together", ErrInvalid)
 	}
-	if err := s.Audit(ctx, by, "activity.summary", "activity", nil, map[string]any{"since": since, "until": until, "by": keys}); err != nil {
+	if err := s.Audit(ctx, by, "activity.summary", "activity", nil, map[string]any{"since": since, "until": until, "by": keys, "site": site}); err != nil {
 		return nil, err
 	}
 	from, to := micro(since.Truncate(time.Hour)), int64(1)<<62
 	if !until.IsZero() {
 		to = micro(until.Truncate(time.Hour))
 	}
-	return s.summarize(ctx, from, to, keys, exprs)
+	return s.summarize(ctx, site, from, to, keys, exprs, true)
 }
 
-// summarize counts the hours from from to to (microseconds, exclusive) by
-// keys, whose expressions over activity_hourly are exprs: the rolled-up
-// hours from the aggregates, the others from their events.
-func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []string) ([]SummaryRow, error) {
+// summarize counts one school's hours (site; AllSites: every school's)
+// from from to to (microseconds, exclusive) by keys, whose expressions
+// over activity_hourly are exprs: the rolled-up hours from the
+// aggregates, the others from their events (the last seconds' too when
+// fresh; see liveHours).
+func (s *Store) summarize(ctx context.Context, site string, from, to int64, keys, exprs []string, fresh bool) ([]SummaryRow, error) {
 	upTo, err := s.rolledUpTo(ctx)
 	if err != nil {
 		return nil, err
@@ -87,8 +93,13 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	}
 	text := make([]string, len(keys))
 	query := func(table, where string, from, to int64) error {
+		args := []any{from, to}
+		if site != AllSites {
+			where += " AND site = $3"
+			args = append(args, site)
+		}
 		rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(exprs, ", ")+`, CAST(SUM(count) AS BIGINT) FROM `+table+`
-			WHERE hour >= $1 AND hour < $2 `+where+` GROUP BY `+strings.Join(group, ", "), from, to)
+			WHERE hour >= $1 AND hour < $2 `+where+` GROUP BY `+strings.Join(group, ", "), args...)
 		if err != nil {
 			return fmt.Errorf("store: summary: %w", err)
 		}
@@ -139,7 +150,7 @@ func (s *Store) summarize(ctx context.Context, from, to int64, keys, exprs []str
 	}
 
 	// The hours not rolled up yet (the last hour or so), from the events.
-	live, err := s.liveHours(ctx, upTo, max(from, upTo), to)
+	live, err := s.liveHours(ctx, site, upTo, max(from, upTo), to, fresh)
 	if err != nil {
 		return nil, err
 	}
