@@ -59,7 +59,7 @@ func (e *Engine) keepCursor(ctx context.Context) {
 	now := e.opt.Now()
 	var readTo time.Time // the time of the last stored event judged
 	for page := 0; page < catchUpPages && cur < newest; page++ {
-		last, err := e.opt.Store.EventsAfter(ctx, cur, catchUpPage, func(id int64, ev *activity.Event) error {
+		last, err := e.opt.Store.EventsAfter(ctx, rs.Site, cur, catchUpPage, func(id int64, ev *activity.Event) error {
 			if id > newest {
 				return nil
 			}
@@ -82,6 +82,12 @@ func (e *Engine) keepCursor(ctx context.Context) {
 			return
 		}
 		if last == cur {
+			// Nothing more of this school's up to the newest event (the
+			// newer ones are other schools'): the cursor moves there, so
+			// the next tick does not read past them again.
+			if cur < newest && e.advance(ctx, rs.Site, newest) {
+				cur = newest
+			}
 			break
 		}
 		cur = min(last, newest)

@@ -196,7 +196,7 @@ func (m *memAlerts) RaiseAlert(_ context.Context, h store.AlertHit) (int64, bool
 func (m *memAlerts) NewestEvent(context.Context) (int64, time.Time, error) {
 	return 0, time.Time{}, nil
 }
-func (m *memAlerts) EventsAfter(_ context.Context, after int64, _ int, _ func(int64, *activity.Event) error) (int64, error) {
+func (m *memAlerts) EventsAfter(_ context.Context, _ string, after int64, _ int, _ func(int64, *activity.Event) error) (int64, error) {
 	return after, nil
 }
 func (m *memAlerts) ClaimAlertCursor(context.Context, string, string, time.Duration) (int64, bool, error) {

@@ -23,7 +23,7 @@ import (
 type Store interface {
 	RaiseAlert(ctx context.Context, h store.AlertHit) (int64, bool, error)
 	NewestEvent(ctx context.Context) (int64, time.Time, error)
-	EventsAfter(ctx context.Context, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error)
+	EventsAfter(ctx context.Context, site string, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error)
 	ClaimAlertCursor(ctx context.Context, site, holder string, lease time.Duration) (int64, bool, error)
 	AdvanceAlertCursor(ctx context.Context, site, holder string, to int64) error
 }

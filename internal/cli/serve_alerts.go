@@ -38,8 +38,11 @@ func (d *serveDeps) alertServices() ([]service, error) {
 			}
 			return u.Roles, nil
 		},
-		Now:        d.now,
-		Holder:     fmt.Sprintf("%s/%d", host, os.Getpid()),
+		Now:    d.now,
+		Holder: fmt.Sprintf("%s/%d", host, os.Getpid()),
+		// A trust's node may share its school with another node: the
+		// lease holder judges the school's stored events, both nodes'.
+		Shared:     d.node != nil,
 		Registerer: d.registry,
 		Log:        d.log,
 		Notifier:   d.alertNotifier(),

@@ -509,12 +509,16 @@ func (s *Store) NewestEvent(ctx context.Context) (int64, time.Time, error) {
 	return n, fromMicro(at), nil
 }
 
-// EventsAfter calls fn for up to limit stored events with ids above
-// after, in id order, and returns the last id read (after when none).
-func (s *Store) EventsAfter(ctx context.Context, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error) {
+// EventsAfter calls fn for up to limit stored events of one school (site)
+// with ids above after, in id order, and returns the last id read (after
+// when none). Each school's alert rules judge its own events only.
+func (s *Store) EventsAfter(ctx context.Context, site string, after int64, limit int, fn func(id int64, e *activity.Event) error) (int64, error) {
+	if site == "" || site == AllSites {
+		return after, fmt.Errorf("store: events after %d: %w", after, ErrNoSite)
+	}
 	id := s.activityID()
-	rows, err := s.r.QueryContext(ctx, `SELECT `+id+`, at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action, ref
-		FROM activity WHERE `+id+` > $1 ORDER BY `+id+` LIMIT $2`, after, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+id+`, at, client, username, groups, host, url, categories, verdict, illegal, rule, point, search, action, ref, site
+		FROM activity WHERE `+id+` > $1 AND site = $2 ORDER BY `+id+` LIMIT $3`, after, site, limit)
 	if err != nil {
 		return after, fmt.Errorf("store: events after %d: %w", after, err)
 	}
@@ -524,7 +528,7 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int, fn func
 		var e activity.Event
 		var at int64
 		var client, groups, cats, point string
-		if err := rows.Scan(&last, &at, &client, &e.User, &groups, &e.Host, &e.URL, &cats, &e.Verdict, &e.Illegal, &e.Rule, &point, &e.Search, &e.Action, &e.Ref); err != nil {
+		if err := rows.Scan(&last, &at, &client, &e.User, &groups, &e.Host, &e.URL, &cats, &e.Verdict, &e.Illegal, &e.Rule, &point, &e.Search, &e.Action, &e.Ref, &e.Site); err != nil {
 			return last, fmt.Errorf("store: events after %d: %w", after, err)
 		}
 		e.Time, e.Groups, e.Categories, e.Point = fromMicro(at), splitList(groups), splitList(cats), activity.Point(point)

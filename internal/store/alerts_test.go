@@ -158,14 +158,20 @@ func TestAlertCursor(t *testing.T) {
 		if _, ok, err := s.ClaimAlertCursor(ctx, "school", "node-b", time.Minute); err != nil || ok {
 			t.Fatalf("a second holder: %v %v", ok, err)
 		}
-		if err := s.InsertEvents(ctx, []activity.Event{mk("c.example"), mk("d.example")}); err != nil {
+		other := mk("other-school.example")
+		other.Site = "school-b"
+		if err := s.InsertEvents(ctx, []activity.Event{mk("c.example"), other, mk("d.example")}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.EventsAfter(ctx, AllSites, cur, 10, func(int64, *activity.Event) error { return nil }); !errors.Is(err, ErrNoSite) {
+			t.Errorf("events after for every school: %v", err)
+		}
 		var hosts []string
-		last, err := s.EventsAfter(ctx, cur, 10, func(id int64, e *activity.Event) error {
+		last, err := s.EventsAfter(ctx, DefaultSite, cur, 10, func(id int64, e *activity.Event) error {
 			hosts = append(hosts, e.Host)
 			return nil
 		})
+		// Another school's event is not this school's rules' business.
 		if err != nil || strings.Join(hosts, " ") != "c.example d.example" {
 			t.Fatalf("after %d: %v %v", cur, hosts, err)
 		}
