@@ -111,6 +111,12 @@ func policyPush(ctx context.Context, a *App, args []string) error {
 		fmt.Fprintf(a.Stdout, "unchanged: version %d is this file with these lists; nothing pushed\n", prev.ID)
 		return nil
 	}
+	if kind == store.PolicySchool {
+		// Naming a new school creates it.
+		if err := st.EnsureSite(ctx, *site, ""); err != nil {
+			return err
+		}
+	}
 	v, err := st.PushPolicy(ctx, cliActor(a, *by), store.PolicyVersion{Kind: kind, Site: *site, Content: string(content), Lists: lists, Note: *note}, blobs)
 	if err != nil {
 		return err

@@ -105,7 +105,12 @@ func startNode(ctx context.Context, a *App, d *serveDeps, f nodeFlags, cf *commo
 	st, err := p.open(octx)
 	if err == nil {
 		p.st = st
-		if err = p.refresh(octx, true); err == nil {
+		// Naming a new school creates it.
+		err = st.EnsureSite(octx, p.site, "")
+		if err == nil {
+			err = p.refresh(octx, true)
+		}
+		if err == nil {
 			return path, nil
 		}
 		if errors.Is(err, store.ErrNotFound) {

@@ -51,7 +51,12 @@ func (d *serveDeps) openStorage(ctx context.Context) error {
 	d.st.store = st
 	d.closers = append(d.closers, st.Close)
 	if err := st.EnsureSite(ctx, d.nodeSite(), cfg.Site.Name); err != nil { // naming a new site creates it
-		return err
+		if st.Reachable() {
+			return err
+		}
+		// Started without the database: the site is named again at the
+		// next start (its people and records carry it meanwhile).
+		d.log.Warn("the site is not recorded in the database yet: it does not answer", "site", d.nodeSite())
 	}
 
 	checkPassword, err := ldapPasswords(cfg)

@@ -29,6 +29,8 @@ type ActivityFilter struct {
 	// site is the searcher's scope, set by SearchActivity from the actor
 	// (never from the request): a school, or AllSites.
 	site string
+	// blocks, when set, are the only index blocks read (search_blocks.go).
+	blocks []int64
 }
 
 // SearchActivity streams matching events, newest first, to fn. Reading
@@ -43,6 +45,14 @@ func (s *Store) SearchActivity(ctx context.Context, by Actor, f ActivityFilter, 
 	if err := s.Audit(ctx, by, "activity.search", "activity", nil, f); err != nil {
 		return err
 	}
+	if (f.User != "" || f.Host != "") && f.Limit > 0 {
+		return s.searchNewestBlocks(ctx, f, fn)
+	}
+	return s.searchRows(ctx, q, args, fn)
+}
+
+// searchRows runs a search query, passing each event to fn.
+func (s *Store) searchRows(ctx context.Context, q string, args []any, fn func(activity.Event) error) error {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: activity search: %w", err)
@@ -76,7 +86,13 @@ func searchQuery(f ActivityFilter) (string, []any, error) {
 		}
 		q += " AND " + cond
 	}
-	if f.User != "" || f.Host != "" {
+	if len(f.blocks) > 0 {
+		ids := make([]string, len(f.blocks))
+		for i, b := range f.blocks {
+			ids[i] = strconv.FormatInt(b, 10)
+		}
+		q += " AND blk IN (" + strings.Join(ids, ", ") + ")"
+	} else if f.User != "" || f.Host != "" {
 		// The user and host indexes lead with the block (schema.go,
 		// version 2): one seek per block of the period.
 		blocks := `blk IN (SELECT blk FROM activity_blocks WHERE 1=1`

@@ -131,7 +131,7 @@ func TestOfflineNode(t *testing.T) {
 
 	// Load: DNS from the pupils' address and ana's proxy requests, each
 	// checked against the answer it had before the outage.
-	var ok, failed atomic.Int64
+	var ok, failed, proxied atomic.Int64
 	var firstFail atomic.Value
 	fail := func(s string) {
 		failed.Add(1)
@@ -168,6 +168,7 @@ func TestOfflineNode(t *testing.T) {
 			return
 		}
 		ok.Add(1)
+		proxied.Add(1)
 	})
 	degraded := func(in *offlineNode) float64 {
 		v, found := metricValue(fetchMetrics(t, in.admin), `schoolgate_degraded{reason="database"}`)
@@ -215,6 +216,21 @@ func TestOfflineNode(t *testing.T) {
 		t.Errorf("only %d answers under load", ok.Load())
 	}
 	t.Logf("outage of 30 s under load: %d answers, %d failed", ok.Load(), failed.Load())
+
+	// Every proxy request of the load (and the one before it) is in the
+	// activity log once: those made while cut off were spooled and
+	// written when the database came back, none twice.
+	want := int(proxied.Load()) + 1
+	stored := func() int {
+		out := in.cli(t, "", "activity", "search", "--user", "quinby", "--point", "proxy", "--limit", "-1", "--format", "json", "--by", "dsl1")
+		return strings.Count(out, `"host":"social.test"`)
+	}
+	waitFor(t, 20*time.Second, fmt.Sprintf("the %d proxy requests stored once", want), func() bool { return stored() >= want })
+	time.Sleep(2 * time.Second)
+	if got := stored(); got != want {
+		t.Errorf("%d proxy requests stored, want %d (each once)", got, want)
+	}
+	t.Logf("%d proxy requests made, %d stored, across the outage", want, stored())
 	if !strings.Contains(in.logText(), "DEGRADED: the database is unreachable") || !strings.Contains(in.logText(), "database reachable again") {
 		t.Errorf("the change of state is not logged:\n%s", in.logText())
 	}
