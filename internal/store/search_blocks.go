@@ -80,4 +80,3 @@ func (s *Store) searchNewestBlocks(ctx context.Context, f ActivityFilter, fn fun
 	}
 	return nil
 }
-
