@@ -30,6 +30,8 @@ type Notifier interface {
 // Notice is what delivery may know: never a child's name, a search term or
 // a site visited.
 type Notice struct {
+	// ID is the stored alert's; 0 for one raised while the database
+	// could not take it (stored later: the console's alerts list).
 	ID            int64
 	Site          string
 	Severity      int

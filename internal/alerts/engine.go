@@ -428,7 +428,11 @@ func (e *Engine) writeHits(ctx context.Context, out <-chan []store.AlertHit, wri
 }
 
 // store stores hits and tells the notifier of each new alert. A hit the
-// database could not take is tried again (after a pause) until ctx ends.
+// database could not take is tried again (after a pause) until ctx ends;
+// its contacts are told at once all the same (Notice.ID 0: not stored
+// yet), so an alert raised while the database is unreachable still
+// reaches them by e-mail when the mail server answers, and not a second
+// time when it is stored.
 func (e *Engine) store(ctx context.Context, hits []store.AlertHit) {
 	staff := map[string]bool{}
 	for i := range hits {
@@ -442,12 +446,13 @@ func (e *Engine) store(ctx context.Context, hits []store.AlertHit) {
 			}
 			h.AboutStaff = isStaff
 		}
+		told := false
 		for try := 0; ; try++ {
 			id, created, err := e.opt.Store.RaiseAlert(ctx, *h)
 			if err == nil {
 				if created {
 					e.mRaised.Inc()
-					if e.opt.Notifier != nil {
+					if e.opt.Notifier != nil && !told {
 						e.opt.Notifier.Raised(ctx, Notice{ID: id, Site: h.Site, Severity: h.Severity, Rule: h.Rule, Title: h.Title, Group: h.Group,
 							Circumvention: h.Circumvention, At: h.First, EscalateAfter: h.EscalateAfter})
 					}
@@ -459,6 +464,11 @@ func (e *Engine) store(ctx context.Context, hits []store.AlertHit) {
 				break
 			}
 			e.log.Error("alerts: storing an alert; trying again", "rule", h.Rule, "err", err)
+			if !told && e.opt.Notifier != nil {
+				told = true
+				e.opt.Notifier.Raised(ctx, Notice{Site: h.Site, Severity: h.Severity, Rule: h.Rule, Title: h.Title, Group: h.Group,
+					Circumvention: h.Circumvention, At: h.First, EscalateAfter: h.EscalateAfter})
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -152,9 +152,12 @@ func (r *routes) message(a Alert, step int, ct *contact, at time.Time) []byte {
 	h.WriteString("\r\n")
 
 	var body strings.Builder
-	if step > 0 {
+	switch {
+	case step > 0:
 		fmt.Fprintf(&body, "This alert has not been acknowledged. You are escalation contact %d.\n\n", step)
-	} else {
+	case a.ID == 0:
+		body.WriteString("Schoolgate has raised an alert while it cannot reach its database. It is kept,\nand will be in the console's alerts list once the database answers again.\n\n")
+	default:
 		body.WriteString("Schoolgate has raised an alert.\n\n")
 	}
 	fmt.Fprintf(&body, "Alert:     %s\n", title)

@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"errors"
+	"io"
+	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"testing"
@@ -179,5 +181,23 @@ func TestEmailWrongPassword(t *testing.T) {
 	}
 	if v := counter(t, d.metrics.failed.WithLabelValues("email")); v != 1 {
 		t.Errorf("failed metric %v", v)
+	}
+}
+
+// TestEmailBeforeStored: an alert raised while the database does not
+// answer (no id yet) says so and links to the alerts list.
+func TestEmailBeforeStored(t *testing.T) {
+	c := parsePolicy(t, policyHead+"alerts:\n  smtp: {address: \"127.0.0.1:2525\", from: s@school.example, starttls: false}\n  contacts:\n    - {name: Amy Shah, email: dsl@school.example, severities: [4]}\n")
+	d := newDispatcher(t, c, Options{Now: (&fakeClock{t: monday10}).Now})
+	r := d.cur.Load()
+	msg := string(r.message(Alert{Severity: 4, Title: "Gambling", At: monday10}, 0, r.contacts[0], monday10))
+	var body strings.Builder
+	qp := quotedprintable.NewReader(strings.NewReader(msg[strings.Index(msg, "\r\n\r\n")+4:]))
+	if _, err := io.Copy(&body, qp); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(body.String(), "\r\n", "\n")
+	if !strings.Contains(text, "cannot reach its database") || !strings.Contains(text, "/alerts\n") || strings.Contains(text, "/alerts/0") {
+		t.Errorf("the message of an alert not stored yet:\n%s", text)
 	}
 }

@@ -219,7 +219,12 @@ func consoleURL(c *config.Config, bound string) string {
 // Link is the alert's page in the console.
 func (d *Dispatcher) Link(id int64) string { return d.cur.Load().link(id) }
 
-func (r *routes) link(id int64) string { return fmt.Sprintf("%s/alerts/%d", r.consoleURL, id) }
+func (r *routes) link(id int64) string {
+	if id == 0 { // not stored yet: the list, where it will be
+		return r.consoleURL + "/alerts"
+	}
+	return fmt.Sprintf("%s/alerts/%d", r.consoleURL, id)
+}
 
 // Raised queues the alert for every contact and webhook it is routed to
 // and returns at once; it never blocks on delivery.
