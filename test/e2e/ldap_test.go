@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"schoolgate/internal/store/storetest"
 )
@@ -106,10 +107,12 @@ func testLDAPDirectory(t *testing.T, env []string) {
 			t.Errorf("%s: %d, want 407", strings.SplitN(cred, ":", 2)[0], code)
 		}
 	}
-	found := in.cli(t, "", "activity", "search", "--user", "jo.pupil", "--format", "json", "--by", "dsl")
-	if !strings.Contains(found, "social.test") {
-		t.Errorf("the activity log lacks jo.pupil's visit:\n%s", found)
-	}
+	// The activity log is written in batches, a moment after the visit.
+	var found string
+	waitFor(t, 10*time.Second, "jo.pupil's visit in the activity log", func() bool {
+		found = in.cli(t, "", "activity", "search", "--user", "jo.pupil", "--format", "json", "--by", "dsl")
+		return strings.Contains(found, "social.test")
+	})
 	if log := in.logText(); strings.Contains(log, "jo.pupil") || strings.Contains(log, "Pupil-Pass-77") {
 		t.Errorf("the system log names the pupil or her password:\n%s", log)
 	}
