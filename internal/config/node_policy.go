@@ -3,6 +3,8 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,7 +43,7 @@ func (n *Node) ApplyNode(content []byte, rw NodeRewrite) ([]byte, error) {
 		// A school's file over the trust's copy: the node's settings are
 		// on the trust's copy already, and a school's section would
 		// replace the trust's whole (Compose), dropping its policy keys.
-		for _, k := range []string{"dns", "proxy", "blockpage", "console", "admin"} {
+		for _, k := range nodeSections() {
 			deleteKey(root, k)
 		}
 	}
@@ -145,15 +147,21 @@ func deleteKey(m *yaml.Node, key string) {
 }
 
 // NodeSectionsIn names the node-setting sections a school's file sets
-// (dns, proxy, blockpage, console, admin, storage). Pushed for a node,
+// (those of nodeKeys). Pushed for a node,
 // they would be dropped: in a trust they are the trust's policy and the
 // node file's settings.
 func NodeSectionsIn(c *Config) []string {
 	var out []string
-	for _, k := range []string{"dns", "proxy", "blockpage", "console", "admin", "storage"} {
+	for _, k := range nodeSections() {
 		if _, ok := c.keys[k]; ok {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// nodeSections are the sections that hold node settings (nodeKeys'), in
+// a fixed order.
+func nodeSections() []string {
+	return slices.Sorted(maps.Keys(nodeKeys))
 }

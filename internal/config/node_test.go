@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,4 +89,30 @@ categories:
 	if _, err := n.ApplyNode([]byte(pushed), NodeRewrite{CacheDir: "c"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "lists/video.txt") {
 		t.Errorf("missing list: %v", err)
 	}
+}
+
+// TestNodeSectionsIn names the node sections a school's file sets, which a
+// push for a node refuses (they would be dropped), and nothing else.
+func TestNodeSectionsIn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "school.yaml")
+	if err := os.WriteFile(path, []byte("dns:\n  listen: [\"127.0.0.1:53\"]\nconsole: {listen: \"127.0.0.1:8443\", tls: off}\nrules: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(path, path, mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := NodeSectionsIn(c); !slices.Equal(got, []string{"console", "dns"}) {
+		t.Errorf("NodeSectionsIn = %v, want [console dns]", got)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
